@@ -1,0 +1,184 @@
+import { gzipSync } from 'node:zlib';
+import { encodeL7RequestBatch, INGEST_L7_PATH, type L7Request, PROTOBUF_CONTENT_TYPE } from '@bathyscope/wire';
+
+export interface ShipperOptions {
+  ingestUrl: string;
+  token: string;
+  /** Flush when this many rows are pending… */
+  maxBatchRows?: number;
+  /** …or when the oldest pending row is this old. */
+  flushIntervalMs?: number;
+  /** Rows held in memory while the gateway is unreachable; beyond it the oldest rows are dropped and counted. */
+  maxPendingRows?: number;
+  requestTimeoutMs?: number;
+  /** Only for tests: the sequence number to start from. */
+  startSeq?: number;
+}
+
+export interface ShipperStats {
+  rowsQueued: number;
+  rowsShipped: number;
+  rowsDropped: number;
+  batchesShipped: number;
+  batchesRejected: number;
+  retries: number;
+  pendingRows: number;
+  lastError: string | null;
+  lastShippedAt: number | null;
+}
+
+class RejectedBatchError extends Error {}
+class ShutdownError extends Error {}
+
+/**
+ * Ships request-log rows to the ingest gateway in protobuf batches. Each batch gets the next sequence
+ * number once and keeps it across retries, so the gateway's deduplication stores it once. Transient
+ * failures (network, 429, 5xx) retry with capped exponential backoff and jitter, honouring Retry-After;
+ * a batch the gateway refuses as invalid (4xx) is dropped and counted — retrying it can never succeed.
+ */
+export class L7Shipper {
+  private pending: L7Request[] = [];
+  private seq: number;
+  private timer: NodeJS.Timeout | undefined;
+  private sending: Promise<void> | undefined;
+  private closed = false;
+  private readonly opts: Required<Omit<ShipperOptions, 'startSeq'>>;
+  readonly stats: ShipperStats = {
+    rowsQueued: 0,
+    rowsShipped: 0,
+    rowsDropped: 0,
+    batchesShipped: 0,
+    batchesRejected: 0,
+    retries: 0,
+    pendingRows: 0,
+    lastError: null,
+    lastShippedAt: null,
+  };
+
+  constructor(options: ShipperOptions) {
+    this.opts = {
+      maxBatchRows: 2000,
+      flushIntervalMs: 1000,
+      maxPendingRows: 200_000,
+      requestTimeoutMs: 10_000,
+      ...options,
+    };
+    // Sequence numbers must not repeat across restarts of the agent: start from the clock.
+    this.seq = options.startSeq ?? Date.now() * 1000;
+  }
+
+  enqueue(row: L7Request): void {
+    if (this.closed) return;
+    this.pending.push(row);
+    this.stats.rowsQueued++;
+    if (this.pending.length > this.opts.maxPendingRows) {
+      const excess = this.pending.length - this.opts.maxPendingRows;
+      this.pending.splice(0, excess);
+      this.stats.rowsDropped += excess;
+    }
+    this.stats.pendingRows = this.pending.length;
+    if (this.pending.length >= this.opts.maxBatchRows) this.kick();
+    else if (!this.timer) this.timer = setTimeout(() => this.kick(), this.opts.flushIntervalMs);
+  }
+
+  /** Sends everything pending; resolves when the gateway acknowledged it or gave up. */
+  async flush(): Promise<void> {
+    while (this.pending.length > 0 || this.sending) {
+      this.kick();
+      await this.sending;
+    }
+  }
+
+  /**
+   * Flushes for at most `timeoutMs`; whatever is still unsent then is counted as dropped (an on-disk spool
+   * that survives restarts is the next step for this path).
+   */
+  async close(timeoutMs = 5_000): Promise<void> {
+    let timeout: NodeJS.Timeout | undefined;
+    await Promise.race([this.flush(), new Promise((r) => (timeout = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timeout);
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.sending?.catch(() => {});
+    this.stats.rowsDropped += this.pending.length;
+    this.pending = [];
+    this.stats.pendingRows = 0;
+  }
+
+  private kick(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.sending || this.pending.length === 0) return;
+    this.sending = this.sendLoop().finally(() => {
+      this.sending = undefined;
+      if (this.pending.length > 0 && !this.timer) this.timer = setTimeout(() => this.kick(), this.opts.flushIntervalMs);
+    });
+  }
+
+  private async sendLoop(): Promise<void> {
+    while (this.pending.length > 0) {
+      const rows = this.pending.splice(0, this.opts.maxBatchRows);
+      this.stats.pendingRows = this.pending.length;
+      const seq = this.seq++;
+      const body = gzipSync(encodeL7RequestBatch({ stream: 'l7', seq, rows }));
+      try {
+        await this.sendWithRetry(body, rows.length);
+        this.stats.rowsShipped += rows.length;
+        this.stats.batchesShipped++;
+        this.stats.lastShippedAt = Date.now();
+      } catch (err) {
+        if (err instanceof RejectedBatchError) {
+          this.stats.batchesRejected++;
+          this.stats.rowsDropped += rows.length;
+        } else if (err instanceof ShutdownError) {
+          this.stats.rowsDropped += rows.length;
+          return;
+        } else {
+          throw err;
+        }
+      }
+    }
+  }
+
+  private async sendWithRetry(body: Buffer, rowCount: number): Promise<void> {
+    let attempt = 0;
+    for (;;) {
+      let retryAfterMs: number | undefined;
+      try {
+        const res = await fetch(new URL(INGEST_L7_PATH, this.opts.ingestUrl), {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${this.opts.token}`,
+            'content-type': PROTOBUF_CONTENT_TYPE,
+            'content-encoding': 'gzip',
+          },
+          body,
+          signal: AbortSignal.timeout(this.opts.requestTimeoutMs),
+        });
+        const text = await res.text();
+        if (res.ok) {
+          this.stats.lastError = null;
+          return;
+        }
+        this.stats.lastError = `HTTP ${res.status}: ${text.slice(0, 200)}`;
+        if (res.status !== 429 && res.status < 500) {
+          throw new RejectedBatchError(`gateway refused a batch of ${rowCount} rows: ${this.stats.lastError}`);
+        }
+        const ra = Number(res.headers.get('retry-after'));
+        if (Number.isFinite(ra) && ra > 0) retryAfterMs = Math.min(ra * 1000, 60_000);
+      } catch (err) {
+        if (err instanceof RejectedBatchError) throw err;
+        this.stats.lastError = (err as Error).message;
+      }
+      if (this.closed) throw new ShutdownError('agent is shutting down');
+      attempt++;
+      this.stats.retries++;
+      const backoff = Math.min(30_000, 250 * 2 ** Math.min(attempt, 7));
+      const delay = retryAfterMs ?? backoff / 2 + Math.random() * (backoff / 2);
+      await new Promise((r) => setTimeout(r, delay));
+      if (this.closed) throw new ShutdownError('agent is shutting down');
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import * as path from 'node:path';
+import type { BathyscopeConfig } from '@bathyscope/config';
+import type { ClickHouseHandle } from '@bathyscope/clickhouse';
+import type { PrismaClient } from '@bathyscope/db';
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { GraphQLModule } from '@nestjs/graphql';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { InfraModule } from './infra/infra.module.js';
+import { AuthModule } from './modules/auth/auth.module.js';
+import { RequestsModule } from './modules/requests/requests.module.js';
+
+export interface AppDeps {
+  config: BathyscopeConfig;
+  ch: ClickHouseHandle;
+  prisma: PrismaClient;
+}
+
+@Module({})
+export class AppModule {
+  static register(deps: AppDeps): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        InfraModule.register(deps),
+        GraphQLModule.forRoot<ApolloDriverConfig>({
+          driver: ApolloDriver,
+          // Code first; the SDL is written next to the app and committed, so API changes show up in review.
+          autoSchemaFile: path.join(import.meta.dirname, '..', 'schema.graphql'),
+          sortSchema: true,
+          introspection: true,
+          includeStacktraceInErrorResponses: process.env.NODE_ENV === 'development',
+          context: (req: FastifyRequest, reply: FastifyReply) => ({ req, reply }),
+        }),
+        AuthModule,
+        RequestsModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,4 @@
+/** DI tokens for the process-wide clients (one ClickHouse handle and one Prisma client per process). */
+export const CLICKHOUSE = Symbol('CLICKHOUSE');
+export const PRISMA = Symbol('PRISMA');
+export const CONFIG = Symbol('CONFIG');

@@ -1,0 +1,97 @@
+import 'reflect-metadata';
+import { loadConfig } from '@bathyscope/config';
+import { migrateClickHouse, openClickHouse } from '@bathyscope/clickhouse';
+import { createPrismaClient } from '@bathyscope/db';
+import { createIngestServer } from '@bathyscope/ingest';
+import fastifyCookie from '@fastify/cookie';
+import { ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule } from './app.module.js';
+import { apiError } from './graphql-errors.js';
+
+interface ConstraintNode {
+  property: string;
+  constraints?: Record<string, string>;
+  children?: ConstraintNode[];
+}
+function flattenConstraints(e: ConstraintNode, prefix = ''): string[] {
+  const here = Object.values(e.constraints ?? {}).map((m) => (prefix ? `${prefix}.${m}` : m));
+  const nested = (e.children ?? []).flatMap((c) => flattenConstraints(c, prefix ? `${prefix}.${e.property}` : e.property));
+  return [...here, ...nested];
+}
+
+type Role = 'api' | 'ingest';
+
+function parseRoles(raw: string | undefined): Set<Role> {
+  const roles = new Set<Role>();
+  for (const r of (raw ?? 'api,ingest').split(',').map((s) => s.trim())) {
+    if (r !== 'api' && r !== 'ingest') throw new Error(`BATHYSCOPE_ROLES: unknown role "${r}" (use api, ingest)`);
+    roles.add(r);
+  }
+  return roles;
+}
+
+/**
+ * The server process. In embedded mode it owns the chDB store, so every role that touches telemetry runs
+ * here (api + ingest); in distributed mode each role can run alone against CLICKHOUSE_URL.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const roles = parseRoles(process.env.BATHYSCOPE_ROLES);
+  if (!config.databaseUrl) throw new Error('DATABASE_URL is not set (npm start sets it; see README)');
+
+  const prisma = createPrismaClient(config.databaseUrl);
+  const ch = await openClickHouse(config);
+  const applied = await migrateClickHouse(ch);
+  if (applied.length) console.log(`clickhouse: applied migrations ${applied.join(', ')}`);
+
+  const closers: Array<() => Promise<unknown>> = [];
+
+  if (roles.has('ingest')) {
+    const { app } = createIngestServer({ ch, prisma, maxBatchBytes: config.ingestMaxBatchBytes });
+    await app.listen({ host: config.ingestHost, port: config.ingestPort });
+    console.log(`ingest listening on http://${config.ingestHost}:${config.ingestPort}`);
+    closers.push(() => app.close());
+  }
+
+  if (roles.has('api')) {
+    const app = await NestFactory.create<NestFastifyApplication>(
+      AppModule.register({ config, ch, prisma }),
+      new FastifyAdapter({ bodyLimit: 1024 * 1024 }),
+      { logger: ['error', 'warn'] },
+    );
+    await app.register(fastifyCookie);
+    app.useGlobalPipes(
+      new ValidationPipe({
+        transform: true,
+        forbidUnknownValues: true,
+        exceptionFactory: (errors) =>
+          apiError('BAD_USER_INPUT', errors.flatMap((e) => flattenConstraints(e)).join('; ') || 'invalid input'),
+      }),
+    );
+    app.getHttpAdapter().get('/healthz', (_req: unknown, reply: { send(b: unknown): void }) => reply.send({ ok: true }));
+    await app.listen(config.apiPort, config.apiHost);
+    console.log(`api listening on http://${config.apiHost}:${config.apiPort}/graphql`);
+    closers.push(() => app.close());
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`server: ${signal}, shutting down`);
+    for (const close of closers.reverse()) await close().catch((e) => console.error(e));
+    await ch.close().catch(() => {});
+    await prisma.$disconnect().catch(() => {});
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  console.log('server ready');
+}
+
+main().catch((err) => {
+  console.error(`server failed to start: ${err instanceof Error ? err.stack : err}`);
+  process.exit(1);
+});

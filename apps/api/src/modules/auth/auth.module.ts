@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { AuthResolver } from './auth.resolver.js';
+import { AuthService } from './auth.service.js';
+import { SessionGuard } from './session.guard.js';
+
+@Module({
+  providers: [AuthService, AuthResolver, SessionGuard],
+  exports: [AuthService, SessionGuard],
+})
+export class AuthModule {}

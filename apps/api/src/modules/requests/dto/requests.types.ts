@@ -1,0 +1,97 @@
+import { Field, Float, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
+import { Type } from 'class-transformer';
+import { IsDate, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+
+@InputType()
+export class TimeRangeInput {
+  @Field()
+  @Type(() => Date)
+  @IsDate()
+  from: Date;
+
+  @Field()
+  @Type(() => Date)
+  @IsDate()
+  to: Date;
+}
+
+@InputType()
+export class RequestFilterInput {
+  @Field({ nullable: true, description: 'Exact request method, e.g. GET.' })
+  @IsOptional()
+  @Matches(/^[A-Z]{1,16}$/, { message: 'method must be 1-16 upper-case letters' })
+  method?: string;
+
+  @Field({ nullable: true, description: 'Substring of the request path.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  pathContains?: string;
+
+  @Field(() => Int, { nullable: true, description: 'Exact response status code.' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(999)
+  status?: number;
+}
+
+@InputType()
+export class PageInput {
+  @Field(() => Int, { defaultValue: 100 })
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  first = 100;
+
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  after?: string;
+}
+
+@ObjectType()
+export class RequestLog {
+  @Field(() => ID) id: string;
+  @Field() time: Date;
+  @Field() endTime: Date;
+  @Field(() => Float, { description: 'Response time in microseconds (request first byte → response first byte).' })
+  latencyUs: number;
+  @Field(() => Int) pid: number;
+  @Field() processName: string;
+  @Field({ description: 'Observation point: client or server.' }) side: string;
+  @Field() clientIp: string;
+  @Field(() => Int) clientPort: number;
+  @Field() serverIp: string;
+  @Field(() => Int) serverPort: number;
+  @Field() protocol: string;
+  @Field() method: string;
+  @Field() path: string;
+  @Field() host: string;
+  @Field() version: string;
+  @Field(() => Int) status: number;
+  @Field() responseStatus: string;
+  @Field(() => Float) requestBytes: number;
+  @Field(() => Float) responseBytes: number;
+  @Field(() => Int) agentId: number;
+}
+
+@ObjectType()
+export class RequestLogEdge {
+  @Field() cursor: string;
+  @Field(() => RequestLog) node: RequestLog;
+}
+
+@ObjectType()
+export class PageInfo {
+  @Field() hasNextPage: boolean;
+  @Field(() => String, { nullable: true }) endCursor: string | null;
+}
+
+@ObjectType()
+export class RequestLogConnection {
+  @Field(() => [RequestLogEdge]) edges: RequestLogEdge[];
+  @Field(() => PageInfo) pageInfo: PageInfo;
+}
+

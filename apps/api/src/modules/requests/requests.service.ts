@@ -1,0 +1,122 @@
+import type { ClickHouseHandle } from '@bathyscope/clickhouse';
+import { Inject, Injectable } from '@nestjs/common';
+import { apiError } from '../../graphql-errors.js';
+import { CLICKHOUSE } from '../../infra/tokens.js';
+import type { Viewer } from '../auth/viewer.js';
+import { TenantQuery } from '../telemetry/tenant-query.js';
+import type { PageInput, RequestFilterInput, RequestLog, RequestLogConnection, TimeRangeInput } from './dto/requests.types.js';
+
+interface RequestRow {
+  time_us: string;
+  end_time_us: string;
+  row_hash_s: string;
+  response_duration: string;
+  pid: number;
+  process_name: string;
+  tap_side: string;
+  l7_protocol: string;
+  client_ip: string;
+  client_port: number;
+  server_ip: string;
+  server_port: number;
+  request_type: string;
+  request_resource: string;
+  request_domain: string;
+  version: string;
+  response_code: number;
+  response_status: string;
+  request_length: string;
+  response_length: string;
+  agent_id: number;
+}
+
+const MAX_RANGE_MS = 31 * 24 * 3600 * 1000;
+
+/** Keyset cursor over (time DESC, row_hash DESC): stable while new rows arrive. */
+function encodeCursor(timeUs: string, hash: string): string {
+  return Buffer.from(`${timeUs}:${hash}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { timeUs: string; hash: string } {
+  const m = /^([0-9]{1,20}):([0-9]{1,20})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!m) throw apiError('BAD_USER_INPUT', 'invalid cursor', { field: 'page.after' });
+  return { timeUs: m[1] as string, hash: m[2] as string };
+}
+
+/** IPv4 addresses are stored IPv4-mapped in an IPv6 column; show them the way users write them. */
+function displayIp(ip: string): string {
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+}
+
+@Injectable()
+export class RequestsService {
+  constructor(@Inject(CLICKHOUSE) private readonly ch: ClickHouseHandle) {}
+
+  async list(viewer: Viewer, range: TimeRangeInput, filter: RequestFilterInput | undefined, page: PageInput): Promise<RequestLogConnection> {
+    const from = range.from.getTime();
+    const to = range.to.getTime();
+    if (!(to > from)) throw apiError('BAD_USER_INPUT', 'timeRange.to must be after timeRange.from', { field: 'timeRange' });
+    if (to - from > MAX_RANGE_MS) throw apiError('BAD_USER_INPUT', 'timeRange may span at most 31 days', { field: 'timeRange' });
+
+    const q = new TenantQuery(viewer.tenantId)
+      .where('time >= fromUnixTimestamp64Milli($)', 'Int64', from)
+      .where('time < fromUnixTimestamp64Milli($)', 'Int64', to);
+    if (filter?.method) q.where('request_type = $', 'String', filter.method);
+    if (filter?.pathContains) q.where('position(request_resource, $) > 0', 'String', filter.pathContains);
+    if (filter?.status !== undefined && filter.status !== null) q.where('response_code = $', 'UInt16', filter.status);
+    if (page.after) {
+      const c = decodeCursor(page.after);
+      q.where('(toUnixTimestamp64Micro(time), row_hash) < $', 'Tuple(Int64, UInt64)', [c.timeUs, c.hash]);
+    }
+
+    const rs = await this.ch.client.query({
+      query: `
+        SELECT
+          toString(toUnixTimestamp64Micro(time)) AS time_us,
+          toString(toUnixTimestamp64Micro(end_time)) AS end_time_us,
+          cityHash64(agent_id, tap_side, pid, tid, client_ip, client_port, server_ip, server_port, end_time, request_resource) AS row_hash,
+          toString(row_hash) AS row_hash_s,
+          toString(response_duration) AS response_duration,
+          pid, process_name, tap_side, l7_protocol,
+          toString(client_ip) AS client_ip, client_port, toString(server_ip) AS server_ip, server_port,
+          request_type, request_resource, request_domain, version, response_code, response_status,
+          toString(request_length) AS request_length, toString(response_length) AS response_length, agent_id
+        FROM ${this.ch.database}.l7_flow_log
+        WHERE ${q.whereSql()}
+        ORDER BY time DESC, row_hash DESC
+        LIMIT {limit:UInt32}`,
+      query_params: { ...q.queryParams(), limit: page.first + 1 },
+      format: 'JSONEachRow',
+    });
+    const rows = await rs.json<RequestRow>();
+    const hasNextPage = rows.length > page.first;
+    const edges = rows.slice(0, page.first).map((r) => {
+      const cursor = encodeCursor(r.time_us, r.row_hash_s);
+      const node: RequestLog = {
+        id: cursor,
+        time: new Date(Number(r.time_us) / 1000),
+        endTime: new Date(Number(r.end_time_us) / 1000),
+        latencyUs: Number(r.response_duration),
+        pid: r.pid,
+        processName: r.process_name,
+        side: r.tap_side,
+        clientIp: displayIp(r.client_ip),
+        clientPort: r.client_port,
+        serverIp: displayIp(r.server_ip),
+        serverPort: r.server_port,
+        protocol: r.l7_protocol,
+        method: r.request_type,
+        path: r.request_resource,
+        host: r.request_domain,
+        version: r.version,
+        status: r.response_code,
+        responseStatus: r.response_status,
+        requestBytes: Number(r.request_length),
+        responseBytes: Number(r.response_length),
+        agentId: r.agent_id,
+      };
+      return { cursor, node };
+    });
+    return { edges, pageInfo: { hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+  }
+}
