@@ -18,6 +18,7 @@ export default defineConfig({
           name: 'system',
           include: ['tests/**/*.spec.ts', 'native/lib/socket-tracer.spec.ts'],
           fileParallelism: false,
+          globalSetup: ['tests/kit/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },

@@ -6,7 +6,9 @@ import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
 import { InfraModule } from './infra/infra.module.js';
+import { AgentsModule } from './modules/agents/agents.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { RequestsModule } from './modules/requests/requests.module.js';
 
@@ -14,6 +16,7 @@ export interface AppDeps {
   config: BathyscopeConfig;
   ch: ClickHouseHandle;
   prisma: PrismaClient;
+  redis: Redis;
 }
 
 @Module({})
@@ -34,6 +37,7 @@ export class AppModule {
         }),
         AuthModule,
         RequestsModule,
+        AgentsModule,
       ],
     };
   }

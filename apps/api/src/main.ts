@@ -6,6 +6,7 @@ import { createIngestServer } from '@bathyscope/ingest';
 import fastifyCookie from '@fastify/cookie';
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Redis } from 'ioredis';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
 import { apiError } from './graphql-errors.js';
@@ -42,6 +43,10 @@ async function main(): Promise<void> {
   if (!config.databaseUrl) throw new Error('DATABASE_URL is not set (npm start sets it; see README)');
 
   const prisma = createPrismaClient(config.databaseUrl);
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
+  await redis.connect().catch((err: Error) => {
+    throw new Error(`cannot reach Redis at ${config.redisUrl}: ${err.message}`);
+  });
   const ch = await openClickHouse(config);
   const applied = await migrateClickHouse(ch);
   if (applied.length) console.log(`clickhouse: applied migrations ${applied.join(', ')}`);
@@ -57,7 +62,7 @@ async function main(): Promise<void> {
 
   if (roles.has('api')) {
     const app = await NestFactory.create<NestFastifyApplication>(
-      AppModule.register({ config, ch, prisma }),
+      AppModule.register({ config, ch, prisma, redis }),
       new FastifyAdapter({ bodyLimit: 1024 * 1024 }),
       { logger: ['error', 'warn'] },
     );
@@ -84,6 +89,7 @@ async function main(): Promise<void> {
     for (const close of closers.reverse()) await close().catch((e) => console.error(e));
     await ch.close().catch(() => {});
     await prisma.$disconnect().catch(() => {});
+    redis.disconnect();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

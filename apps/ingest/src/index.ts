@@ -2,3 +2,4 @@ export { AgentAuthenticator, hashAgentSecret } from './agent-auth';
 export { createIngestServer, type IngestServerOptions } from './ingest-server';
 export { IngestMetrics } from './ingest-metrics';
 export { InvalidRowError, toL7FlowLogRows, formatMicros, ROW_LIMITS } from './l7-rows';
+export { AGENT_STATUS_PATH, type AgentStatusReport } from './agent-status';

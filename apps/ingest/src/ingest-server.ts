@@ -10,6 +10,7 @@ import {
 } from '@bathyscope/wire';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { AgentAuthenticator } from './agent-auth';
+import { registerAgentStatusRoute } from './agent-status';
 import { IngestMetrics } from './ingest-metrics';
 import { InvalidRowError, toL7FlowLogRows } from './l7-rows';
 
@@ -45,6 +46,10 @@ export function createIngestServer(options: IngestServerOptions): { app: Fastify
   // Fastify's own errors (body too large, unsupported content type) get the same error shape and counters.
   app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, _req, reply) => {
     const status = error.statusCode ?? 500;
+    if (error.code === 'FST_ERR_VALIDATION') {
+      metrics.rejectedBatches.inc({ reason: 'MALFORMED_BATCH' });
+      return fail(reply, 400, 'MALFORMED_BATCH', error.message);
+    }
     const code: IngestErrorCode =
       status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status < 500 ? 'MALFORMED_BATCH' : 'STORAGE_UNAVAILABLE';
     metrics.rejectedBatches.inc({ reason: code });
@@ -52,6 +57,7 @@ export function createIngestServer(options: IngestServerOptions): { app: Fastify
   });
 
   app.get('/healthz', async () => ({ ok: true }));
+  registerAgentStatusRoute(app, { prisma, auth, metrics });
   app.get('/metrics', async (_req, reply) => {
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();

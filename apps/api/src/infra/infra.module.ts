@@ -2,21 +2,28 @@ import type { BathyscopeConfig } from '@bathyscope/config';
 import type { ClickHouseHandle } from '@bathyscope/clickhouse';
 import type { PrismaClient } from '@bathyscope/db';
 import { type DynamicModule, Global, Module } from '@nestjs/common';
-import { CLICKHOUSE, CONFIG, PRISMA } from './tokens.js';
+import type { Redis } from 'ioredis';
+import { CLICKHOUSE, CONFIG, PRISMA, REDIS } from './tokens.js';
 
 /** Makes the clients opened by main.ts injectable; the module never opens connections itself. */
 @Global()
 @Module({})
 export class InfraModule {
-  static register(deps: { config: BathyscopeConfig; ch: ClickHouseHandle; prisma: PrismaClient }): DynamicModule {
+  static register(deps: {
+    config: BathyscopeConfig;
+    ch: ClickHouseHandle;
+    prisma: PrismaClient;
+    redis: Redis;
+  }): DynamicModule {
     return {
       module: InfraModule,
       providers: [
         { provide: CONFIG, useValue: deps.config },
         { provide: CLICKHOUSE, useValue: deps.ch },
         { provide: PRISMA, useValue: deps.prisma },
+        { provide: REDIS, useValue: deps.redis },
       ],
-      exports: [CONFIG, CLICKHOUSE, PRISMA],
+      exports: [CONFIG, CLICKHOUSE, PRISMA, REDIS],
     };
   }
 }

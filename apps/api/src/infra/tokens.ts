@@ -2,3 +2,4 @@
 export const CLICKHOUSE = Symbol('CLICKHOUSE');
 export const PRISMA = Symbol('PRISMA');
 export const CONFIG = Symbol('CONFIG');
+export const REDIS = Symbol('REDIS');

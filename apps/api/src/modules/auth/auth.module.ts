@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { AuthResolver } from './auth.resolver.js';
 import { AuthService } from './auth.service.js';
+import { LoginThrottle } from './login-throttle.js';
 import { SessionGuard } from './session.guard.js';
 
 @Module({
-  providers: [AuthService, AuthResolver, SessionGuard],
+  providers: [AuthService, AuthResolver, SessionGuard, LoginThrottle],
   exports: [AuthService, SessionGuard],
 })
 export class AuthModule {}

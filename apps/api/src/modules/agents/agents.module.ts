@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module.js';
+import { AgentsResolver } from './agents.resolver.js';
+import { AgentsService } from './agents.service.js';
+
+@Module({
+  imports: [AuthModule],
+  providers: [AgentsResolver, AgentsService],
+})
+export class AgentsModule {}

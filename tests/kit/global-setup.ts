@@ -1,0 +1,106 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import type { StackInfo } from './stack-info';
+
+const root = path.resolve(__dirname, '..', '..');
+const children: { name: string; child: ChildProcess; log: string }[] = [];
+
+async function waitForHttp(url: string, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = '';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      await res.text();
+      if (res.status < 500) return;
+      lastError = `HTTP ${res.status}`;
+    } catch (err) {
+      lastError = (err as Error).message;
+    }
+    for (const c of children) {
+      if (c.child.exitCode !== null) throw new Error(`${c.name} exited (${c.child.exitCode}); log:\n${fs.readFileSync(c.log, 'utf8').slice(-4000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${what} not ready at ${url} after ${timeoutMs} ms: ${lastError}`);
+}
+
+function start(name: string, args: string[], env: NodeJS.ProcessEnv, logDir: string, cwd = root): void {
+  const log = path.join(logDir, `${name}.log`);
+  const fd = fs.openSync(log, 'a');
+  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
+  children.push({ name, child, log });
+}
+
+/**
+ * Brings up the real stack once for all system tests: server (api + ingest + chDB), console, and the agent
+ * with real eBPF. Ports are fixed and distinct from `npm start`'s so both can run on one machine.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const stateDir = path.join(process.env.BATHYSCOPE_TEST_STATE_DIR ?? path.join(root, '.state', 'test'), 'stack');
+  fs.rmSync(stateDir, { recursive: true, force: true });
+  fs.mkdirSync(stateDir, { recursive: true });
+  const databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) throw new Error('DATABASE_URL must be set for system tests (npm test sets it)');
+  const ports = { api: 14000, ingest: 14001, web: 13000 };
+  const env: NodeJS.ProcessEnv = {
+    BATHYSCOPE_STATE_DIR: stateDir,
+    DATABASE_URL: databaseUrl,
+    API_PORT: String(ports.api),
+    INGEST_PORT: String(ports.ingest),
+  };
+
+  const seed = spawnSync(process.execPath, [path.join(root, 'apps/api/dist/cli/seed-demo.js')], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
+  if (seed.status !== 0) throw new Error(`seed failed: ${seed.stderr}`);
+  const demo = JSON.parse(seed.stdout.trim().split('\n').at(-1) as string);
+
+  start('server', [path.join(root, 'apps/api/dist/main.js')], env, stateDir);
+  await waitForHttp(`http://127.0.0.1:${ports.ingest}/healthz`, 90_000, 'ingest');
+  await waitForHttp(`http://127.0.0.1:${ports.api}/healthz`, 90_000, 'api');
+
+  start(
+    'web',
+    [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '-p', String(ports.web), '-H', '127.0.0.1'],
+    { API_URL: `http://127.0.0.1:${ports.api}` },
+    stateDir,
+    path.join(root, 'apps/web'),
+  );
+  await waitForHttp(`http://127.0.0.1:${ports.web}/login`, 90_000, 'console');
+
+  start('agent', [path.join(root, 'apps/agent/dist/main.js'), 'run'], { ...env, BATHYSCOPE_INGEST_URL: `http://127.0.0.1:${ports.ingest}` }, stateDir);
+  const statusFile = path.join(stateDir, 'agent', 'status.json');
+  const deadline = Date.now() + 60_000;
+  while (!fs.existsSync(statusFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+  const status = fs.existsSync(statusFile) ? JSON.parse(fs.readFileSync(statusFile, 'utf8')) : { state: 'missing', capabilities: { problems: ['agent wrote no status'] } };
+
+  const info: StackInfo = {
+    apiUrl: `http://127.0.0.1:${ports.api}`,
+    ingestUrl: `http://127.0.0.1:${ports.ingest}`,
+    webUrl: `http://127.0.0.1:${ports.web}`,
+    stateDir,
+    databaseUrl,
+    demo,
+    agentCapturing: status.state === 'running',
+    agentProblems: status.capabilities?.problems ?? [],
+  };
+  project.provide('stack', info);
+
+  return async () => {
+    for (const { child } of [...children].reverse()) {
+      if (child.exitCode !== null) continue;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(t);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      });
+    }
+  };
+}
