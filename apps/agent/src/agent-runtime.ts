@@ -142,7 +142,7 @@ export class AgentRuntime {
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.tracer?.close();
-    this.tracker.expire(process.hrtime.bigint() + 3_600_000_000_000n);
+    this.tracker.closeAll(process.hrtime.bigint());
     await this.shipper.close();
     await this.reportStatus();
   }
