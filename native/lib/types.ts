@@ -32,7 +32,28 @@ export interface SocketEvent {
   totalLen: number;
   /** The captured prefix (length <= totalLen, capped by the program's payload limit). Empty for non-data events. */
   data: Buffer;
+  /** Added: the syscall that produced the event (always set by `decodeSocketEvents`). */
+  syscall?: SocketSyscall;
+  /** Added: raw syscall return value (connect: 0 or -115 for EINPROGRESS; data: same as totalLen). */
+  ret?: number;
+  /** Added: bit set of `SOCKET_EVENT_FLAGS` (payload fault, iovec truncation, address source). */
+  flags?: number;
 }
+
+/** Added: syscalls the tracer hooks (accept = accept or accept4). */
+export type SocketSyscall =
+  | 'read'
+  | 'write'
+  | 'readv'
+  | 'writev'
+  | 'sendto'
+  | 'recvfrom'
+  | 'sendmsg'
+  | 'recvmsg'
+  | 'connect'
+  | 'accept'
+  | 'accept4'
+  | 'close';
 
 export interface SocketTracerStats {
   /** Events submitted to the ring buffer by the BPF program. */
@@ -41,6 +62,14 @@ export interface SocketTracerStats {
   dropped: number;
   /** Events delivered to JavaScript. */
   delivered: number;
+  /** Added: events dropped in user space because JavaScript fell behind (in-flight batch limit). */
+  userDropped: number;
+  /** Added: data events whose payload could not be copied from user memory (sent without payload). */
+  payloadFaults: number;
+  /** Added: batches delivered to JavaScript. */
+  batches: number;
+  /** Added: batches queued towards JavaScript and not yet handled. */
+  inFlightBatches: number;
 }
 
 export interface SocketTracerOptions {
@@ -48,6 +77,28 @@ export interface SocketTracerOptions {
   ringBufferBytes?: number;
   /** Pids whose traffic is ignored in the kernel (e.g. the agent itself). */
   ignorePids?: number[];
+  /** Added: also ignore this process (default true), so the agent never traces its own exports. */
+  ignoreSelf?: boolean;
+  /** Added: bytes of payload captured per syscall, 0..16384 (default 4096). */
+  payloadCap?: number;
+  /** Added: longest time an event waits in user space before delivery, ms (default 50). */
+  flushIntervalMs?: number;
+  /** Added: a batch is handed to JavaScript once it reaches this many bytes (default 256 KiB). */
+  maxBatchBytes?: number;
+  /** Added: batches queued towards JavaScript before new ones are dropped (default 32, i.e. <= 8 MiB). */
+  maxInFlightBatches?: number;
+  /**
+   * Added: the kernel wakes the poller only once this many bytes are pending (default
+   * min(maxBatchBytes, ringBufferBytes / 4); 0 = wake per record). The poller also drains every
+   * flushIntervalMs, so this trades wakeups for nothing but latency within that interval.
+   */
+  wakeupBytes?: number;
+  /**
+   * Added: which build of the BPF program to load. 'direct' (kernels >= 6.2) reads kernel memory
+   * through BTF-typed pointers, 'compat' (5.8+) through bpf_probe_read_kernel and costs more per
+   * syscall. Default 'auto' picks 'direct' when the kernel supports it.
+   */
+  variant?: 'auto' | 'direct' | 'compat';
 }
 
 export interface CapabilityReport {
@@ -57,4 +108,16 @@ export interface CapabilityReport {
   tracefs: boolean;
   /** Human-readable reasons when ok is false (what is missing and how to fix it). */
   problems: string[];
+  /** Added: tracefs is not mounted but this process could mount it (root, tracefs in /proc/filesystems). */
+  tracefsMountable: boolean;
+  /** Added: the syscalls:* tracepoints exist; null when tracefs is not mounted (cannot tell yet). */
+  syscallTracepoints: boolean | null;
+  /** Added: effective uid is 0. */
+  root: boolean;
+  /** Added: effective capabilities relevant to loading (CAP_SYS_ADMIN alone is also enough). */
+  capBpf: boolean;
+  capPerfmon: boolean;
+  capSysAdmin: boolean;
+  /** Added: the native addon (build/Release/bathyscope_native.node) loads. */
+  addon: boolean;
 }

@@ -1,0 +1,622 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Bathyscope socket tracer: captures the payload prefix of every read/write-family syscall on an
+ * AF_INET/AF_INET6 stream or datagram socket, plus connect/accept/close, using only syscall
+ * tracepoints (no kprobes, no fentry: neither is available on the target kernels).
+ *
+ * Hot-path shape:
+ *   sys_enter_*: fd -> struct socket (CO-RE) -> inet + stream/dgram check -> ignored pid? ->
+ *                remember (sock, buffer) for this thread. Everything that is not an inet socket
+ *                stops at the first check, so pipes/files/ttys cost one fd walk on entry and one
+ *                hash lookup on exit.
+ *   sys_exit_*:  recall the thread's entry, bail out unless ret > 0, copy addresses + payload
+ *                prefix into a per-CPU scratch record, bpf_ringbuf_output() exactly header +
+ *                captured bytes (no fixed-size reservation, so small payloads stay small).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "socket_trace.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define SOCK_STREAM 1
+#define SOCK_DGRAM 2
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define EINPROGRESS 115
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Set by the loader between open and load. */
+const volatile __u32 payload_cap = SOCKET_TRACE_DEFAULT_PAYLOAD;
+/* Wake the consumer only once this much data is pending (0: libbpf default, wake per record when
+ * the consumer has caught up). The consumer also drains on a timer, so nothing is stranded. */
+const volatile __u64 wakeup_bytes = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20); /* overridden by the loader */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);  /* tgid */
+	__type(value, __u8);
+} ignored_pids SEC(".maps");
+
+/* What sys_enter_* learned, consumed by the matching sys_exit_*. LRU so that threads killed in the
+ * middle of a blocking recv (no sys_exit) cannot fill the map up over time. */
+struct io_args {
+	__u64 sk;
+	__u64 buf;   /* user buffer, iovec array, or (connect) unused */
+	__u64 uaddr; /* user sockaddr (sendto/recvfrom addr, msghdr.msg_name) or 0 */
+	__u64 buf_len; /* size of buf for the single-buffer syscalls (recvfrom with MSG_TRUNC and
+			* UDP can return more than fits: never copy past the caller's buffer) */
+	__u32 iovcnt;
+	__s32 fd;
+	__u16 family;
+	__u8 syscall;
+	__u8 _pad[5];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64); /* pid_tgid */
+	__type(value, struct io_args);
+} active SEC(".maps");
+
+/* Scratch record, one slot per CPU. A plain array indexed by CPU id rather than a PERCPU_ARRAY
+ * because per-CPU values are limited to 32 KiB and the verifier needs 2 * MAX_PAYLOAD of room to
+ * prove (offset < MAX) + (len <= MAX) stays in bounds when gathering iovecs. */
+struct scratch {
+	struct socket_event hdr;
+	__u8 data[2 * SOCKET_TRACE_MAX_PAYLOAD];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* the loader sets it to the number of possible CPUs */
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct socket_trace_counters);
+} counters SEC(".maps");
+
+static __always_inline struct socket_trace_counters *get_counters(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&counters, &zero);
+}
+
+static __always_inline bool pid_ignored(__u32 tgid)
+{
+	return bpf_map_lookup_elem(&ignored_pids, &tgid) != NULL;
+}
+
+/*
+ * Kernel-memory access comes in two variants, built from this file into two objects:
+ *
+ *  - direct (default, kernels >= 6.2): bpf_get_current_task_btf() and bpf_rdonly_cast() give
+ *    BTF-typed pointers, so task->files->fdt->fd[fd]->... are plain loads the JIT protects with
+ *    exception-table entries. Rejecting a non-socket fd costs ~45 ns instead of ~215 ns (7 helper
+ *    calls) on the reference machine; this is the path every read/write on the host takes.
+ *  - compat (-DSOCKET_TRACE_COMPAT, kernels 5.8 .. 6.1 without bpf_rdonly_cast): the same walk with
+ *    bpf_probe_read_kernel (BPF_CORE_READ). The loader picks the variant from the kernel's BTF.
+ */
+#ifndef SOCKET_TRACE_COMPAT
+
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+#define CAST_KERNEL(type, ptr) ((type *)bpf_rdonly_cast((const void *)(ptr), bpf_core_type_id_kernel(type)))
+
+/* fd -> struct sock of an AF_INET/AF_INET6 SOCK_STREAM/SOCK_DGRAM socket, or NULL. */
+static __always_inline struct sock *fd_to_inet_sock(int fd, __u16 *family)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = task->files->fdt;
+	struct kiocb *slot;
+	struct file *file;
+	struct socket *sock;
+	struct sock *sk;
+	short type;
+	__u16 fam;
+
+	if (fd < 0 || (unsigned int)fd >= fdt->max_fds)
+		return NULL;
+	/* fdt->fd is a struct file ** (a plain scalar to the verifier). View the slot &fd[fd] as a
+	 * kernel struct whose member is a struct file * (kiocb.ki_filp, offset relocated by CO-RE), so
+	 * loading it stays a typed, fault-tolerant direct load rather than a helper call. */
+	slot = CAST_KERNEL(struct kiocb, (__u64)fdt->fd + (__u64)fd * sizeof(struct file *) -
+						bpf_core_field_offset(struct kiocb, ki_filp));
+	file = slot->ki_filp;
+	if (!file)
+		return NULL;
+	if ((file->f_inode->i_mode & S_IFMT) != S_IFSOCK)
+		return NULL;
+	sock = CAST_KERNEL(struct socket, file->private_data);
+	type = sock->type;
+	if (type != SOCK_STREAM && type != SOCK_DGRAM)
+		return NULL;
+	sk = sock->sk;
+	if (!sk)
+		return NULL;
+	fam = sk->__sk_common.skc_family;
+	if (fam != AF_INET && fam != AF_INET6)
+		return NULL;
+	*family = fam;
+	return sk;
+}
+
+static __always_inline void fill_addrs(struct socket_event *e, __u64 sk_addr, __u16 family)
+{
+	struct sock *sk = CAST_KERNEL(struct sock, sk_addr);
+
+	e->remote_port = bpf_ntohs(sk->__sk_common.skc_dport);
+	e->local_port = sk->__sk_common.skc_num;
+	/* A TCP socket that reached TCP_CLOSE (RST, or close after FIN) has left the bind hash and
+	 * skc_num is 0 by now; inet_sport keeps the port it was bound to. */
+	if (!e->local_port)
+		e->local_port = bpf_ntohs(CAST_KERNEL(struct inet_sock, sk_addr)->inet_sport);
+	if (family == AF_INET) {
+		__be32 daddr = sk->__sk_common.skc_daddr;
+		__be32 saddr = sk->__sk_common.skc_rcv_saddr;
+
+		e->family = 4;
+		__builtin_memset(e->local_addr, 0, sizeof(e->local_addr));
+		__builtin_memset(e->remote_addr, 0, sizeof(e->remote_addr));
+		__builtin_memcpy(e->remote_addr, &daddr, 4);
+		__builtin_memcpy(e->local_addr, &saddr, 4);
+	} else {
+		const __u32 *l = sk->__sk_common.skc_v6_rcv_saddr.in6_u.u6_addr32;
+		const __u32 *r = sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32;
+		__u32 *lo = (__u32 *)e->local_addr, *ro = (__u32 *)e->remote_addr;
+
+		e->family = 6;
+		lo[0] = l[0];
+		lo[1] = l[1];
+		lo[2] = l[2];
+		lo[3] = l[3];
+		ro[0] = r[0];
+		ro[1] = r[1];
+		ro[2] = r[2];
+		ro[3] = r[3];
+	}
+}
+
+#else /* SOCKET_TRACE_COMPAT */
+
+static __always_inline struct sock *fd_to_inet_sock(int fd, __u16 *family)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *file;
+	struct socket *sock;
+	struct sock *sk;
+	unsigned int max_fds;
+	umode_t mode;
+	short type;
+	__u16 fam;
+
+	if (!fdt || fd < 0)
+		return NULL;
+	max_fds = BPF_CORE_READ(fdt, max_fds);
+	if ((unsigned int)fd >= max_fds)
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return NULL;
+	mode = BPF_CORE_READ(file, f_inode, i_mode);
+	if ((mode & S_IFMT) != S_IFSOCK)
+		return NULL;
+	sock = BPF_CORE_READ(file, private_data);
+	if (!sock)
+		return NULL;
+	type = BPF_CORE_READ(sock, type);
+	if (type != SOCK_STREAM && type != SOCK_DGRAM)
+		return NULL;
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk)
+		return NULL;
+	fam = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (fam != AF_INET && fam != AF_INET6)
+		return NULL;
+	*family = fam;
+	return sk;
+}
+
+static __always_inline void fill_addrs(struct socket_event *e, __u64 sk_addr, __u16 family)
+{
+	struct sock *sk = (struct sock *)sk_addr;
+	__u32 ports = BPF_CORE_READ(sk, __sk_common.skc_portpair);
+
+	/* skc_portpair = { __be16 skc_dport; __u16 skc_num; } in memory order. */
+	e->remote_port = bpf_ntohs(((__u16 *)&ports)[0]);
+	e->local_port = ((__u16 *)&ports)[1];
+	if (!e->local_port) /* see the direct variant */
+		e->local_port = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
+	if (family == AF_INET) {
+		/* skc_addrpair = { __be32 skc_daddr; __be32 skc_rcv_saddr; } in memory order. */
+		__u64 addrs = BPF_CORE_READ(sk, __sk_common.skc_addrpair);
+
+		e->family = 4;
+		__builtin_memset(e->local_addr, 0, sizeof(e->local_addr));
+		__builtin_memset(e->remote_addr, 0, sizeof(e->remote_addr));
+		__builtin_memcpy(e->remote_addr, &addrs, 4);
+		__builtin_memcpy(e->local_addr, (__u8 *)&addrs + 4, 4);
+	} else {
+		e->family = 6;
+		BPF_CORE_READ_INTO(&e->local_addr, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO(&e->remote_addr, sk, __sk_common.skc_v6_daddr);
+	}
+}
+
+#endif /* SOCKET_TRACE_COMPAT */
+
+/* Unconnected datagram sockets have no peer in struct sock: take it from the syscall's sockaddr
+ * (sendto/recvfrom addr, msghdr.msg_name). recvfrom/recvmsg fill it in before returning. */
+static __always_inline void remote_from_user_sockaddr(struct socket_event *e, __u64 uaddr)
+{
+	struct {
+		__u16 family;
+		__be16 port;
+		__u8 v4_or_flowinfo[4];
+	} head;
+
+	if (bpf_probe_read_user(&head, sizeof(head), (void *)uaddr))
+		return;
+	if (head.family == AF_INET && e->family == 4) {
+		__builtin_memcpy(e->remote_addr, head.v4_or_flowinfo, 4);
+	} else if (head.family == AF_INET6 && e->family == 6) {
+		if (bpf_probe_read_user(e->remote_addr, 16, (void *)(uaddr + 8)))
+			return;
+	} else {
+		return;
+	}
+	e->remote_port = bpf_ntohs(head.port);
+	e->flags |= SOCKET_EVENT_F_ADDR_FROM_MSG;
+}
+
+static __always_inline struct scratch *get_scratch(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+
+	return bpf_map_lookup_elem(&scratch, &cpu);
+}
+
+static __always_inline void fill_common(struct socket_event *e, __u64 pid_tgid, __s32 fd, __u64 sk,
+					__u8 kind, __u8 direction, __u8 syscall, __s32 ret)
+{
+	e->ts_ns = bpf_ktime_get_ns();
+	e->sock_id = sk;
+	e->pid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	e->fd = fd;
+	e->total_len = 0;
+	e->data_len = 0;
+	e->ret = ret;
+	e->kind = kind;
+	e->direction = direction;
+	e->syscall = syscall;
+	e->flags = 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+}
+
+static __always_inline void submit(struct scratch *s, __u32 data_len)
+{
+	struct socket_trace_counters *c = get_counters();
+	__u64 size, flags = 0;
+
+	if (data_len > SOCKET_TRACE_MAX_PAYLOAD)
+		data_len = SOCKET_TRACE_MAX_PAYLOAD;
+	size = sizeof(struct socket_event) + data_len;
+	if (wakeup_bytes) {
+		__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+		flags = avail + size >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	}
+	if (bpf_ringbuf_output(&events, &s->hdr, size, flags)) {
+		if (c)
+			c->dropped++;
+		return;
+	}
+	if (c)
+		c->submitted++;
+}
+
+/* ---------------------------------------------------------------- enter side */
+
+/* One `active` entry per thread, rewritten in place on every socket syscall: after the thread's
+ * first one, enter is a lookup plus plain stores and exit a lookup plus one store, with no bucket
+ * lock and no LRU node churn (update/delete would take both on every syscall). */
+static __always_inline void remember(__u64 pid_tgid, const struct io_args *args)
+{
+	struct io_args *slot = bpf_map_lookup_elem(&active, &pid_tgid);
+
+	if (slot)
+		*slot = *args;
+	else
+		bpf_map_update_elem(&active, &pid_tgid, args, BPF_ANY);
+}
+
+/* Takes (and clears) what the matching enter remembered; false if it was not `syscall`. */
+static __always_inline bool recall(__u64 pid_tgid, __u8 syscall, struct io_args *out)
+{
+	struct io_args *slot = bpf_map_lookup_elem(&active, &pid_tgid);
+
+	if (!slot || slot->syscall != syscall)
+		return false;
+	*out = *slot;
+	slot->syscall = 0;
+	return true;
+}
+
+static __always_inline int enter_io(__u64 fd_arg, __u64 buf, __u64 buf_len, __u32 iovcnt, __u64 uaddr,
+				    __u8 syscall)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct io_args args = {};
+	struct sock *sk;
+	__u16 family;
+
+	/* Non-socket fds are the common case: reject them before anything else. */
+	sk = fd_to_inet_sock((int)fd_arg, &family);
+	if (!sk || pid_ignored(pid_tgid >> 32))
+		return 0;
+	args.sk = (__u64)sk;
+	args.buf = buf;
+	args.uaddr = uaddr;
+	args.buf_len = buf_len;
+	args.iovcnt = iovcnt;
+	args.fd = (int)fd_arg;
+	args.family = family;
+	args.syscall = syscall;
+	remember(pid_tgid, &args);
+	return 0;
+}
+
+/* sendmsg/recvmsg: the iovec array and msg_name live in the user's msghdr. */
+static __always_inline int enter_msg(__u64 fd_arg, __u64 umsg, __u8 syscall)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct user_msghdr *msg = (struct user_msghdr *)umsg;
+	struct io_args args = {};
+	struct sock *sk;
+	__u16 family;
+	void *iov = NULL, *name = NULL;
+	__kernel_size_t iovlen = 0;
+
+	sk = fd_to_inet_sock((int)fd_arg, &family);
+	if (!sk || pid_ignored(pid_tgid >> 32))
+		return 0;
+	if (bpf_probe_read_user(&iov, sizeof(iov), &msg->msg_iov) ||
+	    bpf_probe_read_user(&iovlen, sizeof(iovlen), &msg->msg_iovlen))
+		return 0;
+	bpf_probe_read_user(&name, sizeof(name), &msg->msg_name);
+	args.sk = (__u64)sk;
+	args.buf = (__u64)iov;
+	args.uaddr = (__u64)name;
+	args.iovcnt = iovlen > 0xffffffff ? 0xffffffff : (__u32)iovlen;
+	args.fd = (int)fd_arg;
+	args.family = family;
+	args.syscall = syscall;
+	remember(pid_tgid, &args);
+	return 0;
+}
+
+/* ----------------------------------------------------------------- exit side */
+
+static __always_inline __u32 copy_buf(struct scratch *s, __u64 ubuf, __u32 want)
+{
+	if (want > SOCKET_TRACE_MAX_PAYLOAD)
+		want = SOCKET_TRACE_MAX_PAYLOAD;
+	if (bpf_probe_read_user(s->data, want, (void *)ubuf)) {
+		s->hdr.flags |= SOCKET_EVENT_F_PAYLOAD_FAULT;
+		return 0;
+	}
+	return want;
+}
+
+static __always_inline __u32 copy_iov(struct scratch *s, __u64 uiov, __u32 iovcnt, __u32 want)
+{
+	const struct iovec *iovp = (const struct iovec *)uiov;
+	__u64 off = 0, len;
+	int i;
+
+	if (want > SOCKET_TRACE_MAX_PAYLOAD)
+		want = SOCKET_TRACE_MAX_PAYLOAD;
+	for (i = 0; i < SOCKET_TRACE_MAX_IOV; i++) {
+		struct iovec iov;
+
+		if (i >= iovcnt || off >= want)
+			break;
+		if (bpf_probe_read_user(&iov, sizeof(iov), &iovp[i])) {
+			s->hdr.flags |= SOCKET_EVENT_F_PAYLOAD_FAULT;
+			break;
+		}
+		len = iov.iov_len;
+		if (len > want - off)
+			len = want - off;
+		/* Restate the bounds on the very registers used for the access (off < MAX, len <= MAX;
+		 * data has 2 * MAX): clang cannot drop these after barrier_var, the verifier needs them. */
+		barrier_var(off);
+		off &= SOCKET_TRACE_MAX_PAYLOAD - 1;
+		barrier_var(len);
+		if (len > SOCKET_TRACE_MAX_PAYLOAD)
+			len = SOCKET_TRACE_MAX_PAYLOAD;
+		if (bpf_probe_read_user(&s->data[off], len, iov.iov_base)) {
+			s->hdr.flags |= SOCKET_EVENT_F_PAYLOAD_FAULT;
+			break;
+		}
+		off += len;
+	}
+	if (i == SOCKET_TRACE_MAX_IOV && i < iovcnt && off < want)
+		s->hdr.flags |= SOCKET_EVENT_F_IOV_TRUNCATED;
+	return (__u32)off;
+}
+
+static __always_inline int exit_io(long ret, __u8 syscall, __u8 direction, bool vectored)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct io_args args;
+	struct socket_trace_counters *c;
+	struct scratch *s;
+	__u32 want, n;
+
+	if (!recall(pid_tgid, syscall, &args) || ret <= 0)
+		return 0;
+	s = get_scratch();
+	if (!s)
+		return 0;
+
+	fill_common(&s->hdr, pid_tgid, args.fd, args.sk, SOCKET_EVENT_DATA, direction, syscall, (__s32)ret);
+	s->hdr.total_len = ret > 0xffffffffL ? 0xffffffff : (__u32)ret;
+	fill_addrs(&s->hdr, args.sk, args.family);
+	if (args.uaddr && s->hdr.remote_port == 0)
+		remote_from_user_sockaddr(&s->hdr, args.uaddr);
+
+	want = payload_cap < SOCKET_TRACE_MAX_PAYLOAD ? payload_cap : SOCKET_TRACE_MAX_PAYLOAD;
+	if (s->hdr.total_len < want)
+		want = s->hdr.total_len;
+	if (!vectored && args.buf_len < want)
+		want = args.buf_len;
+	n = vectored ? copy_iov(s, args.buf, args.iovcnt, want) : copy_buf(s, args.buf, want);
+	if (s->hdr.flags & SOCKET_EVENT_F_PAYLOAD_FAULT) {
+		c = get_counters();
+		if (c)
+			c->payload_faults++;
+	}
+	s->hdr.data_len = n;
+	submit(s, n);
+	return 0;
+}
+
+#define DATA_SYSCALL(name, SYS, dir, enter_expr, vectored)                                    \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                                            \
+	int enter_##name(struct trace_event_raw_sys_enter *ctx)                               \
+	{                                                                                      \
+		return enter_expr;                                                             \
+	}                                                                                      \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                                             \
+	int exit_##name(struct trace_event_raw_sys_exit *ctx)                                 \
+	{                                                                                      \
+		return exit_io(ctx->ret, SYS, dir, vectored);                                  \
+	}
+
+/* read(fd, buf, count), write(fd, buf, count) */
+DATA_SYSCALL(read, SOCKET_SYS_READ, SOCKET_DIR_INGRESS,
+	     enter_io(ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, SOCKET_SYS_READ), false)
+DATA_SYSCALL(write, SOCKET_SYS_WRITE, SOCKET_DIR_EGRESS,
+	     enter_io(ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, SOCKET_SYS_WRITE), false)
+/* readv(fd, iov, iovcnt), writev(fd, iov, iovcnt) */
+DATA_SYSCALL(readv, SOCKET_SYS_READV, SOCKET_DIR_INGRESS,
+	     enter_io(ctx->args[0], ctx->args[1], 0, (__u32)ctx->args[2], 0, SOCKET_SYS_READV), true)
+DATA_SYSCALL(writev, SOCKET_SYS_WRITEV, SOCKET_DIR_EGRESS,
+	     enter_io(ctx->args[0], ctx->args[1], 0, (__u32)ctx->args[2], 0, SOCKET_SYS_WRITEV), true)
+/* sendto(fd, buf, len, flags, addr, addrlen), recvfrom(fd, buf, len, flags, addr, addrlen) */
+DATA_SYSCALL(sendto, SOCKET_SYS_SENDTO, SOCKET_DIR_EGRESS,
+	     enter_io(ctx->args[0], ctx->args[1], ctx->args[2], 0, ctx->args[4], SOCKET_SYS_SENDTO), false)
+DATA_SYSCALL(recvfrom, SOCKET_SYS_RECVFROM, SOCKET_DIR_INGRESS,
+	     enter_io(ctx->args[0], ctx->args[1], ctx->args[2], 0, ctx->args[4], SOCKET_SYS_RECVFROM), false)
+/* sendmsg(fd, msg, flags), recvmsg(fd, msg, flags) */
+DATA_SYSCALL(sendmsg, SOCKET_SYS_SENDMSG, SOCKET_DIR_EGRESS,
+	     enter_msg(ctx->args[0], ctx->args[1], SOCKET_SYS_SENDMSG), true)
+DATA_SYSCALL(recvmsg, SOCKET_SYS_RECVMSG, SOCKET_DIR_INGRESS,
+	     enter_msg(ctx->args[0], ctx->args[1], SOCKET_SYS_RECVMSG), true)
+
+/* ------------------------------------------------------- connect/accept/close */
+
+SEC("tracepoint/syscalls/sys_enter_connect")
+int enter_connect(struct trace_event_raw_sys_enter *ctx)
+{
+	return enter_io(ctx->args[0], 0, 0, 0, 0, SOCKET_SYS_CONNECT);
+}
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int exit_connect(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct io_args args;
+	struct scratch *s;
+	long ret = ctx->ret;
+
+	if (!recall(pid_tgid, SOCKET_SYS_CONNECT, &args) || (ret != 0 && ret != -EINPROGRESS))
+		return 0;
+	s = get_scratch();
+	if (!s)
+		return 0;
+	fill_common(&s->hdr, pid_tgid, args.fd, args.sk, SOCKET_EVENT_CONNECT, SOCKET_DIR_EGRESS,
+		    SOCKET_SYS_CONNECT, (__s32)ret);
+	fill_addrs(&s->hdr, args.sk, args.family);
+	submit(s, 0);
+	return 0;
+}
+
+/* accept needs no enter probe: the new socket is the fd the syscall returns. */
+static __always_inline int exit_accept(long ret, __u8 syscall)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct scratch *s;
+	struct sock *sk;
+	__u16 family;
+
+	if (ret < 0)
+		return 0;
+	sk = fd_to_inet_sock((int)ret, &family);
+	if (!sk || pid_ignored(pid_tgid >> 32))
+		return 0;
+	s = get_scratch();
+	if (!s)
+		return 0;
+	fill_common(&s->hdr, pid_tgid, (__s32)ret, (__u64)sk, SOCKET_EVENT_ACCEPT, SOCKET_DIR_INGRESS,
+		    syscall, (__s32)ret);
+	fill_addrs(&s->hdr, (__u64)sk, family);
+	submit(s, 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int exit_accept4(struct trace_event_raw_sys_exit *ctx)
+{
+	return exit_accept(ctx->ret, SOCKET_SYS_ACCEPT4);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int exit_accept_(struct trace_event_raw_sys_exit *ctx)
+{
+	return exit_accept(ctx->ret, SOCKET_SYS_ACCEPT);
+}
+
+/* close is reported on entry: the fd (and possibly the socket) is gone by the time it returns. */
+SEC("tracepoint/syscalls/sys_enter_close")
+int enter_close(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	int fd = (int)ctx->args[0];
+	struct scratch *s;
+	struct sock *sk;
+	__u16 family;
+
+	sk = fd_to_inet_sock(fd, &family);
+	if (!sk || pid_ignored(pid_tgid >> 32))
+		return 0;
+	s = get_scratch();
+	if (!s)
+		return 0;
+	fill_common(&s->hdr, pid_tgid, fd, (__u64)sk, SOCKET_EVENT_CLOSE, SOCKET_DIR_EGRESS,
+		    SOCKET_SYS_CLOSE, 0);
+	fill_addrs(&s->hdr, (__u64)sk, family);
+	submit(s, 0);
+	return 0;
+}
+
+_Static_assert(sizeof(struct socket_event) == SOCKET_EVENT_HEADER_SIZE, "socket_event layout changed");

@@ -1,0 +1,21 @@
+# SPDX-License-Identifier: Apache-2.0
+{
+  "targets": [
+    {
+      "target_name": "bathyscope_native",
+      "sources": ["src/addon.cc", "src/bpf_session.cc", "src/socket_tracer.cc"],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "../bpf",
+        "../bpf/.output"
+      ],
+      # C++ exceptions mode, chosen explicitly: Napi::Error propagates as a C++ exception and is
+      # rethrown into JavaScript at the boundary.
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-Wall", "-Wextra", "-Wno-missing-field-initializers"],
+      "libraries": ["-lbpf", "-lelf", "-lz"]
+    }
+  ]
+}

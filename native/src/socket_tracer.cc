@@ -1,0 +1,508 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "socket_tracer.h"
+
+#include <errno.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "socket_trace.h"
+
+namespace bathyscope {
+namespace {
+
+constexpr size_t kMaxRecord = 4 + SOCKET_EVENT_HEADER_SIZE + SOCKET_TRACE_MAX_PAYLOAD;
+
+// Records are copied as the kernel wrote them (host order); decode.ts reads little endian.
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "batch format is little endian");
+void PutU32(uint8_t* p, uint32_t v) { std::memcpy(p, &v, 4); }
+void PutU16(uint8_t* p, uint16_t v) { std::memcpy(p, &v, 2); }
+
+}  // namespace
+
+// ------------------------------------------------------------------------------------ Shared
+
+Shared::Shared(const TracerOptions& opts) : options(opts), ignore_(opts.session.ignore_pids) {
+  current_ = TakeBatch();
+}
+
+Shared::~Shared() { Stop(); }
+
+std::unique_ptr<Batch> Shared::TakeBatch() {
+  {
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    if (!pool_.empty()) {
+      std::unique_ptr<Batch> b = std::move(pool_.back());
+      pool_.pop_back();
+      b->Reset();
+      return b;
+    }
+  }
+  // At most max_inflight_batches + 1 batches ever exist, so this only runs while warming up.
+  return std::make_unique<Batch>(options.max_batch_bytes + kMaxRecord);
+}
+
+void Shared::ReturnBatch(Batch* batch) {
+  std::lock_guard<std::mutex> lock(pool_mu_);
+  pool_.emplace_back(batch);
+}
+
+int Shared::OnRecord(void* ctx, void* data, size_t size) {
+  auto* self = static_cast<Shared*>(ctx);
+  if (size < SOCKET_EVENT_HEADER_SIZE || size > kMaxRecord - 4) return 0;  // cannot happen
+  Batch* b = self->current_.get();
+  if (b->count != 0 && b->size + 4 + size > self->options.max_batch_bytes) {
+    self->Flush();
+    b = self->current_.get();
+  }
+  // Capacity is max_batch_bytes + one maximal record, and a non-empty batch never grows past
+  // max_batch_bytes, so this always fits.
+  PutU32(b->data.get() + b->size, static_cast<uint32_t>(size));
+  std::memcpy(b->data.get() + b->size + 4, data, size);
+  b->size += 4 + size;
+  b->count++;
+  return 0;
+}
+
+void Shared::Flush() {
+  Batch* b = current_.get();
+  if (b->count == 0) return;
+  if (inflight.load(std::memory_order_acquire) >= options.max_inflight_batches) {
+    // JavaScript is not keeping up: drop this batch instead of queueing without bound.
+    user_dropped.fetch_add(b->count, std::memory_order_relaxed);
+    b->Reset();
+    return;
+  }
+  uint8_t* h = b->data.get();
+  PutU32(h, kBatchMagic);
+  PutU16(h + 4, SOCKET_TRACE_ABI_VERSION);
+  PutU16(h + 6, SOCKET_EVENT_HEADER_SIZE);
+  PutU32(h + 8, b->count);
+  inflight.fetch_add(1, std::memory_order_acq_rel);
+  Batch* raw = current_.release();
+  if (tsfn.NonBlockingCall(raw) != napi_ok) {  // napi_closing: the tracer is shutting down
+    inflight.fetch_sub(1, std::memory_order_acq_rel);
+    user_dropped.fetch_add(raw->count, std::memory_order_relaxed);
+    raw->Reset();
+    current_.reset(raw);
+    return;
+  }
+  current_ = TakeBatch();
+}
+
+void Shared::Run(BpfSession* session, int wake_fd) {
+  int ep = epoll_create1(EPOLL_CLOEXEC);
+  if (ep < 0) {
+    fprintf(stderr, "bathyscope socket tracer: epoll_create1: %s\n", strerror(errno));
+    return;
+  }
+  epoll_event ev{};
+  // Edge-triggered: only a kernel wakeup (>= wakeup_bytes pending) ends the wait early. Level-
+  // triggered would re-report the ring as readable whenever any record sits in it, turning the
+  // wakeup threshold into a busy loop at the event rate. Every wake drains the ring completely.
+  ev.events = EPOLLIN | EPOLLET;
+  ev.data.u32 = 0;
+  epoll_ctl(ep, EPOLL_CTL_ADD, session->RingFd(), &ev);
+  ev.events = EPOLLIN;
+  ev.data.u32 = 1;
+  epoll_ctl(ep, EPOLL_CTL_ADD, wake_fd, &ev);
+
+  using Clock = std::chrono::steady_clock;
+  const auto interval = std::chrono::milliseconds(options.flush_interval_ms);
+  auto next_tick = Clock::now() + interval;
+  while (!stop_.load(std::memory_order_acquire)) {
+    // Round up: a truncated 0 ms timeout would spin for the last partial millisecond of a tick.
+    auto wait = std::chrono::ceil<std::chrono::milliseconds>(next_tick - Clock::now());
+    int timeout = static_cast<int>(std::max<int64_t>(0, wait.count()));
+    epoll_event events[2];
+    int n = epoll_wait(ep, events, 2, timeout);
+    if (n < 0 && errno != EINTR) {
+      fprintf(stderr, "bathyscope socket tracer: epoll_wait: %s\n", strerror(errno));
+      break;
+    }
+    if (stop_.load(std::memory_order_acquire)) break;
+    // Always drain, woken or not: the BPF side skips wakeups below wakeup_bytes, so the timer is
+    // what picks up a trickle of events.
+    int rc = session->Consume();
+    if (rc < 0 && rc != -EINTR) {
+      fprintf(stderr, "bathyscope socket tracer: ring_buffer__consume: %s\n", strerror(-rc));
+      break;
+    }
+    auto now = Clock::now();
+    if (now >= next_tick) {
+      Flush();
+      next_tick = now + interval;
+    }
+  }
+  close(ep);
+}
+
+bool Shared::LoadAndRun(std::string* error) {
+  SessionConfig config = options.session;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    config.ignore_pids = ignore_;
+  }
+  std::unique_ptr<BpfSession> session = BpfSession::Start(config, &Shared::OnRecord, this, error);
+  if (!session) return false;
+
+  std::lock_guard<std::mutex> lock(mu_);
+  if (closed.load()) return true;  // close() won the race: the session is destroyed on return
+  for (uint32_t pid : ignore_) session->SetIgnored(pid, true);  // pids added while loading
+  int wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wake_fd < 0) {
+    *error = std::string("socket tracer: eventfd failed: ") + strerror(errno);
+    return false;
+  }
+  wake_fd_ = wake_fd;
+  variant_ = session->variant();
+  session_ = std::move(session);
+  BpfSession* raw = session_.get();
+  thread_ = std::thread([this, raw, wake_fd] { Run(raw, wake_fd); });
+  return true;
+}
+
+void Shared::Stop() {
+  std::thread thread;
+  int wake_fd = -1;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed.store(true);
+    stop_.store(true, std::memory_order_release);
+    thread = std::move(thread_);
+    wake_fd = wake_fd_;
+    wake_fd_ = -1;
+  }
+  if (wake_fd >= 0) {
+    uint64_t one = 1;
+    ssize_t ignored = write(wake_fd, &one, sizeof(one));
+    (void)ignored;
+  }
+  if (thread.joinable()) thread.join();
+  if (wake_fd >= 0) close(wake_fd);
+  std::unique_ptr<BpfSession> session;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (session_) session_->ReadCounters(&last_counters_);
+    session = std::move(session_);
+  }
+  session.reset();  // detach outside the lock
+}
+
+int Shared::SetIgnored(uint32_t pid, bool ignored) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = std::find(ignore_.begin(), ignore_.end(), pid);
+  if (ignored && it == ignore_.end()) ignore_.push_back(pid);
+  if (!ignored && it != ignore_.end()) ignore_.erase(it);
+  return session_ ? session_->SetIgnored(pid, ignored) : 0;
+}
+
+std::string Shared::Variant() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return variant_;
+}
+
+BpfCounters Shared::Counters() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (session_) session_->ReadCounters(&last_counters_);
+  return last_counters_;
+}
+
+// Runs on the JavaScript thread for every batch the poller queued.
+void CallJs(Napi::Env env, Napi::Function callback, Shared* shared, Batch* batch) {
+  const uint32_t count = batch->count;
+  if (env == nullptr || shared->closed.load()) {  // tearing down / closed: discard quietly
+    shared->ReturnBatch(batch);
+    shared->inflight.fetch_sub(1, std::memory_order_acq_rel);
+    return;
+  }
+  // One copy into a V8-owned Buffer so the batch goes straight back to the pool and decoded
+  // payloads can be zero-copy subarrays of the Buffer.
+  Napi::Buffer<uint8_t> buffer = Napi::Buffer<uint8_t>::Copy(env, batch->data.get(), batch->size);
+  shared->ReturnBatch(batch);
+  shared->inflight.fetch_sub(1, std::memory_order_acq_rel);
+  shared->delivered.fetch_add(count, std::memory_order_relaxed);
+  shared->batches.fetch_add(1, std::memory_order_relaxed);
+  try {
+    callback.Call({buffer});
+  } catch (const Napi::Error& e) {
+    // Route a throwing callback to process 'uncaughtException' (like an unhandled 'error' event)
+    // instead of Node's legacy swallow-with-warning policy for Node-API callbacks.
+    napi_fatal_exception(env, e.Value());
+  }
+}
+
+// ------------------------------------------------------------------------------ StartWorker
+
+class StartWorker : public Napi::AsyncWorker {
+ public:
+  StartWorker(Napi::Env env, SocketTracer* owner, std::shared_ptr<Shared> shared)
+      : Napi::AsyncWorker(env, "bathyscope.SocketTracer.start"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        owner_(owner),
+        keep_alive_(Napi::Persistent(owner->Value())),
+        shared_(std::move(shared)) {}
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    std::string error;
+    if (!shared_->LoadAndRun(&error)) SetError(error);
+  }
+
+  void OnOK() override {
+    if (owner_->state_ == SocketTracer::State::kStarting)
+      owner_->state_ = SocketTracer::State::kRunning;
+    deferred_.Resolve(Env().Undefined());
+  }
+
+  void OnError(const Napi::Error& error) override {
+    if (owner_->state_ == SocketTracer::State::kStarting) owner_->StartFailed();
+    deferred_.Reject(error.Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  SocketTracer* owner_;
+  Napi::ObjectReference keep_alive_;  // owner_ stays valid until this worker is deleted
+  std::shared_ptr<Shared> shared_;
+};
+
+// ----------------------------------------------------------------------------- SocketTracer
+
+namespace {
+
+uint32_t GetUint(const Napi::Object& obj, const char* key, uint32_t fallback, uint32_t min,
+                 uint32_t max) {
+  Napi::Env env = obj.Env();
+  Napi::Value v = obj.Get(key);
+  if (v.IsUndefined()) return fallback;
+  if (!v.IsNumber())
+    throw Napi::TypeError::New(env, std::string("options.") + key + " must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (d != static_cast<double>(static_cast<int64_t>(d)) || d < min || d > max) {
+    throw Napi::RangeError::New(env, std::string("options.") + key + " must be an integer in [" +
+                                         std::to_string(min) + ", " + std::to_string(max) + "]");
+  }
+  return static_cast<uint32_t>(d);
+}
+
+uint32_t ParsePid(const Napi::Env& env, const Napi::Value& v, const char* what) {
+  if (!v.IsNumber()) throw Napi::TypeError::New(env, std::string(what) + " must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (d != static_cast<double>(static_cast<int64_t>(d)) || d < 1 || d > 0x7fffffff)
+    throw Napi::RangeError::New(env, std::string(what) + " must be a positive integer pid");
+  return static_cast<uint32_t>(d);
+}
+
+TracerOptions ParseOptions(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  TracerOptions o;
+  if (info.Length() == 0 || info[0].IsUndefined()) return o;
+  if (!info[0].IsObject() || info[0].IsArray())
+    throw Napi::TypeError::New(env, "SocketTracer options must be an object");
+  Napi::Object obj = info[0].As<Napi::Object>();
+
+  o.session.ring_buffer_bytes =
+      GetUint(obj, "ringBufferBytes", o.session.ring_buffer_bytes, 1u << 20, 1u << 30);
+  if ((o.session.ring_buffer_bytes & (o.session.ring_buffer_bytes - 1)) != 0)
+    throw Napi::RangeError::New(env, "options.ringBufferBytes must be a power of two");
+  o.session.payload_cap =
+      GetUint(obj, "payloadCap", SOCKET_TRACE_DEFAULT_PAYLOAD, 0, SOCKET_TRACE_MAX_PAYLOAD);
+  o.flush_interval_ms = GetUint(obj, "flushIntervalMs", o.flush_interval_ms, 1, 10000);
+  o.max_batch_bytes = GetUint(obj, "maxBatchBytes", o.max_batch_bytes, 16u << 10, 64u << 20);
+  o.max_inflight_batches = GetUint(obj, "maxInFlightBatches", o.max_inflight_batches, 1, 4096);
+  uint32_t default_wakeup = std::min(o.max_batch_bytes, o.session.ring_buffer_bytes / 4);
+  o.session.wakeup_bytes =
+      GetUint(obj, "wakeupBytes", default_wakeup, 0, o.session.ring_buffer_bytes / 2);
+
+  Napi::Value variant = obj.Get("variant");
+  if (!variant.IsUndefined()) {
+    if (!variant.IsString()) throw Napi::TypeError::New(env, "options.variant must be a string");
+    std::string v = variant.As<Napi::String>().Utf8Value();
+    if (v == "auto")
+      o.session.variant = ProgramVariant::kAuto;
+    else if (v == "direct")
+      o.session.variant = ProgramVariant::kDirect;
+    else if (v == "compat")
+      o.session.variant = ProgramVariant::kCompat;
+    else
+      throw Napi::RangeError::New(env, "options.variant must be 'auto', 'direct' or 'compat'");
+  }
+
+  Napi::Value pids = obj.Get("ignorePids");
+  if (!pids.IsUndefined()) {
+    if (!pids.IsArray()) throw Napi::TypeError::New(env, "options.ignorePids must be an array");
+    Napi::Array arr = pids.As<Napi::Array>();
+    for (uint32_t i = 0; i < arr.Length(); i++) {
+      uint32_t pid = ParsePid(env, arr.Get(i), "options.ignorePids[]");
+      if (std::find(o.session.ignore_pids.begin(), o.session.ignore_pids.end(), pid) ==
+          o.session.ignore_pids.end())
+        o.session.ignore_pids.push_back(pid);
+    }
+    if (o.session.ignore_pids.size() > 1024)
+      throw Napi::RangeError::New(env, "options.ignorePids holds at most 1024 pids");
+  }
+  return o;
+}
+
+}  // namespace
+
+Napi::Function SocketTracer::Init(Napi::Env env) {
+  return DefineClass(env, "SocketTracer",
+                     {
+                         InstanceMethod<&SocketTracer::Start>("start"),
+                         InstanceMethod<&SocketTracer::IgnorePid>("ignorePid"),
+                         InstanceMethod<&SocketTracer::UnignorePid>("unignorePid"),
+                         InstanceMethod<&SocketTracer::Stats>("stats"),
+                         InstanceMethod<&SocketTracer::Close>("close"),
+                         InstanceMethod<&SocketTracer::RefLoop>("ref"),
+                         InstanceMethod<&SocketTracer::UnrefLoop>("unref"),
+                         InstanceMethod<&SocketTracer::Running>("running"),
+                         InstanceMethod<&SocketTracer::Variant>("variant"),
+                     });
+}
+
+SocketTracer::SocketTracer(const Napi::CallbackInfo& info)
+    : Napi::ObjectWrap<SocketTracer>(info), env_(info.Env()) {
+  shared_ = std::make_shared<Shared>(ParseOptions(info));
+}
+
+SocketTracer::~SocketTracer() {
+  strong_ref_ = false;  // being finalized: never touch the reference from here
+  Shutdown();
+}
+
+Napi::Value SocketTracer::Start(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsFunction())
+    throw Napi::TypeError::New(env, "start(onBatch) needs a callback function");
+  if (state_ == State::kStarting || state_ == State::kRunning)
+    throw Napi::Error::New(env, "SocketTracer already started");
+  if (state_ == State::kClosed) throw Napi::Error::New(env, "SocketTracer is closed");
+
+  // The TSFN's finalizer holds a reference to Shared: queued batches can outlive this object.
+  auto* keep = new std::shared_ptr<Shared>(shared_);
+  shared_->tsfn = Tsfn::New(
+      env, info[0].As<Napi::Function>(), "bathyscope.SocketTracer", 0, 1, shared_.get(),
+      [](Napi::Env, std::shared_ptr<Shared>* k, Shared*) { delete k; }, keep);
+  tsfn_live_ = true;
+  if (!loop_ref_) shared_->tsfn.Unref(env);
+  napi_add_env_cleanup_hook(env, &SocketTracer::CleanupHook, this);
+  hook_registered_ = true;
+  Ref();  // not collectable while the kernel side is live
+  strong_ref_ = true;
+  state_ = State::kStarting;
+
+  auto* worker = new StartWorker(env, this, shared_);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+void SocketTracer::StartFailed() {
+  // Back to idle so start() can be retried (e.g. after mounting tracefs).
+  if (tsfn_live_) {
+    shared_->tsfn.Release();
+    tsfn_live_ = false;
+  }
+  if (hook_registered_) {
+    napi_remove_env_cleanup_hook(env_, &SocketTracer::CleanupHook, this);
+    hook_registered_ = false;
+  }
+  if (strong_ref_) {
+    strong_ref_ = false;
+    Unref();
+  }
+  state_ = State::kIdle;
+}
+
+void SocketTracer::Shutdown() {
+  if (state_ == State::kClosed) return;
+  state_ = State::kClosed;
+  shared_->Stop();
+  if (tsfn_live_) {
+    shared_->tsfn.Release();
+    tsfn_live_ = false;
+  }
+  if (hook_registered_) {
+    napi_remove_env_cleanup_hook(env_, &SocketTracer::CleanupHook, this);
+    hook_registered_ = false;
+  }
+  if (strong_ref_) {
+    strong_ref_ = false;
+    Unref();
+  }
+}
+
+void SocketTracer::CleanupHook(void* arg) {
+  // Environment teardown (process exit, worker termination): stop the poller before the
+  // environment it calls into disappears. The hook is already unregistered once it runs.
+  auto* self = static_cast<SocketTracer*>(arg);
+  self->hook_registered_ = false;
+  self->strong_ref_ = false;
+  self->Shutdown();
+}
+
+Napi::Value SocketTracer::IgnorePid(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint32_t pid = ParsePid(env, info.Length() > 0 ? info[0] : env.Undefined(), "pid");
+  int rc = shared_->SetIgnored(pid, true);
+  if (rc != 0) throw Napi::Error::New(env, std::string("ignorePid: ") + strerror(-rc));
+  return env.Undefined();
+}
+
+Napi::Value SocketTracer::UnignorePid(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint32_t pid = ParsePid(env, info.Length() > 0 ? info[0] : env.Undefined(), "pid");
+  int rc = shared_->SetIgnored(pid, false);
+  if (rc != 0) throw Napi::Error::New(env, std::string("unignorePid: ") + strerror(-rc));
+  return env.Undefined();
+}
+
+Napi::Value SocketTracer::Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  BpfCounters c = shared_->Counters();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("submitted", Napi::Number::New(env, static_cast<double>(c.submitted)));
+  o.Set("dropped", Napi::Number::New(env, static_cast<double>(c.dropped)));
+  o.Set("payloadFaults", Napi::Number::New(env, static_cast<double>(c.payload_faults)));
+  o.Set("delivered", Napi::Number::New(env, static_cast<double>(shared_->delivered.load())));
+  o.Set("userDropped", Napi::Number::New(env, static_cast<double>(shared_->user_dropped.load())));
+  o.Set("batches", Napi::Number::New(env, static_cast<double>(shared_->batches.load())));
+  o.Set("inFlightBatches", Napi::Number::New(env, shared_->inflight.load()));
+  return o;
+}
+
+Napi::Value SocketTracer::Close(const Napi::CallbackInfo& info) {
+  Shutdown();
+  return info.Env().Undefined();
+}
+
+Napi::Value SocketTracer::RefLoop(const Napi::CallbackInfo& info) {
+  loop_ref_ = true;
+  if (tsfn_live_) shared_->tsfn.Ref(info.Env());
+  return info.Env().Undefined();
+}
+
+Napi::Value SocketTracer::UnrefLoop(const Napi::CallbackInfo& info) {
+  loop_ref_ = false;
+  if (tsfn_live_) shared_->tsfn.Unref(info.Env());
+  return info.Env().Undefined();
+}
+
+Napi::Value SocketTracer::Variant(const Napi::CallbackInfo& info) {
+  std::string v = shared_->Variant();
+  return v.empty() ? info.Env().Null() : Napi::String::New(info.Env(), v);
+}
+
+Napi::Value SocketTracer::Running(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), state_ == State::kRunning);
+}
+
+}  // namespace bathyscope

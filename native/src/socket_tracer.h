@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: Apache-2.0
+// SocketTracer: the JavaScript-facing ObjectWrap. A std::thread drains the BPF ring buffer into
+// length-prefixed batches and hands each batch (one Buffer, many records) to JavaScript through a
+// ThreadSafeFunction, so the JavaScript thread never blocks and no JS object is made per event.
+#pragma once
+
+#include <napi.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bpf_session.h"
+
+namespace bathyscope {
+
+// Batch wire format (little endian), decoded by native/lib/decode.ts:
+//   u32 magic 'BSB1' (0x31425342) | u16 abi version | u16 record header size | u32 record count
+//   then `count` times: u32 record length | record (socket_event header + payload)
+constexpr uint32_t kBatchMagic = 0x31425342;
+constexpr size_t kBatchHeaderSize = 12;
+
+// A reusable batch buffer. Raw storage rather than std::vector so appending a record is a memcpy,
+// not a zero-fill followed by a memcpy.
+struct Batch {
+  explicit Batch(size_t capacity) : data(new uint8_t[capacity]), capacity(capacity) {}
+  std::unique_ptr<uint8_t[]> data;
+  size_t capacity;
+  size_t size = kBatchHeaderSize;
+  uint32_t count = 0;
+  void Reset() {
+    size = kBatchHeaderSize;
+    count = 0;
+  }
+};
+
+struct TracerOptions {
+  SessionConfig session;
+  uint32_t flush_interval_ms = 50;
+  uint32_t max_batch_bytes = 256u << 10;
+  uint32_t max_inflight_batches = 32;
+};
+
+class Shared;
+void CallJs(Napi::Env env, Napi::Function callback, Shared* shared, Batch* batch);
+using Tsfn = Napi::TypedThreadSafeFunction<Shared, Batch, CallJs>;
+
+// State shared by the ObjectWrap (JS thread), the start worker and the poller thread. Kept alive by
+// shared_ptrs held by each of them, so whichever finishes last frees it.
+class Shared {
+ public:
+  explicit Shared(const TracerOptions& options);
+  ~Shared();
+
+  // Start worker: load + attach, then spawn the poller unless Stop() won the race.
+  // Returns false with *error set on failure.
+  bool LoadAndRun(std::string* error);
+  // Idempotent. Stops and joins the poller, detaches and frees the BPF objects. JS thread only.
+  void Stop();
+
+  int SetIgnored(uint32_t pid, bool ignored);
+  BpfCounters Counters();
+  std::string Variant();  // "" until loaded
+
+  const TracerOptions options;
+  Tsfn tsfn;
+  std::atomic<bool> closed{false};
+  std::atomic<uint64_t> delivered{0};
+  std::atomic<uint64_t> user_dropped{0};
+  std::atomic<uint64_t> batches{0};
+  std::atomic<uint32_t> inflight{0};
+
+  void ReturnBatch(Batch* batch);
+
+ private:
+  static int OnRecord(void* ctx, void* data, size_t size);
+  void Run(BpfSession* session, int wake_fd);
+  void Flush();
+  std::unique_ptr<Batch> TakeBatch();
+
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;  // guards session_, thread_, wake_fd_, ignore_, last_counters_, variant_
+  std::unique_ptr<BpfSession> session_;
+  std::thread thread_;
+  int wake_fd_ = -1;
+  std::vector<uint32_t> ignore_;
+  BpfCounters last_counters_;
+  std::string variant_;
+
+  // Poller-thread only.
+  std::unique_ptr<Batch> current_;
+
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<Batch>> pool_;
+};
+
+class SocketTracer : public Napi::ObjectWrap<SocketTracer> {
+ public:
+  static Napi::Function Init(Napi::Env env);
+  explicit SocketTracer(const Napi::CallbackInfo& info);
+  ~SocketTracer() override;
+
+  enum class State { kIdle, kStarting, kRunning, kClosed };
+
+ private:
+  friend class StartWorker;
+
+  Napi::Value Start(const Napi::CallbackInfo& info);
+  Napi::Value IgnorePid(const Napi::CallbackInfo& info);
+  Napi::Value UnignorePid(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value RefLoop(const Napi::CallbackInfo& info);
+  Napi::Value UnrefLoop(const Napi::CallbackInfo& info);
+  Napi::Value Running(const Napi::CallbackInfo& info);
+  Napi::Value Variant(const Napi::CallbackInfo& info);
+
+  void Shutdown();  // Stop + release the TSFN + drop the strong reference; JS thread only
+  void StartFailed();
+  static void CleanupHook(void* self);
+
+  std::shared_ptr<Shared> shared_;
+  State state_ = State::kIdle;
+  bool tsfn_live_ = false;
+  bool hook_registered_ = false;
+  bool strong_ref_ = false;
+  bool loop_ref_ = true;
+  napi_env env_ = nullptr;
+};
+
+}  // namespace bathyscope
