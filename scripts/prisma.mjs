@@ -21,7 +21,12 @@ const prismaBin = path.join(root, 'node_modules', '.bin', 'prisma');
 const args = process.argv.slice(2);
 
 function run(cliArgs, options = {}) {
-  const r = spawnSync(prismaBin, cliArgs, { cwd: root, env, stdio: options.capture ? 'pipe' : 'inherit', encoding: 'utf8' });
+  const r = spawnSync(prismaBin, cliArgs, {
+    cwd: root,
+    env,
+    stdio: options.capture ? 'pipe' : 'inherit',
+    encoding: 'utf8',
+  });
   if (r.status !== 0) {
     if (options.capture) process.stderr.write(r.stderr ?? '');
     process.exit(r.status ?? 1);
@@ -38,13 +43,19 @@ if (args[0] === 'diff') {
   const oldSchema = path.join(tmp, 'old.prisma');
   let committed = '';
   try {
-    committed = execFileSync('git', ['show', 'HEAD:prisma/schema.prisma'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    committed = execFileSync('git', ['show', 'HEAD:prisma/schema.prisma'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
   } catch {
     committed = '';
   }
   const from = committed ? ['--from-schema-datamodel', oldSchema] : ['--from-empty'];
   if (committed) writeFileSync(oldSchema, committed);
-  const sql = run(['migrate', 'diff', ...from, '--to-schema-datamodel', 'prisma/schema.prisma', '--script'], { capture: true });
+  const sql = run(['migrate', 'diff', ...from, '--to-schema-datamodel', 'prisma/schema.prisma', '--script'], {
+    capture: true,
+  });
   const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
   const dir = path.join(root, 'prisma', 'migrations', `${stamp}_${name}`);
   mkdirSync(dir, { recursive: true });

@@ -20,7 +20,12 @@ function sh(cmd, cmdArgs, opts = {}) {
 
 console.log('== dependencies');
 if (!existsSync(path.join(root, 'node_modules', '.package-lock.json'))) {
-  sh('npm', existsSync(path.join(root, 'package-lock.json')) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund']);
+  sh(
+    'npm',
+    existsSync(path.join(root, 'package-lock.json'))
+      ? ['ci', '--no-audit', '--no-fund']
+      : ['install', '--no-audit', '--no-fund'],
+  );
 }
 const svc = await import('./lib/services.mjs');
 
@@ -67,18 +72,27 @@ if (!process.env.REDIS_URL && (await svc.portOpen(6379))) process.env.REDIS_URL 
 const redisHandle = await svc.ensureRedis(stateDir, { port: 6381 });
 process.env.REDIS_URL = redisHandle.url;
 console.log(`postgres: ${pgHandle.how}; redis: ${redisHandle.how}`);
-sh(process.execPath, [path.join(root, 'scripts', 'prisma.mjs'), 'migrate', 'deploy'], { stdio: ['ignore', 'ignore', 'inherit'] });
+sh(process.execPath, [path.join(root, 'scripts', 'prisma.mjs'), 'migrate', 'deploy'], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
 
 console.log('== tests');
 const report = path.join(stateDir, 'vitest-report.json');
 const vitest = spawnSync(
   path.join(root, 'node_modules', '.bin', 'vitest'),
   ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...args],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, BATHYSCOPE_TEST_STATE_DIR: stateDir, BATHYSCOPE_STATE_DIR: stateDir } },
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, BATHYSCOPE_TEST_STATE_DIR: stateDir, BATHYSCOPE_STATE_DIR: stateDir },
+  },
 );
 console.log('== GraphQL schema drift');
 // The server (started by the system tests) regenerates schema.graphql from the code; a difference from the committed file fails here.
-const drift = spawnSync('git', ['diff', '--exit-code', '--stat', '--', 'apps/api/schema.graphql'], { cwd: root, stdio: 'inherit' });
+const drift = spawnSync('git', ['diff', '--exit-code', '--stat', '--', 'apps/api/schema.graphql'], {
+  cwd: root,
+  stdio: 'inherit',
+});
 if (drift.status === 1) {
   console.error('apps/api/schema.graphql differs from the committed SDL: commit the regenerated file.');
 }

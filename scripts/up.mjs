@@ -17,7 +17,9 @@ const skipAgent = process.env.BATHYSCOPE_NO_AGENT === '1';
 
 const TOTAL = 11;
 let stepNo = 0;
-const c = process.stdout.isTTY ? { b: '\x1b[1m', g: '\x1b[32m', r: '\x1b[31m', y: '\x1b[33m', d: '\x1b[2m', x: '\x1b[0m' } : { b: '', g: '', r: '', y: '', d: '', x: '' };
+const c = process.stdout.isTTY
+  ? { b: '\x1b[1m', g: '\x1b[32m', r: '\x1b[31m', y: '\x1b[33m', d: '\x1b[2m', x: '\x1b[0m' }
+  : { b: '', g: '', r: '', y: '', d: '', x: '' };
 const stoppers = [];
 const children = [];
 
@@ -27,7 +29,9 @@ async function step(title, fn) {
   const t0 = Date.now();
   try {
     const detail = await fn();
-    console.log(`${c.g}ok${c.x}${detail ? ` ${c.d}(${detail})${c.x}` : ''} ${c.d}${((Date.now() - t0) / 1000).toFixed(1)}s${c.x}`);
+    console.log(
+      `${c.g}ok${c.x}${detail ? ` ${c.d}(${detail})${c.x}` : ''} ${c.d}${((Date.now() - t0) / 1000).toFixed(1)}s${c.x}`,
+    );
     return detail;
   } catch (err) {
     console.log(`${c.r}failed${c.x}`);
@@ -51,8 +55,7 @@ function startChild(name, cmd, args, env, cwd = root) {
     let buf = '';
     stream.on('data', (d) => {
       buf += d.toString();
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
         out.write(`${prefix}${buf.slice(0, i)}\n`);
         buf = buf.slice(i + 1);
       }
@@ -107,7 +110,11 @@ console.log(`${c.b}Bathyscope${c.x} — bringing the product up (state in ${stat
 await step('Installing npm dependencies', async () => {
   if (!needsInstall()) return 'up to date';
   const { run } = await import('./lib/services.mjs');
-  run('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, quiet: true, hint: 'check the npm registry is reachable and re-run' });
+  run('npm', ['install', '--no-audit', '--no-fund'], {
+    cwd: root,
+    quiet: true,
+    hint: 'check the npm registry is reachable and re-run',
+  });
   return 'installed';
 });
 
@@ -141,7 +148,7 @@ await step('Building', async () => {
   return agentAvailable ? 'all packages' : 'without the agent';
 });
 
-const pg = await step('Starting PostgreSQL', async () => {
+await step('Starting PostgreSQL', async () => {
   const r = await svc.ensurePostgres(stateDir);
   stoppers.push({ name: 'postgres', stop: r.stop });
   process.env.DATABASE_URL = r.url;
@@ -179,17 +186,28 @@ const common = { BATHYSCOPE_STATE_DIR: stateDir, API_PORT: String(ports.api), IN
 
 await step('Starting the server (api + ingest + embedded ClickHouse)', async () => {
   for (const p of [ports.api, ports.ingest]) {
-    if (await svc.portOpen(p)) throw new svc.StepError(`port ${p} is already in use`, 'stop what uses it or set API_PORT / INGEST_PORT');
+    if (await svc.portOpen(p))
+      throw new svc.StepError(`port ${p} is already in use`, 'stop what uses it or set API_PORT / INGEST_PORT');
   }
   startChild('server', process.execPath, [path.join(root, 'apps', 'api', 'dist', 'main.js')], common);
-  await svc.waitFor(async () => (await svc.portOpen(ports.api)) && (await svc.portOpen(ports.ingest)), { what: 'the server', timeoutMs: 60_000 });
+  await svc.waitFor(async () => (await svc.portOpen(ports.api)) && (await svc.portOpen(ports.ingest)), {
+    what: 'the server',
+    timeoutMs: 60_000,
+  });
   return `api :${ports.api}, ingest :${ports.ingest}, ClickHouse ${process.env.CLICKHOUSE_URL ? 'at CLICKHOUSE_URL' : 'embedded (chDB)'}`;
 });
 
 await step('Starting the console', async () => {
-  if (await svc.portOpen(ports.web)) throw new svc.StepError(`port ${ports.web} is already in use`, 'stop what uses it or set WEB_PORT');
+  if (await svc.portOpen(ports.web))
+    throw new svc.StepError(`port ${ports.web} is already in use`, 'stop what uses it or set WEB_PORT');
   const nextBin = path.join(root, 'node_modules', 'next', 'dist', 'bin', 'next');
-  startChild('web', process.execPath, [nextBin, 'start', '-p', String(ports.web), '-H', '127.0.0.1'], { API_URL: `http://127.0.0.1:${ports.api}` }, path.join(root, 'apps', 'web'));
+  startChild(
+    'web',
+    process.execPath,
+    [nextBin, 'start', '-p', String(ports.web), '-H', '127.0.0.1'],
+    { API_URL: `http://127.0.0.1:${ports.api}` },
+    path.join(root, 'apps', 'web'),
+  );
   await svc.waitFor(() => svc.portOpen(ports.web), { what: 'the console', timeoutMs: 60_000 });
   return `port ${ports.web}`;
 });

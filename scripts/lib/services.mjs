@@ -52,7 +52,11 @@ export function run(cmd, args, opts = {}) {
 
 let aptUpdated = false;
 export function aptInstall(packages) {
-  if (!which('apt-get')) throw new StepError(`cannot install ${packages.join(', ')}: apt-get not found`, `install ${packages.join(' ')} with your package manager`);
+  if (!which('apt-get'))
+    throw new StepError(
+      `cannot install ${packages.join(', ')}: apt-get not found`,
+      `install ${packages.join(' ')} with your package manager`,
+    );
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   if (!aptUpdated) {
     run('apt-get', ['update', '-qq'], { env, quiet: true });
@@ -115,7 +119,10 @@ export async function ensureDatabase(url) {
 export async function ensurePostgres(stateDir, { port = 5433, database = 'bathyscope' } = {}) {
   if (process.env.DATABASE_URL) {
     if (!(await pgReachable(process.env.DATABASE_URL))) {
-      throw new StepError(`DATABASE_URL is set but nothing answers at ${new URL(process.env.DATABASE_URL).host}`, 'start that PostgreSQL or unset DATABASE_URL to use the embedded one');
+      throw new StepError(
+        `DATABASE_URL is set but nothing answers at ${new URL(process.env.DATABASE_URL).host}`,
+        'start that PostgreSQL or unset DATABASE_URL to use the embedded one',
+      );
     }
     await ensureDatabase(process.env.DATABASE_URL);
     return { url: process.env.DATABASE_URL, stop: async () => {}, how: 'DATABASE_URL' };
@@ -134,9 +141,20 @@ export async function ensurePostgres(stateDir, { port = 5433, database = 'bathys
     writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
   }
   if (await portOpen(port)) {
-    throw new StepError(`port ${port} (embedded PostgreSQL) is already in use`, 'stop what uses it, or set DATABASE_URL to an existing PostgreSQL');
+    throw new StepError(
+      `port ${port} (embedded PostgreSQL) is already in use`,
+      'stop what uses it, or set DATABASE_URL to an existing PostgreSQL',
+    );
   }
-  const pg = new EmbeddedPostgres({ databaseDir: dir, user: 'postgres', password, port, persistent: true, onLog: () => {}, onError: () => {} });
+  const pg = new EmbeddedPostgres({
+    databaseDir: dir,
+    user: 'postgres',
+    password,
+    port,
+    persistent: true,
+    onLog: () => {},
+    onError: () => {},
+  });
   if (fresh) await pg.initialise();
   await pg.start();
   const url = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
@@ -171,13 +189,20 @@ async function redisPing(url) {
 export async function ensureRedis(stateDir, { port = 6380 } = {}) {
   if (process.env.REDIS_URL) {
     if (!(await redisPing(process.env.REDIS_URL))) {
-      throw new StepError(`REDIS_URL is set but Redis does not answer at ${new URL(process.env.REDIS_URL).host}`, 'start that Redis or unset REDIS_URL to use a local redis-server');
+      throw new StepError(
+        `REDIS_URL is set but Redis does not answer at ${new URL(process.env.REDIS_URL).host}`,
+        'start that Redis or unset REDIS_URL to use a local redis-server',
+      );
     }
     return { url: process.env.REDIS_URL, stop: async () => {}, how: 'REDIS_URL' };
   }
   let how = 'local redis-server';
   if (!which('redis-server')) {
-    if (!isRoot) throw new StepError('redis-server is not installed and REDIS_URL is not set', 'install it (sudo apt-get install -y redis-server) or set REDIS_URL');
+    if (!isRoot)
+      throw new StepError(
+        'redis-server is not installed and REDIS_URL is not set',
+        'install it (sudo apt-get install -y redis-server) or set REDIS_URL',
+      );
     aptInstall(['redis-server']);
     how += ' (installed)';
   }
@@ -185,9 +210,13 @@ export async function ensureRedis(stateDir, { port = 6380 } = {}) {
   if (await redisPing(url)) return { url, stop: async () => {}, how: `${how}, already running on ${port}` };
   const dir = path.join(stateDir, 'redis');
   mkdirSync(dir, { recursive: true });
-  const child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--appendonly', 'yes', '--save', ''], {
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    'redis-server',
+    ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--appendonly', 'yes', '--save', ''],
+    {
+      stdio: 'ignore',
+    },
+  );
   await waitFor(() => redisPing(url), { what: 'redis-server', timeoutMs: 10_000 });
   return {
     url,

@@ -1,7 +1,13 @@
 import { GraphQLError } from 'graphql';
 
 /** Every error a client can see carries one of these codes in `extensions.code`. */
-export type ApiErrorCode = 'UNAUTHENTICATED' | 'INVALID_CREDENTIALS' | 'TOO_MANY_ATTEMPTS' | 'BAD_USER_INPUT' | 'FORBIDDEN' | 'INTERNAL';
+export type ApiErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'INVALID_CREDENTIALS'
+  | 'TOO_MANY_ATTEMPTS'
+  | 'BAD_USER_INPUT'
+  | 'FORBIDDEN'
+  | 'INTERNAL';
 
 export function apiError(code: ApiErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { code, ...extensions } });

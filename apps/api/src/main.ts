@@ -18,7 +18,9 @@ interface ConstraintNode {
 }
 function flattenConstraints(e: ConstraintNode, prefix = ''): string[] {
   const here = Object.values(e.constraints ?? {}).map((m) => (prefix ? `${prefix}.${m}` : m));
-  const nested = (e.children ?? []).flatMap((c) => flattenConstraints(c, prefix ? `${prefix}.${e.property}` : e.property));
+  const nested = (e.children ?? []).flatMap((c) =>
+    flattenConstraints(c, prefix ? `${prefix}.${e.property}` : e.property),
+  );
   return [...here, ...nested];
 }
 
@@ -75,7 +77,9 @@ async function main(): Promise<void> {
           apiError('BAD_USER_INPUT', errors.flatMap((e) => flattenConstraints(e)).join('; ') || 'invalid input'),
       }),
     );
-    app.getHttpAdapter().get('/healthz', (_req: unknown, reply: { send(b: unknown): void }) => reply.send({ ok: true }));
+    app
+      .getHttpAdapter()
+      .get('/healthz', (_req: unknown, reply: { send(b: unknown): void }) => reply.send({ ok: true }));
     await app.listen(config.apiPort, config.apiHost);
     console.log(`api listening on http://${config.apiHost}:${config.apiPort}/graphql`);
     closers.push(() => app.close());

@@ -51,7 +51,13 @@ export function createIngestServer(options: IngestServerOptions): { app: Fastify
       return fail(reply, 400, 'MALFORMED_BATCH', error.message);
     }
     const code: IngestErrorCode =
-      status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status < 500 ? 'MALFORMED_BATCH' : 'STORAGE_UNAVAILABLE';
+      status === 413
+        ? 'PAYLOAD_TOO_LARGE'
+        : status === 415
+          ? 'UNSUPPORTED_MEDIA_TYPE'
+          : status < 500
+            ? 'MALFORMED_BATCH'
+            : 'STORAGE_UNAVAILABLE';
     metrics.rejectedBatches.inc({ reason: code });
     return fail(reply, status, code, error.message);
   });
@@ -101,7 +107,8 @@ export function createIngestServer(options: IngestServerOptions): { app: Fastify
       throw err;
     }
     if (!STREAM_RE.test(batch.stream)) return reject(400, 'MALFORMED_BATCH', 'stream must match [a-z0-9_-]{1,32}');
-    if (!Number.isSafeInteger(batch.seq) || batch.seq < 0) return reject(400, 'MALFORMED_BATCH', 'seq must be a non-negative integer');
+    if (!Number.isSafeInteger(batch.seq) || batch.seq < 0)
+      return reject(400, 'MALFORMED_BATCH', 'seq must be a non-negative integer');
 
     let rows: ReturnType<typeof toL7FlowLogRows>;
     try {

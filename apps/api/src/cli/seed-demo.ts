@@ -33,7 +33,10 @@ async function main(): Promise<void> {
     let agentOk = false;
     if (fs.existsSync(agentFile)) {
       const a = JSON.parse(fs.readFileSync(agentFile, 'utf8')) as { agentId: number; tenantId: number };
-      const row = await prisma.agent.findUnique({ where: { id: a.agentId }, select: { tenantId: true, revokedAt: true } });
+      const row = await prisma.agent.findUnique({
+        where: { id: a.agentId },
+        select: { tenantId: true, revokedAt: true },
+      });
       agentOk = row !== null && row.tenantId === tenant.tenantId && row.revokedAt === null;
     }
     if (!agentOk) {

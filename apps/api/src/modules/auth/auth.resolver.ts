@@ -8,7 +8,12 @@ import { resolveViewer } from './session.guard.js';
 import type { GqlContext, Viewer } from './viewer.js';
 
 function toViewerType(v: Viewer): ViewerType {
-  return { userId: v.userId, email: v.email, role: v.role, tenant: { id: v.tenantId, slug: v.tenantSlug, name: v.tenantName } };
+  return {
+    userId: v.userId,
+    email: v.email,
+    role: v.role,
+    tenant: { id: v.tenantId, slug: v.tenantSlug, name: v.tenantName },
+  };
 }
 
 @Resolver(() => ViewerType)
@@ -28,7 +33,8 @@ export class AuthResolver {
   async login(@Args('input') input: LoginInput, @Context() ctx: GqlContext): Promise<ViewerType> {
     const ip = ctx.req.ip;
     const wait = await this.throttle.retryAfter(input.email, ip);
-    if (wait > 0) throw apiError('TOO_MANY_ATTEMPTS', `too many failed sign-ins; try again in ${wait} s`, { retryAfter: wait });
+    if (wait > 0)
+      throw apiError('TOO_MANY_ATTEMPTS', `too many failed sign-ins; try again in ${wait} s`, { retryAfter: wait });
     const result = await this.auth.login(input.email, input.password, input.tenantSlug);
     if (!result) {
       await this.throttle.recordFailure(input.email, ip);

@@ -25,14 +25,25 @@ export class LoginThrottle {
       [Error | null, string | null],
       [Error | null, string | null],
     ];
-    const blocked = Number(byEmail ?? 0) >= MAX_FAILURES_PER_EMAIL ? emailKey : Number(byIp ?? 0) >= MAX_FAILURES_PER_IP ? ipKey : null;
+    const blocked =
+      Number(byEmail ?? 0) >= MAX_FAILURES_PER_EMAIL
+        ? emailKey
+        : Number(byIp ?? 0) >= MAX_FAILURES_PER_IP
+          ? ipKey
+          : null;
     if (!blocked) return 0;
     return Math.max(1, await this.redis.ttl(blocked));
   }
 
   async recordFailure(email: string, ip: string): Promise<void> {
     const [emailKey, ipKey] = this.keys(email, ip);
-    await this.redis.multi().incr(emailKey).expire(emailKey, WINDOW_S, 'NX').incr(ipKey).expire(ipKey, WINDOW_S, 'NX').exec();
+    await this.redis
+      .multi()
+      .incr(emailKey)
+      .expire(emailKey, WINDOW_S, 'NX')
+      .incr(ipKey)
+      .expire(ipKey, WINDOW_S, 'NX')
+      .exec();
   }
 
   async recordSuccess(email: string): Promise<void> {

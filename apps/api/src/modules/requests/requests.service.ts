@@ -4,7 +4,13 @@ import { apiError } from '../../graphql-errors.js';
 import { CLICKHOUSE } from '../../infra/tokens.js';
 import type { Viewer } from '../auth/viewer.js';
 import { TenantQuery } from '../telemetry/tenant-query.js';
-import type { PageInput, RequestFilterInput, RequestLog, RequestLogConnection, TimeRangeInput } from './dto/requests.types.js';
+import type {
+  PageInput,
+  RequestFilterInput,
+  RequestLog,
+  RequestLogConnection,
+  TimeRangeInput,
+} from './dto/requests.types.js';
 
 interface RequestRow {
   time_us: string;
@@ -52,11 +58,18 @@ function displayIp(ip: string): string {
 export class RequestsService {
   constructor(@Inject(CLICKHOUSE) private readonly ch: ClickHouseHandle) {}
 
-  async list(viewer: Viewer, range: TimeRangeInput, filter: RequestFilterInput | undefined, page: PageInput): Promise<RequestLogConnection> {
+  async list(
+    viewer: Viewer,
+    range: TimeRangeInput,
+    filter: RequestFilterInput | undefined,
+    page: PageInput,
+  ): Promise<RequestLogConnection> {
     const from = range.from.getTime();
     const to = range.to.getTime();
-    if (!(to > from)) throw apiError('BAD_USER_INPUT', 'timeRange.to must be after timeRange.from', { field: 'timeRange' });
-    if (to - from > MAX_RANGE_MS) throw apiError('BAD_USER_INPUT', 'timeRange may span at most 31 days', { field: 'timeRange' });
+    if (!(to > from))
+      throw apiError('BAD_USER_INPUT', 'timeRange.to must be after timeRange.from', { field: 'timeRange' });
+    if (to - from > MAX_RANGE_MS)
+      throw apiError('BAD_USER_INPUT', 'timeRange may span at most 31 days', { field: 'timeRange' });
 
     const q = new TenantQuery(viewer.tenantId)
       .where('time >= fromUnixTimestamp64Milli($)', 'Int64', from)

@@ -94,4 +94,3 @@ export class RequestLogConnection {
   @Field(() => [RequestLogEdge]) edges: RequestLogEdge[];
   @Field(() => PageInfo) pageInfo: PageInfo;
 }
-

@@ -1,0 +1,121 @@
+// Ingest throughput: rows/s through the gateway (HTTP + auth + protobuf decode + validation + insert) against
+// the engine's own insert rate for the same rows in the same format, side by side in one run.
+//   node bench/ingest.bench.mjs [rows=200000] [batch=10000]
+import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+const { openClickHouse, migrateClickHouse } = require('../packages/clickhouse/dist/index.js');
+const { createIngestServer, toL7FlowLogRows } = require('../apps/ingest/dist/index.js');
+const { encodeL7RequestBatch, TapSide, L7Protocol, ResponseStatus } = require('../packages/wire/dist/index.js');
+const { createPrismaClient } = require('../packages/db/dist/src/index.js');
+
+const totalRows = Number(process.argv[2] ?? 200_000);
+const batchRows = Number(process.argv[3] ?? 10_000);
+const databaseUrl = process.env.DATABASE_URL;
+if (!databaseUrl) throw new Error('DATABASE_URL must be set (npm run bench sets it)');
+
+function makeRows(n, offset) {
+  const now = Date.now() * 1000;
+  const rows = new Array(n);
+  for (let i = 0; i < n; i++) {
+    rows[i] = {
+      startTimeUs: now - 2000 + (i % 1000),
+      endTimeUs: now + (i % 1000),
+      pid: 1000 + (i % 50),
+      tid: 1000 + (i % 50),
+      processName: `svc-${i % 20}`,
+      tapSide: i % 2 ? TapSide.Server : TapSide.Client,
+      clientIp: `10.0.${(i >> 8) & 255}.${i & 255}`,
+      clientPort: 30000 + (i % 30000),
+      serverIp: '10.1.0.1',
+      serverPort: 8080,
+      protocol: L7Protocol.Http1,
+      version: '1.1',
+      method: i % 5 ? 'GET' : 'POST',
+      path: `/api/v1/items/${(offset + i) % 5000}`,
+      host: 'svc.internal',
+      statusCode: i % 50 ? 200 : 500,
+      responseStatus: i % 50 ? ResponseStatus.Ok : ResponseStatus.ServerError,
+      requestBytes: 120 + (i % 300),
+      responseBytes: 500 + (i % 3000),
+      xRequestId: '',
+      traceparent: '',
+      userAgent: 'bench',
+    };
+  }
+  return rows;
+}
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'bs-bench-'));
+const ch = await openClickHouse({ stateDir: dir, clickhouseDatabase: 'bench' });
+await migrateClickHouse(ch);
+const prisma = createPrismaClient(databaseUrl, 2);
+const { provisionTenant, provisionAgent } = await import('../apps/api/dist/cli/provision.js');
+const tenant = await provisionTenant(prisma, {
+  slug: `bench-${Date.now()}`,
+  name: 'bench',
+  email: `bench-${Date.now()}@example.test`,
+});
+const agent = await provisionAgent(prisma, tenant.tenantId, 'bench');
+
+const batches = [];
+for (let off = 0; off < totalRows; off += batchRows) batches.push(makeRows(Math.min(batchRows, totalRows - off), off));
+
+// 1) The engine's own rate: the same rows, already mapped to storage rows, inserted directly.
+const storageBatches = batches.map((rows) =>
+  toL7FlowLogRows(
+    { stream: 'l7', seq: 0, rows },
+    { tenantId: tenant.tenantId, agentId: agent.agentId },
+    Date.now() * 1000,
+  ),
+);
+let t0 = process.hrtime.bigint();
+for (const [i, values] of storageBatches.entries()) {
+  await ch.client.insert({
+    table: 'bench.l7_flow_log',
+    values,
+    format: 'JSONEachRow',
+    clickhouse_settings: { insert_deduplication_token: `direct:${i}` },
+  });
+}
+const directS = Number(process.hrtime.bigint() - t0) / 1e9;
+
+// 2) Through the gateway: HTTP, agent auth, protobuf decode, validation, insert.
+const bodies = batches.map((rows, i) => encodeL7RequestBatch({ stream: 'l7', seq: i + 1, rows }));
+const bytesPerRow = bodies.reduce((a, b) => a + b.length, 0) / totalRows;
+const { app } = createIngestServer({ ch, prisma, maxBatchBytes: 64 * 1024 * 1024 });
+await app.listen({ port: 0, host: '127.0.0.1' });
+const url = `http://127.0.0.1:${app.server.address().port}/v1/l7`;
+t0 = process.hrtime.bigint();
+for (const body of bodies) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${agent.token}`, 'content-type': 'application/x-protobuf' },
+    body,
+  });
+  if (res.status !== 200) throw new Error(`gateway answered ${res.status}: ${await res.text()}`);
+  await res.text();
+}
+const gatewayS = Number(process.hrtime.bigint() - t0) / 1e9;
+
+const rs = await ch.client.query({ query: 'SELECT count() AS n FROM bench.l7_flow_log', format: 'JSONEachRow' });
+const [{ n }] = await rs.json();
+if (Number(n) !== totalRows * 2) throw new Error(`expected ${totalRows * 2} rows, found ${n}`);
+
+const result = {
+  bench: 'ingest',
+  rows: totalRows,
+  batchRows,
+  directRowsPerSec: Math.round(totalRows / directS),
+  gatewayRowsPerSec: Math.round(totalRows / gatewayS),
+  gatewayToEngineRatio: Number((directS / gatewayS).toFixed(3)),
+  wireBytesPerRow: Number(bytesPerRow.toFixed(1)),
+};
+console.log(JSON.stringify(result));
+await app.close();
+await ch.close();
+await prisma.$disconnect();
+rmSync(dir, { recursive: true, force: true });
