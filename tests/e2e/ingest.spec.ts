@@ -78,13 +78,21 @@ describe('ingest gateway', () => {
     expect(r).toEqual({ status: 200, json: { accepted: 1, seq: 1 } });
     const rowsA = await allRequests(sessionA, { pathContains: `/ok-${run}` });
     expect(rowsA).toHaveLength(1);
-    expect(rowsA[0]).toMatchObject({ path: `/ok-${run}`, agentId: a.agent.agentId, latencyUs: 1500, clientIp: '10.0.0.1' });
+    expect(rowsA[0]).toMatchObject({
+      path: `/ok-${run}`,
+      agentId: a.agent.agentId,
+      latencyUs: 1500,
+      clientIp: '10.0.0.1',
+    });
     expect(await allRequests(sessionB, { pathContains: `/ok-${run}` })).toHaveLength(0);
   });
 
   it('stores a retried batch (same agent, stream, seq) once', async () => {
-    const body = gzipSync(encodeL7RequestBatch({ stream: 'l7', seq: 7, rows: [row(`/dedup-${run}`), row(`/dedup-${run}`)] }));
-    for (let i = 0; i < 3; i++) expect((await post(a.agent.token, body, { 'content-encoding': 'gzip' })).status).toBe(200);
+    const body = gzipSync(
+      encodeL7RequestBatch({ stream: 'l7', seq: 7, rows: [row(`/dedup-${run}`), row(`/dedup-${run}`)] }),
+    );
+    for (let i = 0; i < 3; i++)
+      expect((await post(a.agent.token, body, { 'content-encoding': 'gzip' })).status).toBe(200);
     expect(await allRequests(sessionA, { pathContains: `/dedup-${run}` })).toHaveLength(2);
   });
 
@@ -107,12 +115,18 @@ describe('ingest gateway', () => {
 
   it('refuses garbage, truncated and wrongly typed bodies with precise errors and counts them', async () => {
     const before = await metric('bathyscope_ingest_rejected_batches_total', 'reason="MALFORMED_BATCH"');
-    expect((await post(a.agent.token, new Uint8Array([0xff, 0xff, 0xff, 0xff]))).json.error?.code).toBe('MALFORMED_BATCH');
+    expect((await post(a.agent.token, new Uint8Array([0xff, 0xff, 0xff, 0xff]))).json.error?.code).toBe(
+      'MALFORMED_BATCH',
+    );
     const good = encodeL7RequestBatch({ stream: 'l7', seq: 2, rows: [row(`/trunc-${run}`)] });
     expect((await post(a.agent.token, good.subarray(0, good.length - 5))).status).toBe(400);
-    expect((await post(a.agent.token, 'not gzip', { 'content-encoding': 'gzip' })).json.error?.code).toBe('MALFORMED_BATCH');
+    expect((await post(a.agent.token, 'not gzip', { 'content-encoding': 'gzip' })).json.error?.code).toBe(
+      'MALFORMED_BATCH',
+    );
     expect((await post(a.agent.token, '{}', { 'content-type': 'application/json' })).status).toBe(415);
-    expect(await metric('bathyscope_ingest_rejected_batches_total', 'reason="MALFORMED_BATCH"')).toBeGreaterThanOrEqual(before + 3);
+    expect(await metric('bathyscope_ingest_rejected_batches_total', 'reason="MALFORMED_BATCH"')).toBeGreaterThanOrEqual(
+      before + 3,
+    );
     expect(await allRequests(sessionA, { pathContains: `/trunc-${run}` })).toHaveLength(0);
   });
 

@@ -61,7 +61,9 @@ describe('walking skeleton: eBPF → agent → ingest → ClickHouse → GraphQL
       () => allRequests(demo, { pathContains: `/e2e-${run}/status`, status: 503, method: 'POST' }),
       (r) => r.length >= 2,
     );
-    expect(errors.every((r) => r.status === 503 && r.method === 'POST' && r.responseStatus === 'server_error')).toBe(true);
+    expect(errors.every((r) => r.status === 503 && r.method === 'POST' && r.responseStatus === 'server_error')).toBe(
+      true,
+    );
     expect(await allRequests(demo, { pathContains: `/e2e-${run}/`, method: 'DELETE' })).toHaveLength(0);
   });
 
@@ -69,9 +71,15 @@ describe('walking skeleton: eBPF → agent → ingest → ClickHouse → GraphQL
     const seen = new Set<string>();
     let after: string | undefined;
     for (;;) {
-      const r = await demo.request<{ requests: { edges: { node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } }>(
+      const r = await demo.request<{
+        requests: { edges: { node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } };
+      }>(
         'query($t: TimeRangeInput!, $f: RequestFilterInput, $p: PageInput) { requests(timeRange: $t, filter: $f, page: $p) { edges { node { id } } pageInfo { hasNextPage endCursor } } }',
-        { t: { from: new Date(Date.now() - 3600_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() }, f: { pathContains: `/e2e-${run}/item/` }, p: { first: 37, after } },
+        {
+          t: { from: new Date(Date.now() - 3600_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() },
+          f: { pathContains: `/e2e-${run}/item/` },
+          p: { first: 37, after },
+        },
       );
       for (const e of r.data?.requests.edges ?? []) {
         expect(seen.has(e.node.id)).toBe(false);
@@ -92,9 +100,9 @@ describe('walking skeleton: eBPF → agent → ingest → ClickHouse → GraphQL
   });
 
   it('reports the agent online with eBPF working', async () => {
-    const r = await demo.request<{ agents: { state: string; ebpfOk: boolean; problems: string[]; counters: { name: string; value: number }[] }[] }>(
-      '{ agents { state ebpfOk problems counters { name value } } }',
-    );
+    const r = await demo.request<{
+      agents: { state: string; ebpfOk: boolean; problems: string[]; counters: { name: string; value: number }[] }[];
+    }>('{ agents { state ebpfOk problems counters { name value } } }');
     const agents = r.data?.agents ?? [];
     expect(agents.some((a) => a.state === 'ONLINE' && a.ebpfOk && a.problems.length === 0)).toBe(true);
   });

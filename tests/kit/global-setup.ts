@@ -20,7 +20,8 @@ async function waitForHttp(url: string, timeoutMs: number, what: string): Promis
       lastError = (err as Error).message;
     }
     for (const c of children) {
-      if (c.child.exitCode !== null) throw new Error(`${c.name} exited (${c.child.exitCode}); log:\n${fs.readFileSync(c.log, 'utf8').slice(-4000)}`);
+      if (c.child.exitCode !== null)
+        throw new Error(`${c.name} exited (${c.child.exitCode}); log:\n${fs.readFileSync(c.log, 'utf8').slice(-4000)}`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -72,11 +73,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
   );
   await waitForHttp(`http://127.0.0.1:${ports.web}/login`, 90_000, 'console');
 
-  start('agent', [path.join(root, 'apps/agent/dist/main.js'), 'run'], { ...env, BATHYSCOPE_INGEST_URL: `http://127.0.0.1:${ports.ingest}` }, stateDir);
+  start(
+    'agent',
+    [path.join(root, 'apps/agent/dist/main.js'), 'run'],
+    { ...env, BATHYSCOPE_INGEST_URL: `http://127.0.0.1:${ports.ingest}` },
+    stateDir,
+  );
   const statusFile = path.join(stateDir, 'agent', 'status.json');
   const deadline = Date.now() + 60_000;
   while (!fs.existsSync(statusFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
-  const status = fs.existsSync(statusFile) ? JSON.parse(fs.readFileSync(statusFile, 'utf8')) : { state: 'missing', capabilities: { problems: ['agent wrote no status'] } };
+  const status = fs.existsSync(statusFile)
+    ? JSON.parse(fs.readFileSync(statusFile, 'utf8'))
+    : { state: 'missing', capabilities: { problems: ['agent wrote no status'] } };
 
   const info: StackInfo = {
     apiUrl: `http://127.0.0.1:${ports.api}`,

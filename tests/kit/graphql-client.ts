@@ -22,10 +22,9 @@ export class GraphQLSession {
   }
 
   async login(email: string, password: string, tenantSlug?: string): Promise<void> {
-    const r = await this.request(
-      'mutation($input: LoginInput!) { login(input: $input) { email tenant { slug } } }',
-      { input: { email, password, tenantSlug } },
-    );
+    const r = await this.request('mutation($input: LoginInput!) { login(input: $input) { email tenant { slug } } }', {
+      input: { email, password, tenantSlug },
+    });
     if (r.errors) throw new Error(`login failed: ${r.errors[0]?.message}`);
   }
 }
@@ -68,14 +67,13 @@ export async function allRequests(
   const out: RequestNode[] = [];
   let after: string | undefined;
   for (let i = 0; i < 100; i++) {
-    const r = await session.request<{ requests: { edges: { node: RequestNode }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } }>(
-      REQUESTS_QUERY,
-      {
-        timeRange: { from: new Date(fromMs).toISOString(), to: new Date(Date.now() + 60_000).toISOString() },
-        filter,
-        page: { first: 500, after },
-      },
-    );
+    const r = await session.request<{
+      requests: { edges: { node: RequestNode }[]; pageInfo: { hasNextPage: boolean; endCursor: string } };
+    }>(REQUESTS_QUERY, {
+      timeRange: { from: new Date(fromMs).toISOString(), to: new Date(Date.now() + 60_000).toISOString() },
+      filter,
+      page: { first: 500, after },
+    });
     if (r.errors || !r.data) throw new Error(`requests query failed: ${JSON.stringify(r.errors)}`);
     out.push(...r.data.requests.edges.map((e) => e.node));
     if (!r.data.requests.pageInfo.hasNextPage) break;

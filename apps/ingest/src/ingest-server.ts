@@ -37,7 +37,12 @@ export function createIngestServer(options: IngestServerOptions): { app: Fastify
   const { ch, prisma, maxBatchBytes } = options;
   const metrics = new IngestMetrics();
   const auth = new AgentAuthenticator(prisma);
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: maxBatchBytes });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: maxBatchBytes,
+    // Unknown fields are refused, not silently stripped (Fastify's default).
+    ajv: { customOptions: { removeAdditional: false } },
+  });
 
   app.addContentTypeParser(PROTOBUF_CONTENT_TYPE, { parseAs: 'buffer', bodyLimit: maxBatchBytes }, (_req, body, done) =>
     done(null, body),

@@ -88,8 +88,16 @@ describe('toL7FlowLogRows', () => {
   });
 
   it('refuses rows outside the time window and batches over the row limit', () => {
-    expect(() => toL7FlowLogRows({ stream: 'l7', seq: 1, rows: [validRow({ startTimeUs: NOW - ROW_LIMITS.maxAgeUs - 1 })] }, ids, NOW)).toThrow(/startTimeUs/);
-    expect(() => toL7FlowLogRows({ stream: 'l7', seq: 1, rows: [validRow({ endTimeUs: NOW - 3000 })] }, ids, NOW)).toThrow(/endTimeUs/);
+    expect(() =>
+      toL7FlowLogRows(
+        { stream: 'l7', seq: 1, rows: [validRow({ startTimeUs: NOW - ROW_LIMITS.maxAgeUs - 1 })] },
+        ids,
+        NOW,
+      ),
+    ).toThrow(/startTimeUs/);
+    expect(() =>
+      toL7FlowLogRows({ stream: 'l7', seq: 1, rows: [validRow({ endTimeUs: NOW - 3000 })] }, ids, NOW),
+    ).toThrow(/endTimeUs/);
     const many = Array.from({ length: ROW_LIMITS.maxRowsPerBatch + 1 }, () => validRow());
     expect(() => toL7FlowLogRows({ stream: 'l7', seq: 1, rows: many }, ids, NOW)).toThrow(InvalidRowError);
   });

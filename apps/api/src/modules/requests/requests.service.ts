@@ -79,7 +79,10 @@ export class RequestsService {
     if (filter?.status !== undefined && filter.status !== null) q.where('response_code = $', 'UInt16', filter.status);
     if (page.after) {
       const c = decodeCursor(page.after);
-      q.where('(toUnixTimestamp64Micro(time), row_hash) < $', 'Tuple(Int64, UInt64)', [c.timeUs, c.hash]);
+      q.whereAll('(toUnixTimestamp64Micro(time), row_hash) < ($1, $2)', [
+        ['Int64', c.timeUs],
+        ['UInt64', c.hash],
+      ]);
     }
 
     const rs = await this.ch.client.query({

@@ -24,6 +24,18 @@ export class TenantQuery {
     return this;
   }
 
+  /** Like `where`, with several values bound to `$1`, `$2`, … in order. */
+  whereAll(fragment: string, values: [type: string, value: unknown][]): this {
+    let sql = fragment;
+    values.forEach(([type, value], i) => {
+      const name = `p${this.paramCount++}`;
+      this.params[name] = value;
+      sql = sql.replaceAll(`$${i + 1}`, `{${name}:${type}}`);
+    });
+    this.conditions.push(sql);
+    return this;
+  }
+
   whereSql(): string {
     return this.conditions.map((c) => `(${c})`).join(' AND ');
   }
