@@ -8,7 +8,12 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['apps/*/src/**/*.spec.ts', 'packages/*/src/**/*.spec.ts', 'native/lib/**/*.spec.ts'],
+          include: [
+            'apps/*/src/**/*.spec.ts',
+            'apps/web/{app,lib,modules}/**/*.spec.ts',
+            'packages/*/src/**/*.spec.ts',
+            'native/lib/**/*.spec.ts',
+          ],
           exclude: ['native/lib/socket-tracer.spec.ts', '**/node_modules/**'],
           testTimeout: 30_000,
         },

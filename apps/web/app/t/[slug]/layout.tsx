@@ -1,0 +1,22 @@
+import type { ReactNode } from 'react';
+import { getViewer } from '@/lib/session';
+import { ConsoleShell } from '@/modules/shell/console-shell';
+
+// Display only: who is signed in is checked by each page, since layouts are not re-rendered on
+// client navigation.
+export default async function TenantLayout({
+  children,
+  params,
+}: {
+  children: ReactNode;
+  params: Promise<{ slug: string }>;
+}): Promise<ReactNode> {
+  const { slug } = await params;
+  const session = await getViewer();
+  const viewer = session.kind === 'signed-in' ? session.viewer : undefined;
+  return (
+    <ConsoleShell tenantSlug={slug} tenantName={viewer?.tenant.name} userEmail={viewer?.email}>
+      {children}
+    </ConsoleShell>
+  );
+}

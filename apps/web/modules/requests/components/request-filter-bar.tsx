@@ -1,0 +1,122 @@
+'use client';
+
+import type { FormEvent, JSX } from 'react';
+import { useHydrated } from '@/lib/use-hydrated';
+import { HTTP_METHODS, isTimeRangeKey, type RequestFilters, TIME_RANGES } from '../request-filters';
+import styles from '../request-log.module.css';
+
+export interface RequestFilterBarProps {
+  value: RequestFilters;
+  /** Shown under the status field when what was typed is not a status code. */
+  statusError: string | null;
+  refreshing: boolean;
+  onChange: (patch: Partial<RequestFilters>) => void;
+  /** Enter in a field or the Refresh button: apply what is typed now and fetch again. */
+  onSubmit: () => void;
+}
+
+export function RequestFilterBar({
+  value,
+  statusError,
+  refreshing,
+  onChange,
+  onSubmit,
+}: RequestFilterBarProps): JSX.Element {
+  const hydrated = useHydrated();
+  const handleSubmit = (event: FormEvent<HTMLFormElement>): void => {
+    event.preventDefault();
+    onSubmit();
+  };
+
+  return (
+    <form onSubmit={handleSubmit} aria-label="Request filters">
+      <fieldset className={styles.filterBar} disabled={!hydrated}>
+        <div className={styles.field}>
+          <label htmlFor="filter-range">Time range</label>
+          <select
+            id="filter-range"
+            value={value.range}
+            onChange={(event) => {
+              if (isTimeRangeKey(event.target.value)) onChange({ range: event.target.value });
+            }}
+          >
+            {TIME_RANGES.map((range) => (
+              <option key={range.value} value={range.value}>
+                {range.label}
+              </option>
+            ))}
+          </select>
+        </div>
+
+        <div className={styles.field}>
+          <label htmlFor="filter-method">Method</label>
+          <select
+            id="filter-method"
+            value={value.method}
+            onChange={(event) => onChange({ method: event.target.value })}
+          >
+            <option value="">Any</option>
+            {HTTP_METHODS.map((method) => (
+              <option key={method} value={method}>
+                {method}
+              </option>
+            ))}
+          </select>
+        </div>
+
+        <div className={`${styles.field} ${styles.fieldWide}`}>
+          <label htmlFor="filter-path">Path contains</label>
+          <input
+            id="filter-path"
+            type="search"
+            value={value.pathContains}
+            placeholder="/api/orders"
+            autoComplete="off"
+            spellCheck={false}
+            onChange={(event) => onChange({ pathContains: event.target.value })}
+          />
+        </div>
+
+        <div className={`${styles.field} ${styles.fieldNarrow}`}>
+          <label htmlFor="filter-status">Status</label>
+          <input
+            id="filter-status"
+            type="number"
+            inputMode="numeric"
+            min={0}
+            max={599}
+            step={1}
+            value={value.status}
+            placeholder="500"
+            aria-invalid={statusError !== null}
+            aria-describedby={statusError !== null ? 'filter-status-error' : undefined}
+            onChange={(event) => onChange({ status: event.target.value })}
+          />
+          {statusError !== null && (
+            <span id="filter-status-error" className={styles.fieldError}>
+              {statusError}
+            </span>
+          )}
+        </div>
+
+        <div className={styles.actions}>
+          <label className={styles.toggle}>
+            <input
+              type="checkbox"
+              checked={value.autoRefresh}
+              onChange={(event) => onChange({ autoRefresh: event.target.checked })}
+              aria-describedby="auto-refresh-hint"
+            />
+            Auto-refresh
+          </label>
+          <span id="auto-refresh-hint" className={styles.hint}>
+            every 5 s
+          </span>
+          <button type="submit" className="btn btn-primary" aria-busy={refreshing}>
+            Refresh
+          </button>
+        </div>
+      </fieldset>
+    </form>
+  );
+}

@@ -1,0 +1,129 @@
+'use client';
+
+import { usePathname, useRouter } from 'next/navigation';
+import { type JSX, useCallback, useEffect, useMemo, useState } from 'react';
+import { RequestFilterBar } from './components/request-filter-bar';
+import { RequestTable } from './components/request-table';
+import { filtersToSearchParams, parseStatus, type RequestFilters, toFilterInput } from './request-filters';
+import styles from './request-log.module.css';
+import { useRequestLog } from './use-request-log';
+
+/** Typing in a text filter queries once the user pauses, not on every key. */
+const TEXT_FILTER_DEBOUNCE_MS = 400;
+
+const STATUS_ERROR = 'Enter an HTTP status code from 0 to 599.';
+
+export interface RequestLogViewProps {
+  initialFilters: RequestFilters;
+}
+
+/** Keeps the last valid status when what is typed is not one. */
+function withValidStatus(next: RequestFilters, previous: RequestFilters): RequestFilters {
+  return parseStatus(next.status) === 'invalid' ? { ...next, status: previous.status } : next;
+}
+
+export function RequestLogView({ initialFilters }: RequestLogViewProps): JSX.Element {
+  const router = useRouter();
+  const pathname = usePathname();
+  // `draft` is what the inputs show; `applied` is what was last queried.
+  const [draft, setDraft] = useState<RequestFilters>(initialFilters);
+  const [applied, setApplied] = useState<RequestFilters>(initialFilters);
+
+  const filterInput = useMemo(() => toFilterInput(applied), [applied]);
+  const onUnauthenticated = useCallback(() => router.replace('/login'), [router]);
+  const { state, refresh, loadMore } = useRequestLog({
+    range: applied.range,
+    filter: filterInput,
+    autoRefresh: applied.autoRefresh,
+    onUnauthenticated,
+  });
+
+  // Text fields apply after a pause in typing.
+  useEffect(() => {
+    if (draft.pathContains === applied.pathContains && draft.status === applied.status) return;
+    const timer = setTimeout(() => {
+      setApplied((previous) =>
+        withValidStatus({ ...previous, pathContains: draft.pathContains, status: draft.status }, previous),
+      );
+    }, TEXT_FILTER_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [draft.pathContains, draft.status, applied.pathContains, applied.status]);
+
+  // Keep the URL shareable. history.replaceState is integrated with the App Router and does not
+  // re-render the server component.
+  useEffect(() => {
+    const query = filtersToSearchParams(applied).toString();
+    const next = query ? `${pathname}?${query}` : pathname;
+    if (`${window.location.pathname}${window.location.search}` !== next) window.history.replaceState(null, '', next);
+  }, [applied, pathname]);
+
+  const handleChange = useCallback((patch: Partial<RequestFilters>) => {
+    setDraft((previous) => ({ ...previous, ...patch }));
+    // Selects and the toggle apply at once; text fields wait for the debounce above.
+    const { pathContains: _path, status: _status, ...immediate } = patch;
+    if (Object.keys(immediate).length > 0) setApplied((previous) => ({ ...previous, ...immediate }));
+  }, []);
+
+  const handleSubmit = useCallback(() => {
+    const next = withValidStatus(draft, applied);
+    const unchanged =
+      JSON.stringify(toFilterInput(next)) === JSON.stringify(filterInput) && next.range === applied.range;
+    setApplied(next);
+    // A changed query loads by itself; an unchanged one is refreshed explicitly.
+    if (unchanged) refresh();
+  }, [draft, applied, filterInput, refresh]);
+
+  const statusError = parseStatus(draft.status) === 'invalid' ? STATUS_ERROR : null;
+  const { rows, error, loading, refreshing, loadingMore, hasNextPage, updatedAt } = state;
+
+  return (
+    <section className={styles.page} aria-labelledby="request-log-heading">
+      <header className={styles.header}>
+        <h1 id="request-log-heading" className={styles.title}>
+          Request log
+        </h1>
+        <p className={styles.meta}>
+          {updatedAt === null ? 'Not loaded yet' : `Updated ${updatedAt.toLocaleTimeString()}`}
+          {applied.autoRefresh ? ' · auto-refresh on' : ' · auto-refresh paused'}
+        </p>
+      </header>
+
+      <RequestFilterBar
+        value={draft}
+        statusError={statusError}
+        refreshing={refreshing}
+        onChange={handleChange}
+        onSubmit={handleSubmit}
+      />
+
+      {error !== null && error.code !== 'UNAUTHENTICATED' && (
+        <div role="alert" className={styles.error}>
+          <strong>Could not load requests.</strong> {error.message}
+        </div>
+      )}
+
+      <div className={`${styles.tableScroll} ${loading && rows.length > 0 ? styles.stale : ''}`}>
+        <RequestTable rows={rows} loading={loading && error === null} filtered={filterInput !== undefined} />
+        {rows.length > 0 && (
+          <div className={styles.tableFooter}>
+            <span className={styles.muted}>
+              {rows.length} {rows.length === 1 ? 'request' : 'requests'}
+              {hasNextPage ? '' : ' · end of results for this time range'}
+            </span>
+            {hasNextPage && (
+              <button
+                type="button"
+                className="btn btn-secondary"
+                onClick={loadMore}
+                disabled={loadingMore || loading}
+                aria-busy={loadingMore}
+              >
+                Load more
+              </button>
+            )}
+          </div>
+        )}
+      </div>
+    </section>
+  );
+}

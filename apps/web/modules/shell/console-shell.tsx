@@ -1,0 +1,44 @@
+import type { JSX, ReactNode } from 'react';
+import { SignOutButton } from '@/modules/auth/sign-out-button';
+import styles from './console-shell.module.css';
+import { SideNav } from './side-nav';
+
+export interface ConsoleShellProps {
+  tenantSlug: string;
+  /** Absent while the session is unknown (API down, or signed out and about to be redirected). */
+  tenantName?: string;
+  userEmail?: string;
+  children: ReactNode;
+}
+
+/** Top bar, side navigation and the main area every tenant page renders into. */
+export function ConsoleShell({ tenantSlug, tenantName, userEmail, children }: ConsoleShellProps): JSX.Element {
+  return (
+    <div className={styles.shell}>
+      <header className={styles.topbar}>
+        <div className={styles.brand}>
+          <span className={styles.logo} aria-hidden="true" />
+          Bathyscope
+        </div>
+        {tenantName !== undefined && (
+          <span className={styles.tenant} title={`Tenant: ${tenantSlug}`}>
+            <span className="visually-hidden">Tenant: </span>
+            {tenantName}
+          </span>
+        )}
+        <div className={styles.spacer} />
+        {userEmail !== undefined && (
+          <>
+            <span className={styles.user}>
+              <span className="visually-hidden">Signed in as </span>
+              {userEmail}
+            </span>
+            <SignOutButton className={styles.signOut} />
+          </>
+        )}
+      </header>
+      <SideNav tenantSlug={tenantSlug} />
+      <main className={styles.main}>{children}</main>
+    </div>
+  );
+}
