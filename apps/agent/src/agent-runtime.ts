@@ -125,7 +125,10 @@ export class AgentRuntime {
     const status = this.status();
     const file = path.join(this.options.stateDir, 'agent', 'status.json');
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, `${JSON.stringify({ ...status, at: new Date().toISOString(), lastShipError: this.shipper.stats.lastError }, null, 2)}\n`);
+    fs.writeFileSync(
+      file,
+      `${JSON.stringify({ ...status, at: new Date().toISOString(), lastShipError: this.shipper.stats.lastError }, null, 2)}\n`,
+    );
     try {
       const res = await fetch(new URL('/v1/agent/status', this.options.ingestUrl), {
         method: 'POST',

@@ -35,7 +35,9 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const config = loadConfig(values['state-dir'] ? { ...process.env, BATHYSCOPE_STATE_DIR: values['state-dir'] } : process.env);
+  const config = loadConfig(
+    values['state-dir'] ? { ...process.env, BATHYSCOPE_STATE_DIR: values['state-dir'] } : process.env,
+  );
   const statusFile = path.join(config.stateDir, 'agent', 'status.json');
 
   switch (positionals[0]) {
@@ -53,7 +55,8 @@ async function main(): Promise<void> {
       const agent = new AgentRuntime({ ingestUrl, token, stateDir: config.stateDir });
       await agent.start();
       const s = agent.status();
-      if (agent.capturing) console.log(`agent: capturing HTTP with eBPF (kernel ${s.capabilities.kernel}), shipping to ${ingestUrl}`);
+      if (agent.capturing)
+        console.log(`agent: capturing HTTP with eBPF (kernel ${s.capabilities.kernel}), shipping to ${ingestUrl}`);
       else console.error(`agent: NOT capturing — ${s.capabilities.problems.join('; ') || 'unknown reason'}`);
       let stopping = false;
       const stop = async () => {

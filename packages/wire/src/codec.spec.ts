@@ -47,7 +47,9 @@ describe('L7RequestBatch codec', () => {
         expect(decoded.seq).toBe(seq);
         expect(decoded.rows).toHaveLength(rows.length);
         decoded.rows.forEach((r, i) => {
-          expect(L7RequestBatchType.lookupType('bathyscope.v1.L7Request').toObject(r as never, { defaults: true })).toEqual(rows[i]);
+          expect(
+            L7RequestBatchType.lookupType('bathyscope.v1.L7Request').toObject(r as never, { defaults: true }),
+          ).toEqual(rows[i]);
           expect(typeof r.startTimeUs).toBe('number');
         });
       }),
@@ -96,7 +98,14 @@ describe('agent token', () => {
         if (parsed) expect(formatAgentToken(parsed.agentId, parsed.secret)).toBe(s);
       }),
     );
-    for (const bad of ['', 'bsa_', 'bsa_0_aaaaaaaaaaaaaaaaaaaa', 'bsa_1_short', `bsa_99999999999_${'a'.repeat(20)}`, `bsa_1_${'a'.repeat(20)}'--`]) {
+    for (const bad of [
+      '',
+      'bsa_',
+      'bsa_0_aaaaaaaaaaaaaaaaaaaa',
+      'bsa_1_short',
+      `bsa_99999999999_${'a'.repeat(20)}`,
+      `bsa_1_${'a'.repeat(20)}'--`,
+    ]) {
       expect(parseAgentToken(bad)).toBeNull();
     }
   });
