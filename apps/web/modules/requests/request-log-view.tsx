@@ -2,6 +2,8 @@
 
 import { usePathname, useRouter } from 'next/navigation';
 import { type JSX, useCallback, useEffect, useMemo, useState } from 'react';
+import { AgentHealthBanner } from '@/modules/agents/components/agent-health-banner';
+import { useAgents } from '@/modules/agents/use-agents';
 import { RequestFilterBar } from './components/request-filter-bar';
 import { RequestTable } from './components/request-table';
 import { filtersToSearchParams, parseStatus, type RequestFilters, toFilterInput } from './request-filters';
@@ -14,6 +16,8 @@ const TEXT_FILTER_DEBOUNCE_MS = 400;
 const STATUS_ERROR = 'Enter an HTTP status code from 0 to 599.';
 
 export interface RequestLogViewProps {
+  /** For links to other console pages. */
+  tenantSlug: string;
   initialFilters: RequestFilters;
 }
 
@@ -22,7 +26,7 @@ function withValidStatus(next: RequestFilters, previous: RequestFilters): Reques
   return parseStatus(next.status) === 'invalid' ? { ...next, status: previous.status } : next;
 }
 
-export function RequestLogView({ initialFilters }: RequestLogViewProps): JSX.Element {
+export function RequestLogView({ tenantSlug, initialFilters }: RequestLogViewProps): JSX.Element {
   const router = useRouter();
   const pathname = usePathname();
   // `draft` is what the inputs show; `applied` is what was last queried.
@@ -34,6 +38,11 @@ export function RequestLogView({ initialFilters }: RequestLogViewProps): JSX.Ele
   const { state, refresh, loadMore } = useRequestLog({
     range: applied.range,
     filter: filterInput,
+    autoRefresh: applied.autoRefresh,
+    onUnauthenticated,
+  });
+  // Agent health for the banner: loaded with the page, then every 10 s while the log auto-refreshes.
+  const { state: agentsState, refreshIfStale: refreshAgentsIfStale } = useAgents({
     autoRefresh: applied.autoRefresh,
     onUnauthenticated,
   });
@@ -71,7 +80,8 @@ export function RequestLogView({ initialFilters }: RequestLogViewProps): JSX.Ele
     setApplied(next);
     // A changed query loads by itself; an unchanged one is refreshed explicitly.
     if (unchanged) refresh();
-  }, [draft, applied, filterInput, refresh]);
+    refreshAgentsIfStale();
+  }, [draft, applied, filterInput, refresh, refreshAgentsIfStale]);
 
   const statusError = parseStatus(draft.status) === 'invalid' ? STATUS_ERROR : null;
   const { rows, error, loading, refreshing, loadingMore, hasNextPage, updatedAt } = state;
@@ -87,6 +97,8 @@ export function RequestLogView({ initialFilters }: RequestLogViewProps): JSX.Ele
           {applied.autoRefresh ? ' · auto-refresh on' : ' · auto-refresh paused'}
         </p>
       </header>
+
+      <AgentHealthBanner agents={agentsState.agents} tenantSlug={tenantSlug} />
 
       <RequestFilterBar
         value={draft}

@@ -11,8 +11,11 @@ interface NavItem {
   segment: string;
 }
 
-// One entry for now; services, flows and profiles slot in here.
-const NAV_ITEMS: readonly NavItem[] = [{ label: 'Request log', segment: 'requests' }];
+// Services, flows and profiles slot in here.
+const NAV_ITEMS: readonly NavItem[] = [
+  { label: 'Request log', segment: 'requests' },
+  { label: 'Agents', segment: 'agents' },
+];
 
 export function SideNav({ tenantSlug }: { tenantSlug: string }): JSX.Element {
   const pathname = usePathname();

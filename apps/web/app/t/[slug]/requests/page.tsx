@@ -26,5 +26,5 @@ export default async function RequestLogPage({
   // rather than rendered under the wrong name.
   if (slug !== session.viewer.tenant.slug) redirect(requestLogPath(session.viewer.tenant.slug));
 
-  return <RequestLogView initialFilters={filtersFromSearchParams(query)} />;
+  return <RequestLogView tenantSlug={session.viewer.tenant.slug} initialFilters={filtersFromSearchParams(query)} />;
 }
