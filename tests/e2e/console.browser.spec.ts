@@ -60,6 +60,21 @@ describe('console in a real browser', () => {
     await page.screenshot({ path: path.join(artifacts, 'request-log.png'), fullPage: true });
   });
 
+  it('shows the local agent online with eBPF capturing on the agents page', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${stack.webUrl}/login`);
+    await page.getByLabel('Email').fill(stack.demo.email);
+    await page.getByLabel('Password').fill(stack.demo.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/t\/demo\/requests/);
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Agents' }).click();
+    const table = page.getByRole('table', { name: 'Agents' });
+    await expect.poll(async () => (await table.textContent()) ?? '', { timeout: 15_000 }).toMatch(/online/i);
+    expect(await table.textContent()).toContain('OK');
+    expect(await page.getByRole('status', { name: 'Agent health' }).count()).toBe(0);
+    await page.screenshot({ path: path.join(artifacts, 'agents.png'), fullPage: true });
+  });
+
   it('refuses a wrong password with a visible message', async () => {
     const page = await browser.newPage();
     await page.goto(`${stack.webUrl}/login`);
