@@ -1,13 +1,24 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import '../kit/stack-info';
 import { curl, startHttpTarget } from '../kit/http-target';
 
 const stack = inject('stack');
 const artifacts = path.join(stack.stateDir, '..', 'artifacts');
+
+/** Signs in as the demo admin the way a user does and lands on the request log. */
+async function signIn(browser: Browser): Promise<Page> {
+  const page = await browser.newPage();
+  await page.goto(`${stack.webUrl}/login`);
+  await page.getByLabel('Email').fill(stack.demo.email);
+  await page.getByLabel('Password').fill(stack.demo.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/t\/demo\/requests/);
+  return page;
+}
 
 describe('console in a real browser', () => {
   let browser: Browser;
@@ -38,12 +49,7 @@ describe('console in a real browser', () => {
   });
 
   it('signs in and shows the captured requests in the request log', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${stack.webUrl}/login`);
-    await page.getByLabel('Email').fill(stack.demo.email);
-    await page.getByLabel('Password').fill(stack.demo.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/t\/demo\/requests/);
+    const page = await signIn(browser);
     await page.getByLabel('Path contains').fill(`/browser-${run}/`);
     const table = page.getByRole('table', { name: 'Request log' });
     await expect
@@ -61,12 +67,7 @@ describe('console in a real browser', () => {
   });
 
   it('shows the local agent online with eBPF capturing on the agents page', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${stack.webUrl}/login`);
-    await page.getByLabel('Email').fill(stack.demo.email);
-    await page.getByLabel('Password').fill(stack.demo.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/t\/demo\/requests/);
+    const page = await signIn(browser);
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Agents' }).click();
     const table = page.getByRole('table', { name: 'Agents' });
     await expect.poll(async () => (await table.textContent()) ?? '', { timeout: 15_000 }).toMatch(/online/i);

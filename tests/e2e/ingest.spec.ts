@@ -1,41 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { encodeL7RequestBatch, type L7Request, L7Protocol, ResponseStatus, TapSide } from '@bathyscope/wire';
+import { encodeL7RequestBatch, type L7Request, type ResponseStatus } from '@bathyscope/wire';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import '../kit/stack-info';
 import { createTenantWithAgent, testPrisma } from '../kit/fixtures';
 import { allRequests, GraphQLSession } from '../kit/graphql-client';
+import { wireRow } from '../kit/l7-rows';
 
 const stack = inject('stack');
 
-function row(path: string, overrides: Partial<L7Request> = {}): L7Request {
-  const now = Date.now() * 1000;
-  return {
-    startTimeUs: now - 1500,
-    endTimeUs: now,
-    pid: 42,
-    tid: 42,
-    processName: 'svc',
-    tapSide: TapSide.Server,
-    clientIp: '10.0.0.1',
-    clientPort: 40000,
-    serverIp: '10.0.0.2',
-    serverPort: 8080,
-    protocol: L7Protocol.Http1,
-    version: '1.1',
-    method: 'GET',
-    path,
-    host: 'svc',
-    statusCode: 200,
-    responseStatus: ResponseStatus.Ok,
-    requestBytes: 100,
-    responseBytes: 200,
-    xRequestId: '',
-    traceparent: '',
-    userAgent: '',
-    ...overrides,
-  };
-}
+const row = wireRow;
 
 async function post(token: string | undefined, body: Uint8Array | string, headers: Record<string, string> = {}) {
   const res = await fetch(`${stack.ingestUrl}/v1/l7`, {
@@ -45,7 +19,7 @@ async function post(token: string | undefined, body: Uint8Array | string, header
       ...(token ? { authorization: `Bearer ${token}` } : {}),
       ...headers,
     },
-    body,
+    body: typeof body === 'string' ? body : new Uint8Array(body),
   });
   const json = (await res.json()) as { accepted?: number; error?: { code: string; message: string } };
   return { status: res.status, json };

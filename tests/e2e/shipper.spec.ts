@@ -1,40 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { L7Shipper } from '@bathyscope/agent/dist/shipper/l7-shipper';
-import { L7Protocol, type L7Request, ResponseStatus, TapSide } from '@bathyscope/wire';
+import type { L7Request } from '@bathyscope/wire';
 import { describe, expect, inject, it } from 'vitest';
 import '../kit/stack-info';
 import { createTenantWithAgent } from '../kit/fixtures';
 import { allRequests, GraphQLSession } from '../kit/graphql-client';
+import { wireRow } from '../kit/l7-rows';
 
 const stack = inject('stack');
 
 function row(path: string, clientIp = '192.0.2.1'): L7Request {
-  const now = Date.now() * 1000;
-  return {
-    startTimeUs: now - 900,
-    endTimeUs: now,
-    pid: 7,
-    tid: 7,
-    processName: 'app',
-    tapSide: TapSide.Client,
-    clientIp,
-    clientPort: 5555,
-    serverIp: '192.0.2.2',
-    serverPort: 80,
-    protocol: L7Protocol.Http1,
-    version: '1.1',
-    method: 'GET',
-    path,
-    host: '',
-    statusCode: 200,
-    responseStatus: ResponseStatus.Ok,
-    requestBytes: 1,
-    responseBytes: 1,
-    xRequestId: '',
-    traceparent: '',
-    userAgent: '',
-  };
+  return wireRow(path, { clientIp });
 }
 
 async function freePort(): Promise<number> {
