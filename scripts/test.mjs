@@ -20,12 +20,9 @@ function sh(cmd, cmdArgs, opts = {}) {
 
 console.log('== dependencies');
 if (!existsSync(path.join(root, 'node_modules', '.package-lock.json'))) {
-  sh(
-    'npm',
-    existsSync(path.join(root, 'package-lock.json'))
-      ? ['ci', '--no-audit', '--no-fund']
-      : ['install', '--no-audit', '--no-fund'],
-  );
+  // `npm install` honours package-lock.json; `npm ci` refuses this lockfile because npm 11 leaves other
+  // platforms' optional binaries (biome, rollup) out of it.
+  sh('npm', ['install', '--no-audit', '--no-fund']);
 }
 const svc = await import('./lib/services.mjs');
 
