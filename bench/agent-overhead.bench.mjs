@@ -68,6 +68,7 @@ let generated = 0;
 let agentCpu = 0;
 let agentWall = 0;
 let serverCpu = 0;
+const losses = { ebpfDropped: 0, userDropped: 0, shipperDropped: 0 };
 for (let round = 0; round < rounds; round++) {
   results.off.push(wrk(24080));
   const agent = spawn(process.execPath, [path.join(root, 'apps/agent/dist/main.js'), 'run'], {
@@ -91,6 +92,9 @@ for (let round = 0; round < rounds; round++) {
   const status = JSON.parse(readFileSync(statusFile, 'utf8'));
   // Each request is seen twice: wrk's client side and the server's side.
   captured += status.counters['l7.records'] - status.counters['l7.ignored_self'];
+  losses.ebpfDropped += status.counters['ebpf.dropped'];
+  losses.userDropped += status.counters['ebpf.user_dropped'];
+  losses.shipperDropped += status.counters['shipper.rows_dropped'];
   generated += on.reqs * 2;
 }
 
@@ -112,6 +116,8 @@ console.log(
     // The gateway + embedded ClickHouse share this 2-core machine with wrk and the target while the agent runs.
     serverCpuCores: Number((serverCpu / agentWall).toFixed(3)),
     captureCompleteness: Number((captured / generated).toFixed(4)),
+    // Where the missing requests went: kernel ring buffer full, JS behind the poller, or shipping.
+    losses,
   }),
 );
 target.kill();

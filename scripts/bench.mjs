@@ -42,5 +42,17 @@ for (const file of readdirSync(path.join(root, 'bench'))
   });
   if (r.status !== 0) failed = true;
 }
+if (!only || 'http1-parser'.includes(only)) {
+  console.error('== apps/agent/src/l7/http1.bench.ts (vitest bench)');
+  const r = spawnSync(
+    path.join(root, 'node_modules', '.bin', 'vitest'),
+    ['bench', '--run', '--project', 'unit', 'apps/agent/src/l7'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
+  if (r.status !== 0) failed = true;
+}
 await pg.stop();
 process.exit(failed ? 1 : 0);
