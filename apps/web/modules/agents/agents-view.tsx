@@ -1,8 +1,11 @@
 'use client';
 
-import { useRouter } from 'next/navigation';
-import { type JSX, useCallback, useEffect, useState } from 'react';
+import { type JSX, useEffect, useState } from 'react';
 import { useHydrated } from '@/lib/use-hydrated';
+import { useSignInRedirect } from '@/modules/auth/use-sign-in-redirect';
+import tableStyles from '@/modules/shell/data-table.module.css';
+import { LoadErrorAlert } from '@/modules/shell/load-error-alert';
+import pageStyles from '@/modules/shell/page.module.css';
 import styles from './agents.module.css';
 import { AgentTable } from './components/agent-table';
 import { AGENTS_REFRESH_MS, useAgents } from './use-agents';
@@ -20,9 +23,8 @@ function useNow(tickMs: number): Date {
 }
 
 export function AgentsView(): JSX.Element {
-  const router = useRouter();
   const hydrated = useHydrated();
-  const onUnauthenticated = useCallback(() => router.replace('/login'), [router]);
+  const onUnauthenticated = useSignInRedirect();
   const { state, refresh } = useAgents({ autoRefresh: true, onUnauthenticated });
   const now = useNow(CLOCK_TICK_MS);
   const { agents, loading, refreshing, error, updatedAt } = state;
@@ -30,13 +32,13 @@ export function AgentsView(): JSX.Element {
   const reference = updatedAt !== null && updatedAt > now ? updatedAt : now;
 
   return (
-    <section className={styles.page} aria-labelledby="agents-heading">
-      <header className={styles.header}>
-        <h1 id="agents-heading" className={styles.title}>
+    <section className={pageStyles.page} aria-labelledby="agents-heading">
+      <header className={`${pageStyles.header} ${pageStyles.headerWithControls}`}>
+        <h1 id="agents-heading" className={pageStyles.title}>
           Agents
         </h1>
         <div className={styles.headerSide}>
-          <p className={styles.meta}>
+          <p className={pageStyles.meta}>
             {updatedAt === null ? 'Not loaded yet' : `Updated ${updatedAt.toLocaleTimeString()}`}
             {` · refreshes every ${AGENTS_REFRESH_MS / 1000} s`}
           </p>
@@ -52,13 +54,9 @@ export function AgentsView(): JSX.Element {
         </div>
       </header>
 
-      {error !== null && error.code !== 'UNAUTHENTICATED' && (
-        <div role="alert" className={styles.error}>
-          <strong>Could not load agents.</strong> {error.message}
-        </div>
-      )}
+      <LoadErrorAlert title="Could not load agents." error={error} />
 
-      <div className={styles.tableScroll}>
+      <div className={tableStyles.tableScroll}>
         <AgentTable agents={agents} loading={loading && error === null} now={reference} />
       </div>
     </section>

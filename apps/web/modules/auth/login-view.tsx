@@ -4,6 +4,7 @@ import { useRouter } from 'next/navigation';
 import { type FormEvent, type JSX, useState } from 'react';
 import { graphqlRequest, isGraphQLRequestError } from '@/lib/graphql';
 import { useHydrated } from '@/lib/use-hydrated';
+import { Brand } from '@/modules/shell/brand';
 import { LOGIN_MUTATION, type LoginInput, requestLogPath } from './auth.queries';
 import styles from './login.module.css';
 
@@ -48,10 +49,7 @@ export function LoginView({ notice }: LoginViewProps): JSX.Element {
   return (
     <main className={styles.screen}>
       <div className={styles.card}>
-        <div className={styles.brand}>
-          <span className={styles.logo} aria-hidden="true" />
-          Bathyscope
-        </div>
+        <Brand variant="card" className={styles.brand} />
         <h1 className={styles.title}>Sign in</h1>
         <p className={styles.subtitle}>eBPF observability for your hosts and services.</p>
 

@@ -1,9 +1,13 @@
 'use client';
 
-import { usePathname, useRouter } from 'next/navigation';
+import { usePathname } from 'next/navigation';
 import { type JSX, useCallback, useEffect, useMemo, useState } from 'react';
 import { AgentHealthBanner } from '@/modules/agents/components/agent-health-banner';
 import { useAgents } from '@/modules/agents/use-agents';
+import { useSignInRedirect } from '@/modules/auth/use-sign-in-redirect';
+import tableStyles from '@/modules/shell/data-table.module.css';
+import { LoadErrorAlert } from '@/modules/shell/load-error-alert';
+import pageStyles from '@/modules/shell/page.module.css';
 import { RequestFilterBar } from './components/request-filter-bar';
 import { RequestTable } from './components/request-table';
 import { filtersToSearchParams, parseStatus, type RequestFilters, toFilterInput } from './request-filters';
@@ -27,14 +31,13 @@ function withValidStatus(next: RequestFilters, previous: RequestFilters): Reques
 }
 
 export function RequestLogView({ tenantSlug, initialFilters }: RequestLogViewProps): JSX.Element {
-  const router = useRouter();
   const pathname = usePathname();
   // `draft` is what the inputs show; `applied` is what was last queried.
   const [draft, setDraft] = useState<RequestFilters>(initialFilters);
   const [applied, setApplied] = useState<RequestFilters>(initialFilters);
 
   const filterInput = useMemo(() => toFilterInput(applied), [applied]);
-  const onUnauthenticated = useCallback(() => router.replace('/login'), [router]);
+  const onUnauthenticated = useSignInRedirect();
   const { state, refresh, loadMore } = useRequestLog({
     range: applied.range,
     filter: filterInput,
@@ -87,12 +90,12 @@ export function RequestLogView({ tenantSlug, initialFilters }: RequestLogViewPro
   const { rows, error, loading, refreshing, loadingMore, hasNextPage, updatedAt } = state;
 
   return (
-    <section className={styles.page} aria-labelledby="request-log-heading">
-      <header className={styles.header}>
-        <h1 id="request-log-heading" className={styles.title}>
+    <section className={pageStyles.page} aria-labelledby="request-log-heading">
+      <header className={pageStyles.header}>
+        <h1 id="request-log-heading" className={pageStyles.title}>
           Request log
         </h1>
-        <p className={styles.meta}>
+        <p className={pageStyles.meta}>
           {updatedAt === null ? 'Not loaded yet' : `Updated ${updatedAt.toLocaleTimeString()}`}
           {applied.autoRefresh ? ' · auto-refresh on' : ' · auto-refresh paused'}
         </p>
@@ -108,17 +111,13 @@ export function RequestLogView({ tenantSlug, initialFilters }: RequestLogViewPro
         onSubmit={handleSubmit}
       />
 
-      {error !== null && error.code !== 'UNAUTHENTICATED' && (
-        <div role="alert" className={styles.error}>
-          <strong>Could not load requests.</strong> {error.message}
-        </div>
-      )}
+      <LoadErrorAlert title="Could not load requests." error={error} />
 
-      <div className={`${styles.tableScroll} ${loading && rows.length > 0 ? styles.stale : ''}`}>
+      <div className={`${tableStyles.tableScroll} ${loading && rows.length > 0 ? tableStyles.stale : ''}`}>
         <RequestTable rows={rows} loading={loading && error === null} filtered={filterInput !== undefined} />
         {rows.length > 0 && (
           <div className={styles.tableFooter}>
-            <span className={styles.muted}>
+            <span className={tableStyles.muted}>
               {rows.length} {rows.length === 1 ? 'request' : 'requests'}
               {hasNextPage ? '' : ' · end of results for this time range'}
             </span>

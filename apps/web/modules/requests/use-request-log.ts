@@ -1,7 +1,9 @@
 'use client';
 
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { type ErrorCode, graphqlRequest, isGraphQLRequestError } from '@/lib/graphql';
+import { graphqlRequest } from '@/lib/graphql';
+import { type LoadError, useLoadFailure } from '@/lib/load-error';
+import { usePolling } from '@/lib/use-polling';
 import { type TimeRangeKey, timeWindow } from './request-filters';
 import {
   MAX_PAGE_SIZE,
@@ -14,11 +16,6 @@ import {
 
 export const AUTO_REFRESH_MS = 5_000;
 
-export interface RequestLogError {
-  code: ErrorCode;
-  message: string;
-}
-
 export interface RequestLogState {
   rows: RequestLog[];
   hasNextPage: boolean;
@@ -27,7 +24,7 @@ export interface RequestLogState {
   /** Re-fetching the current result, by hand or by auto-refresh. */
   refreshing: boolean;
   loadingMore: boolean;
-  error: RequestLogError | null;
+  error: LoadError | null;
   updatedAt: Date | null;
 }
 
@@ -59,11 +56,6 @@ const INITIAL_STATE: RequestLogState = {
   updatedAt: null,
 };
 
-function toLogError(error: unknown): RequestLogError {
-  if (isGraphQLRequestError(error)) return { code: error.code, message: error.message };
-  return { code: 'INTERNAL_SERVER_ERROR', message: error instanceof Error ? error.message : String(error) };
-}
-
 /**
  * Loads the request log for a query and keeps it fresh.
  *
@@ -91,17 +83,7 @@ export function useRequestLog({
   } | null>(null);
   const firstPageRef = useRef<{ controller: AbortController; kind: FirstPageKind } | null>(null);
   const moreRef = useRef<AbortController | null>(null);
-  const onUnauthenticatedRef = useRef(onUnauthenticated);
-
-  useEffect(() => {
-    onUnauthenticatedRef.current = onUnauthenticated;
-  }, [onUnauthenticated]);
-
-  const fail = useCallback((error: unknown): RequestLogError => {
-    const logError = toLogError(error);
-    if (logError.code === 'UNAUTHENTICATED') onUnauthenticatedRef.current();
-    return logError;
-  }, []);
+  const fail = useLoadFailure(onUnauthenticated);
 
   const loadFirstPage = useCallback(
     async (kind: FirstPageKind): Promise<void> => {
@@ -213,15 +195,7 @@ export function useRequestLog({
     };
   }, [queryKey, loadFirstPage]);
 
-  useEffect(() => {
-    if (!autoRefresh) return;
-    const timer = setInterval(() => {
-      // No point polling for a tab nobody is looking at.
-      if (document.visibilityState === 'hidden') return;
-      void loadFirstPage('auto');
-    }, AUTO_REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [autoRefresh, loadFirstPage]);
+  usePolling(() => void loadFirstPage('auto'), AUTO_REFRESH_MS, autoRefresh);
 
   const refresh = useCallback(() => void loadFirstPage('manual'), [loadFirstPage]);
   const loadMoreAction = useCallback(() => void loadMore(), [loadMore]);

@@ -1,5 +1,6 @@
 import type { JSX, ReactNode } from 'react';
 import { SignOutButton } from '@/modules/auth/sign-out-button';
+import { Brand } from './brand';
 import styles from './console-shell.module.css';
 import { SideNav } from './side-nav';
 
@@ -16,10 +17,7 @@ export function ConsoleShell({ tenantSlug, tenantName, userEmail, children }: Co
   return (
     <div className={styles.shell}>
       <header className={styles.topbar}>
-        <div className={styles.brand}>
-          <span className={styles.logo} aria-hidden="true" />
-          Bathyscope
-        </div>
+        <Brand variant="topbar" />
         {tenantName !== undefined && (
           <span className={styles.tenant} title={`Tenant: ${tenantSlug}`}>
             <span className="visually-hidden">Tenant: </span>

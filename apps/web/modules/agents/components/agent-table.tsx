@@ -1,4 +1,7 @@
 import { Fragment, type JSX } from 'react';
+import { DataTable, type DataTableColumn } from '@/modules/shell/data-table';
+import tableStyles from '@/modules/shell/data-table.module.css';
+import pageStyles from '@/modules/shell/page.module.css';
 import {
   COUNTERS,
   counterValue,
@@ -21,7 +24,19 @@ export interface AgentTableProps {
   now: Date;
 }
 
-const COLUMN_COUNT = 11;
+const COLUMNS: readonly DataTableColumn[] = [
+  { label: 'Name' },
+  { label: 'Hostname' },
+  { label: 'State' },
+  { label: 'eBPF' },
+  { label: 'Kernel' },
+  { label: 'Version' },
+  { label: 'Last seen' },
+  { label: 'Events dropped', numeric: true },
+  { label: 'Rows shipped', numeric: true },
+  { label: 'Rows dropped', numeric: true },
+  { label: 'Memory', numeric: true },
+];
 
 const TONE_CLASS_NAMES: Record<StateTone, string | undefined> = {
   ok: styles.badgeOk,
@@ -31,53 +46,21 @@ const TONE_CLASS_NAMES: Record<StateTone, string | undefined> = {
 
 export function AgentTable({ agents, loading, now }: AgentTableProps): JSX.Element {
   return (
-    <table className={styles.table} aria-busy={loading}>
-      <caption className="visually-hidden">Agents</caption>
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">Hostname</th>
-          <th scope="col">State</th>
-          <th scope="col">eBPF</th>
-          <th scope="col">Kernel</th>
-          <th scope="col">Version</th>
-          <th scope="col">Last seen</th>
-          <th scope="col" className={styles.numeric}>
-            Events dropped
-          </th>
-          <th scope="col" className={styles.numeric}>
-            Rows shipped
-          </th>
-          <th scope="col" className={styles.numeric}>
-            Rows dropped
-          </th>
-          <th scope="col" className={styles.numeric}>
-            Memory
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {agents.length === 0 ? (
-          <tr>
-            <td colSpan={COLUMN_COUNT} className={styles.emptyCell}>
-              {loading ? (
-                <p className={styles.emptyTitle}>Loading agents…</p>
-              ) : (
-                <>
-                  <p className={styles.emptyTitle}>No agents yet</p>
-                  <p className={styles.emptyHint}>
-                    Agents appear here once they are enrolled in this tenant and report in. On a development machine,{' '}
-                    <code>sudo npm start</code> starts a local agent (eBPF capture needs root).
-                  </p>
-                </>
-              )}
-            </td>
-          </tr>
-        ) : (
-          agents.map((agent) => <AgentRows key={agent.id} agent={agent} now={now} />)
-        )}
-      </tbody>
-    </table>
+    <DataTable
+      caption="Agents"
+      columns={COLUMNS}
+      rows={agents.map((agent) => <AgentRows key={agent.id} agent={agent} now={now} />)}
+      loading={loading}
+      loadingTitle="Loading agents…"
+      emptyTitle="No agents yet"
+      emptyHint={
+        <>
+          Agents appear here once they are enrolled in this tenant and report in. On a development machine,{' '}
+          <code>sudo npm start</code> starts a local agent (eBPF capture needs root).
+        </>
+      }
+      className={styles.agentsTable}
+    />
   );
 }
 
@@ -91,7 +74,7 @@ function AgentRows({ agent, now }: { agent: Agent; now: Date }): JSX.Element {
         <td className={styles.name} title={`Agent ${agent.id}`}>
           {agent.name}
         </td>
-        <td className={styles.mono}>{agent.hostname}</td>
+        <td className={tableStyles.mono}>{agent.hostname}</td>
         <td>
           <span
             className={`${styles.badge} ${TONE_CLASS_NAMES[stateTone(agent.state)]}`}
@@ -105,35 +88,38 @@ function AgentRows({ agent, now }: { agent: Agent; now: Date }): JSX.Element {
           {agent.ebpfOk ? (
             <span className={styles.ebpfOk}>OK</span>
           ) : (
-            <span className={agent.state === 'NEVER_SEEN' ? styles.muted : styles.ebpfFailed}>Not capturing</span>
+            <span className={agent.state === 'NEVER_SEEN' ? tableStyles.muted : styles.ebpfFailed}>Not capturing</span>
           )}
         </td>
-        <td className={styles.mono}>{agent.kernel ?? <span className={styles.muted}>—</span>}</td>
-        <td className={styles.mono}>{agent.version}</td>
+        <td className={tableStyles.mono}>{agent.kernel ?? <span className={tableStyles.muted}>—</span>}</td>
+        <td className={tableStyles.mono}>{agent.version}</td>
         <td>
           {agent.lastSeenAt === null ? (
-            <span className={styles.muted}>Never</span>
+            <span className={tableStyles.muted}>Never</span>
           ) : (
             <time dateTime={agent.lastSeenAt} title={new Date(agent.lastSeenAt).toLocaleString()}>
               {formatRelativeTime(agent.lastSeenAt, now)}
             </time>
           )}
         </td>
-        <td className={`${styles.numeric} ${styles.mono}`}>{formatCount(droppedEvents(agent.counters))}</td>
-        <td className={`${styles.numeric} ${styles.mono}`}>
+        <td className={`${tableStyles.numeric} ${tableStyles.mono}`}>{formatCount(droppedEvents(agent.counters))}</td>
+        <td className={`${tableStyles.numeric} ${tableStyles.mono}`}>
           {formatCount(counterValue(agent.counters, COUNTERS.rowsShipped))}
         </td>
-        <td className={`${styles.numeric} ${styles.mono}`}>
+        <td className={`${tableStyles.numeric} ${tableStyles.mono}`}>
           {formatCount(counterValue(agent.counters, COUNTERS.rowsDropped))}
         </td>
-        <td className={`${styles.numeric} ${styles.mono}`} title={memory === undefined ? undefined : `${memory} bytes`}>
+        <td
+          className={`${tableStyles.numeric} ${tableStyles.mono}`}
+          title={memory === undefined ? undefined : `${memory} bytes`}
+        >
           {formatMiB(memory)}
         </td>
       </tr>
       {problems.length > 0 && (
         <tr>
-          <td colSpan={COLUMN_COUNT} className={styles.problemsCell}>
-            <div className={styles.problems}>
+          <td colSpan={COLUMNS.length} className={styles.problemsCell}>
+            <div className={pageStyles.alert}>
               <h2 className={styles.problemsTitle}>Why capture is not working</h2>
               <ul className={styles.problemsList} aria-label={`Problems on ${agent.name}`}>
                 {problems.map((problem) => (

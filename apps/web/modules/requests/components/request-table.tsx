@@ -1,4 +1,6 @@
 import type { JSX } from 'react';
+import { DataTable, type DataTableColumn } from '@/modules/shell/data-table';
+import tableStyles from '@/modules/shell/data-table.module.css';
 import type { RequestLog } from '../request-log.queries';
 import { formatBytes, formatEndpoint, formatLatency, formatStatus, formatTime, statusClass } from '../request-format';
 import styles from '../request-log.module.css';
@@ -11,7 +13,19 @@ export interface RequestTableProps {
   filtered: boolean;
 }
 
-const COLUMN_COUNT = 11;
+const COLUMNS: readonly DataTableColumn[] = [
+  { label: 'Time' },
+  { label: 'Side' },
+  { label: 'Process' },
+  { label: 'Client' },
+  { label: 'Server' },
+  { label: 'Method' },
+  { label: 'Path' },
+  { label: 'Status' },
+  { label: 'Latency', numeric: true },
+  { label: 'Req bytes', numeric: true },
+  { label: 'Resp bytes', numeric: true },
+];
 
 const STATUS_CLASS_NAMES = {
   '1xx': styles.status1xx,
@@ -25,52 +39,23 @@ const STATUS_CLASS_NAMES = {
 export function RequestTable({ rows, loading, filtered }: RequestTableProps): JSX.Element {
   const now = new Date();
   return (
-    <table className={styles.table} aria-busy={loading}>
-      <caption className="visually-hidden">Request log</caption>
-      <thead>
-        <tr>
-          <th scope="col">Time</th>
-          <th scope="col">Side</th>
-          <th scope="col">Process</th>
-          <th scope="col">Client</th>
-          <th scope="col">Server</th>
-          <th scope="col">Method</th>
-          <th scope="col">Path</th>
-          <th scope="col">Status</th>
-          <th scope="col" className={styles.numeric}>
-            Latency
-          </th>
-          <th scope="col" className={styles.numeric}>
-            Req bytes
-          </th>
-          <th scope="col" className={styles.numeric}>
-            Resp bytes
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.length === 0 ? (
-          <tr>
-            <td colSpan={COLUMN_COUNT} className={styles.emptyCell}>
-              {loading ? (
-                <p className={styles.emptyTitle}>Loading requests…</p>
-              ) : (
-                <>
-                  <p className={styles.emptyTitle}>No requests in this time range</p>
-                  <p className={styles.emptyHint}>
-                    The Bathyscope agent captures HTTP traffic on the host it runs on. Send a few requests to a service
-                    on a monitored host, widen the time range
-                    {filtered ? ', or clear the filters' : ''}.
-                  </p>
-                </>
-              )}
-            </td>
-          </tr>
-        ) : (
-          rows.map((row) => <RequestRow key={row.id} row={row} now={now} />)
-        )}
-      </tbody>
-    </table>
+    <DataTable
+      caption="Request log"
+      columns={COLUMNS}
+      rows={rows.map((row) => <RequestRow key={row.id} row={row} now={now} />)}
+      loading={loading}
+      loadingTitle="Loading requests…"
+      emptyTitle="No requests in this time range"
+      emptyHint={
+        <>
+          The Bathyscope agent captures HTTP traffic on the host it runs on. Send a few requests to a service on a
+          monitored host, widen the time range
+          {filtered ? ', or clear the filters' : ''}.
+        </>
+      }
+      dense
+      className={styles.requestTable}
+    />
   );
 }
 
@@ -78,7 +63,7 @@ function RequestRow({ row, now }: { row: RequestLog; now: Date }): JSX.Element {
   const klass = statusClass(row.status);
   return (
     <tr>
-      <td className={styles.mono}>
+      <td className={tableStyles.mono}>
         <time dateTime={row.time} title={row.time}>
           {formatTime(row.time, now)}
         </time>
@@ -89,12 +74,12 @@ function RequestRow({ row, now }: { row: RequestLog; now: Date }): JSX.Element {
         </span>
       </td>
       <td className={styles.process} title={`${row.processName} (pid ${row.pid}, agent ${row.agentId})`}>
-        {row.processName} <span className={styles.muted}>{row.pid}</span>
+        {row.processName} <span className={tableStyles.muted}>{row.pid}</span>
       </td>
-      <td className={styles.mono}>{formatEndpoint(row.clientIp, row.clientPort)}</td>
-      <td className={styles.mono}>{formatEndpoint(row.serverIp, row.serverPort)}</td>
+      <td className={tableStyles.mono}>{formatEndpoint(row.clientIp, row.clientPort)}</td>
+      <td className={tableStyles.mono}>{formatEndpoint(row.serverIp, row.serverPort)}</td>
       <td className={styles.method}>{row.method}</td>
-      <td className={`${styles.mono} ${styles.path}`} title={`${row.host}${row.path} (${row.version})`}>
+      <td className={`${tableStyles.mono} ${styles.path}`} title={`${row.host}${row.path} (${row.version})`}>
         {row.path}
       </td>
       <td>
@@ -102,9 +87,9 @@ function RequestRow({ row, now }: { row: RequestLog; now: Date }): JSX.Element {
           {formatStatus(row.status, row.responseStatus)}
         </span>
       </td>
-      <td className={`${styles.numeric} ${styles.mono}`}>{formatLatency(row.latencyUs)}</td>
-      <td className={`${styles.numeric} ${styles.mono}`}>{formatBytes(row.requestBytes)}</td>
-      <td className={`${styles.numeric} ${styles.mono}`}>{formatBytes(row.responseBytes)}</td>
+      <td className={`${tableStyles.numeric} ${tableStyles.mono}`}>{formatLatency(row.latencyUs)}</td>
+      <td className={`${tableStyles.numeric} ${tableStyles.mono}`}>{formatBytes(row.requestBytes)}</td>
+      <td className={`${tableStyles.numeric} ${tableStyles.mono}`}>{formatBytes(row.responseBytes)}</td>
     </tr>
   );
 }
