@@ -64,6 +64,7 @@ await waitHttp('http://127.0.0.1:24080/');
 
 const results = { off: [], on: [] };
 let captured = 0;
+let delivered = 0;
 let generated = 0;
 let agentCpu = 0;
 let agentWall = 0;
@@ -92,6 +93,7 @@ for (let round = 0; round < rounds; round++) {
   const status = JSON.parse(readFileSync(statusFile, 'utf8'));
   // Each request is seen twice: wrk's client side and the server's side.
   captured += status.counters['l7.records'] - status.counters['l7.ignored_self'];
+  delivered += status.counters['shipper.rows_shipped'];
   losses.ebpfDropped += status.counters['ebpf.dropped'];
   losses.userDropped += status.counters['ebpf.user_dropped'];
   losses.shipperDropped += status.counters['shipper.rows_dropped'];
@@ -115,7 +117,9 @@ console.log(
     agentCpuCores: Number((agentCpu / agentWall).toFixed(3)),
     // The gateway + embedded ClickHouse share this 2-core machine with wrk and the target while the agent runs.
     serverCpuCores: Number((serverCpu / agentWall).toFixed(3)),
+    // Requests the agent turned into rows / requests made (both sides), and rows the gateway acknowledged.
     captureCompleteness: Number((captured / generated).toFixed(4)),
+    deliveredCompleteness: Number((delivered / generated).toFixed(4)),
     // Where the missing requests went: kernel ring buffer full, JS behind the poller, or shipping.
     losses,
   }),

@@ -37,7 +37,14 @@ class ShutdownError extends Error {}
  * a batch the gateway refuses as invalid (4xx) is dropped and counted — retrying it can never succeed.
  */
 export class L7Shipper {
-  private pending: L7Request[] = [];
+  /**
+   * Pending rows as a queue of batch-sized chunks: enqueue, taking a batch and dropping the oldest rows
+   * are all O(1), however large the backlog grows while the gateway is away.
+   */
+  private chunks: L7Request[][] = [];
+  private pendingCount = 0;
+  /** Ends a retry back-off early, so close() does not wait out a 30 s sleep. */
+  private wakeBackoff: (() => void) | undefined;
   private seq: number;
   private timer: NodeJS.Timeout | undefined;
   private sending: Promise<void> | undefined;
@@ -69,21 +76,28 @@ export class L7Shipper {
 
   enqueue(row: L7Request): void {
     if (this.closed) return;
-    this.pending.push(row);
-    this.stats.rowsQueued++;
-    if (this.pending.length > this.opts.maxPendingRows) {
-      const excess = this.pending.length - this.opts.maxPendingRows;
-      this.pending.splice(0, excess);
-      this.stats.rowsDropped += excess;
+    let tail = this.chunks[this.chunks.length - 1];
+    if (!tail || tail.length >= this.opts.maxBatchRows) {
+      tail = [];
+      this.chunks.push(tail);
     }
-    this.stats.pendingRows = this.pending.length;
-    if (this.pending.length >= this.opts.maxBatchRows) this.kick();
+    tail.push(row);
+    this.pendingCount++;
+    this.stats.rowsQueued++;
+    // Over the cap the oldest whole chunk goes, counted: never silently, never row by row.
+    while (this.pendingCount > this.opts.maxPendingRows && this.chunks.length > 1) {
+      const dropped = this.chunks.shift() as L7Request[];
+      this.pendingCount -= dropped.length;
+      this.stats.rowsDropped += dropped.length;
+    }
+    this.stats.pendingRows = this.pendingCount;
+    if (this.chunks.length > 1 || tail.length >= this.opts.maxBatchRows) this.kick();
     else if (!this.timer) this.timer = setTimeout(() => this.kick(), this.opts.flushIntervalMs);
   }
 
   /** Sends everything pending; resolves when the gateway acknowledged it or gave up. */
   async flush(): Promise<void> {
-    while (this.pending.length > 0 || this.sending) {
+    while (!this.closed && (this.pendingCount > 0 || this.sending)) {
       this.kick();
       await this.sending;
     }
@@ -99,9 +113,11 @@ export class L7Shipper {
     clearTimeout(timeout);
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    this.wakeBackoff?.();
     await this.sending?.catch(() => {});
-    this.stats.rowsDropped += this.pending.length;
-    this.pending = [];
+    this.stats.rowsDropped += this.pendingCount;
+    this.chunks = [];
+    this.pendingCount = 0;
     this.stats.pendingRows = 0;
   }
 
@@ -110,17 +126,18 @@ export class L7Shipper {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.sending || this.pending.length === 0) return;
+    if (this.closed || this.sending || this.pendingCount === 0) return;
     this.sending = this.sendLoop().finally(() => {
       this.sending = undefined;
-      if (this.pending.length > 0 && !this.timer) this.timer = setTimeout(() => this.kick(), this.opts.flushIntervalMs);
+      if (this.pendingCount > 0 && !this.timer) this.timer = setTimeout(() => this.kick(), this.opts.flushIntervalMs);
     });
   }
 
   private async sendLoop(): Promise<void> {
-    while (this.pending.length > 0) {
-      const rows = this.pending.splice(0, this.opts.maxBatchRows);
-      this.stats.pendingRows = this.pending.length;
+    while (this.pendingCount > 0) {
+      const rows = this.chunks.shift() as L7Request[];
+      this.pendingCount -= rows.length;
+      this.stats.pendingRows = this.pendingCount;
       const seq = this.seq++;
       const body = gzipSync(encodeL7RequestBatch({ stream: 'l7', seq, rows }));
       try {
@@ -177,7 +194,14 @@ export class L7Shipper {
       this.stats.retries++;
       const backoff = Math.min(30_000, 250 * 2 ** Math.min(attempt, 7));
       const delay = retryAfterMs ?? backoff / 2 + Math.random() * (backoff / 2);
-      await new Promise((r) => setTimeout(r, delay));
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, delay);
+        this.wakeBackoff = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.wakeBackoff = undefined;
       if (this.closed) throw new ShutdownError('agent is shutting down');
     }
   }
