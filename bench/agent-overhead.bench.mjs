@@ -87,7 +87,8 @@ for (let round = 0; round < rounds; round++) {
   serverCpu += cpuSeconds(server.pid) - serverCpu0;
   agentWall += (Date.now() - t0) / 1000;
   results.on.push(on);
-  await sleep(2000);
+  // Let the shipper drain its backlog before stopping, so drops counted are real back-pressure drops.
+  await sleep(10_000);
   agent.kill('SIGTERM');
   await new Promise((r) => agent.once('exit', r));
   const status = JSON.parse(readFileSync(statusFile, 'utf8'));
