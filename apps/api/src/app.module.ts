@@ -7,8 +7,12 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
+import { complexityLimitPlugin, depthLimitRule } from './graphql-limits.js';
 import { InfraModule } from './infra/infra.module.js';
 import { AgentsModule } from './modules/agents/agents.module.js';
+import { ApiKeysModule } from './modules/api-keys/api-keys.module.js';
+import { AuditLogModule } from './modules/audit/audit-log.module.js';
+import { AuditModule } from './modules/audit/audit.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { RequestsModule } from './modules/requests/requests.module.js';
 
@@ -33,10 +37,15 @@ export class AppModule {
           sortSchema: true,
           introspection: true,
           includeStacktraceInErrorResponses: process.env.NODE_ENV === 'development',
+          validationRules: [depthLimitRule],
+          plugins: [complexityLimitPlugin],
           context: (req: FastifyRequest, reply: FastifyReply) => ({ req, reply }),
         }),
+        AuditModule,
         AuthModule,
         RequestsModule,
+        ApiKeysModule,
+        AuditLogModule,
         AgentsModule,
       ],
     };

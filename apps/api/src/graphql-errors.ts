@@ -7,6 +7,9 @@ export type ApiErrorCode =
   | 'TOO_MANY_ATTEMPTS'
   | 'BAD_USER_INPUT'
   | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'QUERY_TOO_COMPLEX'
   | 'INTERNAL';
 
 export function apiError(code: ApiErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {

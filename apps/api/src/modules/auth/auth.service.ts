@@ -1,9 +1,24 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { PrismaClient } from '@bathyscope/db';
 import { Inject, Injectable } from '@nestjs/common';
 import { PRISMA } from '../../infra/tokens.js';
+import { hashApiKeySecret, parseApiKeyToken } from '../api-keys/api-key-token.js';
 import { hashPassword, verifyPassword } from './password.js';
-import type { Viewer } from './viewer.js';
+import { isRole, type Role, ROLES, type Viewer } from './viewer.js';
+
+export type ApiKeyCheck =
+  | { ok: true; viewer: Viewer }
+  | { ok: false; reason: 'malformed' | 'unknown' | 'revoked' | 'expired'; tenantId?: number; apiKeyId?: string };
+
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+function lowerRole(a: Role, b: Role): Role {
+  return ROLES[Math.min(ROLES.indexOf(a), ROLES.indexOf(b))] as Role;
+}
+
+function asRole(value: string): Role {
+  return isRole(value) ? value : 'viewer';
+}
 
 export const SESSION_COOKIE = 'bs_session';
 export const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -42,21 +57,13 @@ export class AuthService {
     const membership = tenantSlug ? user.memberships.find((m) => m.tenant.slug === tenantSlug) : user.memberships[0];
     if (!membership) return null;
 
-    const token = randomBytes(32).toString('base64url');
-    await this.prisma.session.create({
-      data: {
-        tokenHash: tokenHash(token),
-        userId: user.id,
-        tenantId: membership.tenant.id,
-        expiresAt: new Date(Date.now() + SESSION_TTL_MS),
-      },
-    });
+    const token = await this.createSession(user.id, membership.tenant.id);
     return {
       token,
       viewer: {
         userId: user.id,
         email: user.email,
-        role: membership.role,
+        role: asRole(membership.role),
         tenantId: membership.tenant.id,
         tenantSlug: membership.tenant.slug,
         tenantName: membership.tenant.name,
@@ -86,11 +93,112 @@ export class AuthService {
     return {
       userId: session.user.id,
       email: session.user.email,
-      role: membership.role,
+      role: asRole(membership.role),
       tenantId: session.tenant.id,
       tenantSlug: session.tenant.slug,
       tenantName: session.tenant.name,
     };
+  }
+
+  /**
+   * Resolves an `Authorization: Bearer bsk_…` API key. The key acts with its own role, capped by its creator's
+   * current role, so removing or demoting the creator takes effect at once; revocation and expiry too.
+   */
+  async viewerForApiKey(authorization: string): Promise<ApiKeyCheck> {
+    const parsed = authorization.startsWith('Bearer ') ? parseApiKeyToken(authorization.slice(7).trim()) : null;
+    if (!parsed) return { ok: false, reason: 'malformed' };
+    const key = await this.prisma.apiKey.findUnique({
+      where: { prefix: parsed.prefix },
+      select: {
+        id: true,
+        tenantId: true,
+        secretHash: true,
+        role: true,
+        expiresAt: true,
+        revokedAt: true,
+        lastUsedAt: true,
+        createdById: true,
+        createdBy: { select: { email: true } },
+        tenant: { select: { slug: true, name: true } },
+      },
+    });
+    const presented = Buffer.from(hashApiKeySecret(parsed.secret), 'hex');
+    if (!key || !timingSafeEqual(Buffer.from(key.secretHash, 'hex'), presented))
+      return { ok: false, reason: 'unknown' };
+    if (key.revokedAt) return { ok: false, reason: 'revoked', tenantId: key.tenantId, apiKeyId: key.id };
+    if (key.expiresAt && key.expiresAt.getTime() <= Date.now()) {
+      return { ok: false, reason: 'expired', tenantId: key.tenantId, apiKeyId: key.id };
+    }
+    const membership = await this.prisma.membership.findUnique({
+      where: { tenantId_userId: { tenantId: key.tenantId, userId: key.createdById } },
+      select: { role: true },
+    });
+    if (!membership) return { ok: false, reason: 'revoked', tenantId: key.tenantId, apiKeyId: key.id };
+    if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+      // Best effort and coarse on purpose: one write per key per minute, not per request.
+      void this.prisma.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
+    }
+    return {
+      ok: true,
+      viewer: {
+        userId: key.createdById,
+        email: key.createdBy.email,
+        role: lowerRole(asRole(key.role), asRole(membership.role)),
+        tenantId: key.tenantId,
+        tenantSlug: key.tenant.slug,
+        tenantName: key.tenant.name,
+        apiKeyId: key.id,
+      },
+    };
+  }
+
+  /** Creates a tenant and its owner; returns null when the email or the slug is taken. */
+  async signUp(input: {
+    email: string;
+    password: string;
+    tenantName: string;
+    tenantSlug: string;
+  }): Promise<{ token: string; viewer: Viewer } | { conflict: 'EMAIL_TAKEN' | 'SLUG_TAKEN' }> {
+    const email = input.email.toLowerCase();
+    const passwordHash = await hashPassword(input.password);
+    try {
+      const created = await this.prisma.$transaction(async (tx) => {
+        if (await tx.user.findUnique({ where: { email }, select: { id: true } }))
+          return { conflict: 'EMAIL_TAKEN' as const };
+        if (await tx.tenant.findUnique({ where: { slug: input.tenantSlug }, select: { id: true } })) {
+          return { conflict: 'SLUG_TAKEN' as const };
+        }
+        const tenant = await tx.tenant.create({ data: { slug: input.tenantSlug, name: input.tenantName } });
+        const user = await tx.user.create({ data: { email, passwordHash } });
+        await tx.membership.create({ data: { tenantId: tenant.id, userId: user.id, role: 'owner' } });
+        return { tenant, user };
+      });
+      if (created.conflict) return { conflict: created.conflict };
+      const token = await this.createSession(created.user.id, created.tenant.id);
+      return {
+        token,
+        viewer: {
+          userId: created.user.id,
+          email,
+          role: 'owner',
+          tenantId: created.tenant.id,
+          tenantSlug: created.tenant.slug,
+          tenantName: created.tenant.name,
+        },
+      };
+    } catch (err) {
+      // A concurrent sign-up won the unique constraint.
+      if ((err as { code?: string }).code === 'P2002') return { conflict: 'EMAIL_TAKEN' };
+      throw err;
+    }
+  }
+
+  private async createSession(userId: string, tenantId: number): Promise<string> {
+    const token = randomBytes(32).toString('base64url');
+    await this.prisma.session.create({
+      data: { tokenHash: tokenHash(token), userId, tenantId, expiresAt: new Date(Date.now() + SESSION_TTL_MS) },
+    });
+    return token;
   }
 
   async logout(token: string | undefined): Promise<void> {

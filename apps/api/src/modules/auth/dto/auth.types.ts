@@ -46,3 +46,27 @@ export class ViewerType {
   @Field(() => TenantType)
   tenant: TenantType;
 }
+
+@InputType()
+export class SignUpInput {
+  @Field()
+  @IsEmail()
+  @MaxLength(254)
+  email: string;
+
+  @Field({ description: 'At least 12 characters.' })
+  @IsString()
+  @MinLength(12)
+  @MaxLength(1024)
+  password: string;
+
+  @Field()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  tenantName: string;
+
+  @Field({ description: 'URL name of the tenant: lower-case letters, digits and dashes.' })
+  @Matches(/^[a-z0-9][a-z0-9-]{1,62}$/, { message: 'tenantSlug must be 2-63 lower-case letters, digits or dashes' })
+  tenantSlug: string;
+}

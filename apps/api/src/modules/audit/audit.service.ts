@@ -1,0 +1,41 @@
+import type { PrismaClient } from '@bathyscope/db';
+import { Inject, Injectable } from '@nestjs/common';
+import { PRISMA } from '../../infra/tokens.js';
+import type { GqlContext } from '../auth/viewer.js';
+
+export interface AuditEntry {
+  tenantId: number;
+  actor: string | null;
+  actorLabel: string;
+  action: string;
+  targetType?: string;
+  targetId?: string;
+  outcome?: 'success' | 'denied' | 'failure';
+  before?: unknown;
+  after?: unknown;
+}
+
+/** Writes the audit log. Entries carry where the request came from; secrets are never part of before/after. */
+@Injectable()
+export class AuditService {
+  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+
+  async record(ctx: Pick<GqlContext, 'req'>, entry: AuditEntry): Promise<void> {
+    const ua = ctx.req.headers['user-agent'];
+    await this.prisma.auditLog.create({
+      data: {
+        tenantId: entry.tenantId,
+        actor: entry.actor,
+        actorLabel: entry.actorLabel,
+        action: entry.action,
+        targetType: entry.targetType ?? '',
+        targetId: entry.targetId ?? '',
+        outcome: entry.outcome ?? 'success',
+        before: (entry.before ?? undefined) as never,
+        after: (entry.after ?? undefined) as never,
+        ip: ctx.req.ip ?? '',
+        userAgent: typeof ua === 'string' ? ua.slice(0, 256) : '',
+      },
+    });
+  }
+}
