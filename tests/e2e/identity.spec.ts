@@ -127,6 +127,31 @@ describe('sign-up, API keys and the audit log', () => {
     });
   });
 
+  it('rate-limits each API key with the usual headers', async () => {
+    const a = await signUp('ratelimit');
+    const key = await createKey(a.session);
+    const call = () =>
+      fetch(`${stack.apiUrl}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key.secret}` },
+        body: JSON.stringify({ query: '{ agents { id } }' }),
+      });
+    // Budgets are per clock minute: start well inside one so the count cannot reset mid-test.
+    const secondsLeft = 60 - (Math.floor(Date.now() / 1000) % 60);
+    if (secondsLeft < 10) await new Promise((r) => setTimeout(r, secondsLeft * 1000 + 200));
+    const first = await call();
+    expect(first.headers.get('x-ratelimit-limit')).toBe('40');
+    expect(first.headers.get('x-ratelimit-remaining')).toBe('39');
+    let last = first;
+    for (let i = 0; i < 40; i++) last = await call();
+    const body = (await last.json()) as { errors?: { extensions?: { code?: string } }[] };
+    expect(body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    expect(Number(last.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Another caller's budget is untouched.
+    const other = await a.session.request<{ me: { role: string } }>('{ me { role } }');
+    expect(other.data?.me.role).toBe('owner');
+  });
+
   it('refuses cross-site simple requests and over-complex queries (depth: graphql-limits.spec.ts)', async () => {
     const csrf = await fetch(`${stack.apiUrl}/graphql`, {
       method: 'POST',

@@ -51,6 +51,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     DATABASE_URL: databaseUrl,
     API_PORT: String(ports.api),
     INGEST_PORT: String(ports.ingest),
+    // Low enough for a test to exhaust quickly; sessions keep the default.
+    API_RATE_LIMIT_KEY_PER_MIN: '40',
   };
 
   const seed = spawnSync(process.execPath, [path.join(root, 'apps/api/dist/cli/seed-demo.js')], {

@@ -10,6 +10,7 @@ export type ApiErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'QUERY_TOO_COMPLEX'
+  | 'RATE_LIMITED'
   | 'INTERNAL';
 
 export function apiError(code: ApiErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {

@@ -3,6 +3,7 @@ import { GqlExecutionContext } from '@nestjs/graphql';
 import { apiError } from '../../graphql-errors.js';
 import { AuditService } from '../audit/audit.service.js';
 import { AuthService, SESSION_COOKIE } from './auth.service.js';
+import { RequestRateLimit } from './request-rate-limit.js';
 import type { GqlContext } from './viewer.js';
 
 /** Resolves the viewer (session cookie or API key) once per request; refuses anonymous callers. */
@@ -11,12 +12,14 @@ export class SessionGuard implements CanActivate {
   constructor(
     @Inject(AuthService) private readonly auth: AuthService,
     @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(RequestRateLimit) private readonly rateLimit: RequestRateLimit,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const ctx = GqlExecutionContext.create(context).getContext<GqlContext>();
     const viewer = await resolveViewer(ctx, this.auth, this.audit);
     if (!viewer) throw apiError('UNAUTHENTICATED', 'sign in first');
+    await this.rateLimit.consume(ctx, viewer);
     return true;
   }
 }
