@@ -2,6 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { startSmtpSink } from './smtp-sink';
 import type { StackInfo } from './stack-info';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -46,6 +47,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) throw new Error('DATABASE_URL must be set for system tests (npm test sets it)');
   const ports = { api: 14000, ingest: 14001, web: 13000 };
+  const mailboxDir = path.join(stateDir, 'mailbox');
+  const smtp = await startSmtpSink(mailboxDir);
   const env: NodeJS.ProcessEnv = {
     BATHYSCOPE_STATE_DIR: stateDir,
     DATABASE_URL: databaseUrl,
@@ -53,6 +56,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     INGEST_PORT: String(ports.ingest),
     // Low enough for a test to exhaust quickly; sessions keep the default.
     API_RATE_LIMIT_KEY_PER_MIN: '40',
+    SMTP_URL: smtp.url,
+    WEB_URL: `http://127.0.0.1:${ports.web}`,
   };
 
   const seed = spawnSync(process.execPath, [path.join(root, 'apps/api/dist/cli/seed-demo.js')], {
@@ -97,6 +102,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     demo,
     agentCapturing: status.state === 'running',
     agentProblems: status.capabilities?.problems ?? [],
+    mailboxDir,
   };
   project.provide('stack', info);
 
@@ -112,5 +118,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
         child.kill('SIGTERM');
       });
     }
+    await smtp.close();
   };
 }

@@ -8,6 +8,8 @@ export interface StackInfo {
   demo: { email: string; password: string; tenant: string };
   agentCapturing: boolean;
   agentProblems: string[];
+  /** Where the test SMTP server stores the mail the product sends (one .eml per message). */
+  mailboxDir: string;
 }
 
 declare module 'vitest' {

@@ -13,6 +13,7 @@ import { AgentsModule } from './modules/agents/agents.module.js';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module.js';
 import { AuditLogModule } from './modules/audit/audit-log.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
+import { MembersModule } from './modules/members/members.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { RequestsModule } from './modules/requests/requests.module.js';
 
@@ -46,6 +47,7 @@ export class AppModule {
         RequestsModule,
         ApiKeysModule,
         AuditLogModule,
+        MembersModule,
         AgentsModule,
       ],
     };

@@ -3,7 +3,8 @@ import type { ClickHouseHandle } from '@bathyscope/clickhouse';
 import type { PrismaClient } from '@bathyscope/db';
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { CLICKHOUSE, CONFIG, PRISMA, REDIS } from './tokens.js';
+import { Mailer } from './mailer.js';
+import { CLICKHOUSE, CONFIG, MAILER, PRISMA, REDIS } from './tokens.js';
 
 /** Makes the clients opened by main.ts injectable; the module never opens connections itself. */
 @Global()
@@ -22,8 +23,9 @@ export class InfraModule {
         { provide: CLICKHOUSE, useValue: deps.ch },
         { provide: PRISMA, useValue: deps.prisma },
         { provide: REDIS, useValue: deps.redis },
+        { provide: MAILER, useValue: new Mailer(deps.config) },
       ],
-      exports: [CONFIG, CLICKHOUSE, PRISMA, REDIS],
+      exports: [CONFIG, CLICKHOUSE, PRISMA, REDIS, MAILER],
     };
   }
 }

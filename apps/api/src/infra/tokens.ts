@@ -3,3 +3,4 @@ export const CLICKHOUSE = Symbol('CLICKHOUSE');
 export const PRISMA = Symbol('PRISMA');
 export const CONFIG = Symbol('CONFIG');
 export const REDIS = Symbol('REDIS');
+export const MAILER = Symbol('MAILER');

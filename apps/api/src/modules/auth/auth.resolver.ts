@@ -1,14 +1,15 @@
 import { Inject } from '@nestjs/common';
 import { Args, Context, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { apiError } from '../../graphql-errors.js';
-import { AuthService, SESSION_COOKIE, SESSION_TTL_MS } from './auth.service.js';
+import { AuthService, SESSION_COOKIE } from './auth.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { LoginInput, SignUpInput, ViewerType } from './dto/auth.types.js';
 import { LoginThrottle } from './login-throttle.js';
+import { setSessionCookie } from './session-cookie.js';
 import { resolveViewer } from './session.guard.js';
 import { actorOf, type GqlContext, type Viewer } from './viewer.js';
 
-function toViewerType(v: Viewer): ViewerType {
+export function toViewerType(v: Viewer): ViewerType {
   return {
     userId: v.userId,
     email: v.email,
@@ -24,16 +25,6 @@ export class AuthResolver {
     @Inject(LoginThrottle) private readonly throttle: LoginThrottle,
     @Inject(AuditService) private readonly audit: AuditService,
   ) {}
-
-  private setSessionCookie(ctx: GqlContext, token: string): void {
-    ctx.reply.setCookie(SESSION_COOKIE, token, {
-      httpOnly: true,
-      sameSite: 'lax',
-      path: '/',
-      secure: ctx.req.protocol === 'https',
-      maxAge: SESSION_TTL_MS / 1000,
-    });
-  }
 
   @Query(() => ViewerType, { nullable: true, description: 'The signed-in user and tenant, or null.' })
   async me(@Context() ctx: GqlContext): Promise<ViewerType | null> {
@@ -53,7 +44,7 @@ export class AuthResolver {
       throw apiError('INVALID_CREDENTIALS', 'email or password is wrong');
     }
     await this.throttle.recordSuccess(input.email);
-    this.setSessionCookie(ctx, result.token);
+    setSessionCookie(ctx, result.token);
     ctx.viewer = result.viewer;
     await this.audit.record(ctx, {
       tenantId: result.viewer.tenantId,
@@ -71,7 +62,7 @@ export class AuthResolver {
         ? apiError('CONFLICT', 'that tenant slug is taken', { field: 'tenantSlug' })
         : apiError('CONFLICT', 'an account with this email exists; sign in instead', { field: 'email' });
     }
-    this.setSessionCookie(ctx, result.token);
+    setSessionCookie(ctx, result.token);
     ctx.viewer = result.viewer;
     await this.audit.record(ctx, {
       tenantId: result.viewer.tenantId,

@@ -193,6 +193,27 @@ export class AuthService {
     }
   }
 
+  /** A new session for a member of `tenantId`, or null when the user is not a member. */
+  async sessionFor(userId: string, tenantId: number): Promise<{ token: string; viewer: Viewer } | null> {
+    const m = await this.prisma.membership.findUnique({
+      where: { tenantId_userId: { tenantId, userId } },
+      select: { role: true, user: { select: { email: true } }, tenant: { select: { slug: true, name: true } } },
+    });
+    if (!m) return null;
+    const token = await this.createSession(userId, tenantId);
+    return {
+      token,
+      viewer: {
+        userId,
+        email: m.user.email,
+        role: asRole(m.role),
+        tenantId,
+        tenantSlug: m.tenant.slug,
+        tenantName: m.tenant.name,
+      },
+    };
+  }
+
   private async createSession(userId: string, tenantId: number): Promise<string> {
     const token = randomBytes(32).toString('base64url');
     await this.prisma.session.create({
