@@ -1,0 +1,185 @@
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { encodeL7RequestBatch } from '@bathyscope/wire';
+import { buildSchema, type GraphQLObjectType } from 'graphql';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import '../kit/stack-info';
+import { createTenantWithAgent } from '../kit/fixtures';
+import { GraphQLSession, REQUESTS_QUERY } from '../kit/graphql-client';
+import { wireRow } from '../kit/l7-rows';
+import { linkToken, waitForMail } from '../kit/mailbox';
+
+/**
+ * Tenant isolation, driven by the committed SDL: every root field must be classified below, so a new resolver
+ * fails this suite until its cross-tenant behaviour is tested. Tenant B's credentials act on tenant A's
+ * objects and must get NOT_FOUND or FORBIDDEN or an answer that contains nothing of A.
+ */
+const stack = inject('stack');
+const schema = buildSchema(fs.readFileSync(path.join(__dirname, '..', '..', 'apps', 'api', 'schema.graphql'), 'utf8'));
+
+interface TenantA {
+  slug: string;
+  email: string;
+  keyId: string;
+  keyPrefix: string;
+  invitationId: string;
+  invitedEmail: string;
+  memberId: string;
+  marker: string;
+}
+
+type Probe = (
+  b: GraphQLSession,
+  a: TenantA,
+) => Promise<{ data: unknown; errors?: { extensions?: { code?: string } }[] }>;
+
+const range = () => ({
+  from: new Date(Date.now() - 3600_000).toISOString(),
+  to: new Date(Date.now() + 60_000).toISOString(),
+});
+
+/** Read fields: B's answer must not contain any of A's identifying values. */
+const reads: Record<string, Probe> = {
+  me: (b) => b.request('{ me { email tenant { slug } } }'),
+  requests: (b) => b.request(REQUESTS_QUERY, { timeRange: range(), page: { first: 500 } }),
+  agents: (b) => b.request('{ agents { id name hostname } }'),
+  apiKeys: (b) => b.request('{ apiKeys { edges { node { id prefix name createdBy } } } }'),
+  auditLog: (b) => b.request('{ auditLog(page: { first: 200 }) { edges { node { actorLabel targetId after } } } }'),
+  members: (b) => b.request('{ members { edges { node { userId email } } } }'),
+  invitations: (b) => b.request('{ invitations { edges { node { id email } } } }'),
+  myTenants: (b) => b.request('{ myTenants { slug name } }'),
+};
+
+/** Mutations that address one of A's objects: B must get NOT_FOUND or FORBIDDEN. */
+const writesById: Record<string, Probe> = {
+  revokeApiKey: (b, a) => b.request(`mutation { revokeApiKey(id: "${a.keyId}") { id } }`),
+  revokeInvitation: (b, a) => b.request(`mutation { revokeInvitation(id: "${a.invitationId}") { id } }`),
+  changeMemberRole: (b, a) =>
+    b.request(`mutation { changeMemberRole(input: { userId: "${a.memberId}", role: "viewer" }) { role } }`),
+  removeMember: (b, a) => b.request(`mutation { removeMember(userId: "${a.memberId}") }`),
+  switchTenant: (b, a) => b.request(`mutation { switchTenant(slug: "${a.slug}") { tenant { slug } } }`),
+};
+
+/** Mutations that create in the caller's own tenant: checked to leave A untouched. */
+const writesInOwnTenant: Record<string, Probe> = {
+  createApiKey: (b) =>
+    b.request('mutation { createApiKey(input: { name: "b-key", role: "viewer" }) { apiKey { id } } }'),
+  inviteMember: (b) =>
+    b.request(
+      `mutation { inviteMember(input: { email: "b-${randomBytes(3).toString('hex')}@example.test", role: "viewer" }) { id } }`,
+    ),
+};
+
+/** Not tenant-addressed: credentials or one-time tokens decide (covered by identity.spec.ts and members.spec.ts). */
+const byCredential = new Set([
+  'login',
+  'logout',
+  'signUp',
+  'acceptInvitation',
+  'requestPasswordReset',
+  'resetPassword',
+]);
+
+describe('tenant isolation (generated from the schema)', () => {
+  let a: TenantA;
+  let sessionA: GraphQLSession;
+  let sessionB: GraphQLSession;
+
+  beforeAll(async () => {
+    const ta = await createTenantWithAgent('iso-schema-a');
+    const tb = await createTenantWithAgent('iso-schema-b');
+    sessionA = new GraphQLSession(stack.apiUrl);
+    await sessionA.login(ta.email, ta.password);
+    sessionB = new GraphQLSession(stack.apiUrl);
+    await sessionB.login(tb.email, tb.password);
+
+    const marker = `/iso-marker-${randomBytes(4).toString('hex')}`;
+    const ingest = await fetch(`${stack.ingestUrl}/v1/l7`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf', authorization: `Bearer ${ta.agent.token}` },
+      body: new Uint8Array(encodeL7RequestBatch({ stream: 'l7', seq: 1, rows: [wireRow(marker)] })),
+    });
+    expect(ingest.status).toBe(200);
+    const key = await sessionA.request<{ createApiKey: { apiKey: { id: string; prefix: string } } }>(
+      'mutation { createApiKey(input: { name: "a-key", role: "viewer" }) { apiKey { id prefix } } }',
+    );
+    const invitedEmail = `a-inv-${randomBytes(4).toString('hex')}@example.test`;
+    const inv = await sessionA.request<{ inviteMember: { id: string } }>(
+      `mutation { inviteMember(input: { email: "${invitedEmail}", role: "viewer" }) { id } }`,
+    );
+    const memberEmail = `a-member-${randomBytes(4).toString('hex')}@example.test`;
+    await sessionA.request(`mutation { inviteMember(input: { email: "${memberEmail}", role: "editor" }) { id } }`);
+    const token = linkToken(await waitForMail(stack.mailboxDir, memberEmail, 'invited'), 'invite');
+    await new GraphQLSession(stack.apiUrl).request(
+      'mutation($i: AcceptInvitationInput!) { acceptInvitation(input: $i) { email } }',
+      { i: { token, password: `pw-${randomBytes(8).toString('hex')}` } },
+    );
+    const members = await sessionA.request<{ members: { edges: { node: { userId: string; email: string } }[] } }>(
+      '{ members { edges { node { userId email } } } }',
+    );
+    a = {
+      slug: ta.slug,
+      email: ta.email,
+      keyId: key.data?.createApiKey.apiKey.id as string,
+      keyPrefix: key.data?.createApiKey.apiKey.prefix as string,
+      invitationId: inv.data?.inviteMember.id as string,
+      invitedEmail,
+      memberId: members.data?.members.edges.find((e) => e.node.email === memberEmail)?.node.userId as string,
+      marker,
+    };
+    expect(Object.values(a).every(Boolean)).toBe(true);
+  });
+
+  it('classifies every root field of the schema', () => {
+    const roots = [schema.getQueryType(), schema.getMutationType()] as GraphQLObjectType[];
+    const unclassified = roots
+      .flatMap((t) => Object.keys(t.getFields()))
+      .filter((f) => !(f in reads || f in writesById || f in writesInOwnTenant || byCredential.has(f)));
+    expect(unclassified, 'add each new resolver to this suite').toEqual([]);
+  });
+
+  it.each(Object.keys(reads))("%s returns nothing of another tenant's", async (field) => {
+    const r = await reads[field]!(sessionB, a);
+    const text = JSON.stringify(r);
+    for (const secret of [
+      a.slug,
+      a.email,
+      a.keyId,
+      a.keyPrefix,
+      a.invitationId,
+      a.invitedEmail,
+      a.memberId,
+      a.marker,
+    ]) {
+      expect(text).not.toContain(secret);
+    }
+  });
+
+  it.each(Object.keys(writesById))("%s on another tenant's object is NOT_FOUND or FORBIDDEN", async (field) => {
+    const r = await writesById[field]!(sessionB, a);
+    expect(r.data).toBeNull();
+    expect(['NOT_FOUND', 'FORBIDDEN']).toContain(r.errors?.[0]?.extensions?.code);
+  });
+
+  it.each(Object.keys(writesInOwnTenant))('%s creates only in the caller’s tenant', async (field) => {
+    const before =
+      JSON.stringify(await reads.apiKeys!(sessionA, a)) + JSON.stringify(await reads.invitations!(sessionA, a));
+    const r = await writesInOwnTenant[field]!(sessionB, a);
+    expect(r.errors).toBeUndefined();
+    const after =
+      JSON.stringify(await reads.apiKeys!(sessionA, a)) + JSON.stringify(await reads.invitations!(sessionA, a));
+    expect(after).toBe(before);
+  });
+
+  it("leaves tenant A's objects as they were", async () => {
+    const keys = await sessionA.request<{ apiKeys: { edges: { node: { id: string; revokedAt: string | null } }[] } }>(
+      '{ apiKeys { edges { node { id revokedAt } } } }',
+    );
+    expect(keys.data?.apiKeys.edges.find((e) => e.node.id === a.keyId)?.node.revokedAt).toBeNull();
+    const members = await sessionA.request<{ members: { edges: { node: { userId: string; role: string } }[] } }>(
+      '{ members { edges { node { userId role } } } }',
+    );
+    expect(members.data?.members.edges.find((e) => e.node.userId === a.memberId)?.node.role).toBe('editor');
+  });
+});
