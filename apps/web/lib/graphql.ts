@@ -13,6 +13,11 @@ export type KnownErrorCode =
   | 'INVALID_CREDENTIALS'
   | 'FORBIDDEN'
   | 'BAD_USER_INPUT'
+  /** Something with that name exists already; `extensions.field` says which input. */
+  | 'CONFLICT'
+  | 'NOT_FOUND'
+  | 'TOO_MANY_ATTEMPTS'
+  | 'RATE_LIMITED'
   | 'INTERNAL'
   | 'INTERNAL_SERVER_ERROR'
   /** The console server could not open a connection to the API (set by the /graphql proxy). */

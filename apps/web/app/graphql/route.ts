@@ -6,6 +6,8 @@ import { apiBaseUrl, apiGraphqlUrl, apiTimeoutMessage, apiUnreachableMessage } f
 
 const FORWARDED_REQUEST_HEADERS = [
   'accept',
+  // API keys (`Bearer bsk_…`), so automation can use the console's address as well as the API's.
+  'authorization',
   'content-type',
   'cookie',
   'user-agent',

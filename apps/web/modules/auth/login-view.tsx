@@ -1,5 +1,6 @@
 'use client';
 
+import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { type FormEvent, type JSX, useState } from 'react';
 import { graphqlRequest, isGraphQLRequestError } from '@/lib/graphql';
@@ -103,6 +104,10 @@ export function LoginView({ notice }: LoginViewProps): JSX.Element {
             Sign in
           </button>
         </form>
+
+        <p className={styles.switch}>
+          New to Bathyscope? <Link href="/signup">Create an account</Link>
+        </p>
       </div>
     </main>
   );

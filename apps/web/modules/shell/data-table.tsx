@@ -5,6 +5,8 @@ export interface DataTableColumn {
   label: string;
   /** Right-aligned, for numbers. */
   numeric?: boolean;
+  /** Named for screen readers only, e.g. a column of row actions. */
+  hideLabel?: boolean;
 }
 
 export interface DataTableProps {
@@ -46,7 +48,7 @@ export function DataTable({
         <tr>
           {columns.map((column) => (
             <th key={column.label} scope="col" className={column.numeric ? styles.numeric : undefined}>
-              {column.label}
+              {column.hideLabel ? <span className="visually-hidden">{column.label}</span> : column.label}
             </th>
           ))}
         </tr>

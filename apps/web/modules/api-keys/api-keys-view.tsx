@@ -1,0 +1,114 @@
+'use client';
+
+import { type JSX, useCallback, useState } from 'react';
+import type { LoadError } from '@/lib/load-error';
+import { useHydrated } from '@/lib/use-hydrated';
+import { assignableRoles } from '@/modules/auth/roles';
+import { useSignInRedirect } from '@/modules/auth/use-sign-in-redirect';
+import tableStyles from '@/modules/shell/data-table.module.css';
+import { LoadErrorAlert } from '@/modules/shell/load-error-alert';
+import pageStyles from '@/modules/shell/page.module.css';
+import type { ApiKey, CreateApiKeyInput, CreatedApiKey } from './api-keys.queries';
+import styles from './api-keys.module.css';
+import { ApiKeyTable } from './components/api-key-table';
+import { CreateApiKeyForm } from './components/create-api-key-form';
+import { NewApiKeyPanel } from './components/new-api-key-panel';
+import { type ActionError, useApiKeys } from './use-api-keys';
+
+export interface ApiKeysViewProps {
+  /** The viewer's role: a key can have at most this one. */
+  viewerRole: string;
+}
+
+export function ApiKeysView({ viewerRole }: ApiKeysViewProps): JSX.Element {
+  const hydrated = useHydrated();
+  const onUnauthenticated = useSignInRedirect();
+  const { state, refresh, loadMore, create, revoke } = useApiKeys({ onUnauthenticated });
+  // The secret lives here only until "Done", another key, or leaving the page.
+  const [created, setCreated] = useState<CreatedApiKey | null>(null);
+  const [revokeError, setRevokeError] = useState<{ name: string; error: LoadError } | null>(null);
+  const [announcement, setAnnouncement] = useState('');
+  const { items, loading, refreshing, loadingMore, hasNextPage, error } = state;
+
+  const handleCreate = useCallback(
+    async (input: CreateApiKeyInput): Promise<ActionError | null> => {
+      const result = await create(input);
+      if (!result.ok) return result.error;
+      setCreated(result.value);
+      return null;
+    },
+    [create],
+  );
+
+  const handleRevoke = useCallback(
+    async (key: ApiKey): Promise<void> => {
+      setRevokeError(null);
+      const result = await revoke(key.id);
+      if (result.ok) setAnnouncement(`API key ${key.name} revoked.`);
+      else setRevokeError({ name: key.name, error: result.error });
+    },
+    [revoke],
+  );
+
+  return (
+    <section className={`${pageStyles.page} ${styles.page}`} aria-labelledby="api-keys-heading">
+      <header className={`${pageStyles.header} ${pageStyles.headerWithControls}`}>
+        <h1 id="api-keys-heading" className={pageStyles.title}>
+          API keys
+        </h1>
+        <button
+          type="button"
+          className="btn btn-secondary"
+          onClick={refresh}
+          disabled={!hydrated || refreshing}
+          aria-busy={refreshing}
+        >
+          Refresh
+        </button>
+      </header>
+      <p className={styles.intro}>
+        Keys let scripts, CI jobs and dashboards call the Bathyscope API without a password. A key acts in this tenant
+        with its role (never more than its creator’s current role) until it expires or is revoked.
+      </p>
+
+      {created !== null && (
+        <NewApiKeyPanel key={created.apiKey.id} created={created} onDismiss={() => setCreated(null)} />
+      )}
+
+      <CreateApiKeyForm roles={assignableRoles(viewerRole)} onCreate={handleCreate} />
+
+      <LoadErrorAlert title="Could not load API keys." error={error} />
+      <LoadErrorAlert
+        title={`Could not revoke ${revokeError?.name ?? 'the key'}.`}
+        error={revokeError?.error ?? null}
+      />
+
+      <div className={`${tableStyles.tableScroll} ${styles.tablePanel}`}>
+        <ApiKeyTable keys={items} loading={loading && error === null} now={new Date()} onRevoke={handleRevoke} />
+        {items.length > 0 && (
+          <div className={pageStyles.tableFooter}>
+            <span className={tableStyles.muted}>
+              {items.length} {items.length === 1 ? 'key' : 'keys'}
+              {hasNextPage ? '' : ' · all keys shown'}
+            </span>
+            {hasNextPage && (
+              <button
+                type="button"
+                className="btn btn-secondary"
+                onClick={loadMore}
+                disabled={loadingMore || loading}
+                aria-busy={loadingMore}
+              >
+                Load more
+              </button>
+            )}
+          </div>
+        )}
+      </div>
+
+      <p role="status" className="visually-hidden">
+        {announcement}
+      </p>
+    </section>
+  );
+}

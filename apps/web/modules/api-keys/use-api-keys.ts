@@ -1,0 +1,82 @@
+'use client';
+
+import { useCallback } from 'react';
+import { CONNECTION_MAX_PAGE_SIZE, toConnectionPage } from '@/lib/connection';
+import { graphqlRequest, isGraphQLRequestError } from '@/lib/graphql';
+import { type LoadError, useLoadFailure } from '@/lib/load-error';
+import { type ConnectionController, type FetchConnectionPage, useConnection } from '@/lib/use-connection';
+import {
+  API_KEYS_PAGE_SIZE,
+  API_KEYS_QUERY,
+  type ApiKey,
+  CREATE_API_KEY_MUTATION,
+  type CreateApiKeyInput,
+  type CreatedApiKey,
+  REVOKE_API_KEY_MUTATION,
+} from './api-keys.queries';
+
+/** Why an action failed; `field` names the input the API blamed, e.g. expiresAt. */
+export interface ActionError extends LoadError {
+  field?: string;
+}
+
+export type ActionResult<T> = { ok: true; value: T } | { ok: false; error: ActionError };
+
+export interface ApiKeysController extends ConnectionController<ApiKey> {
+  /** Creates a key and lists it first; the secret is only in the result. */
+  create: (input: CreateApiKeyInput) => Promise<ActionResult<CreatedApiKey>>;
+  /** Revokes a key and shows it revoked. */
+  revoke: (id: string) => Promise<ActionResult<ApiKey>>;
+}
+
+const fetchApiKeys: FetchConnectionPage<ApiKey> = async (page, signal) => {
+  const { apiKeys } = await graphqlRequest(API_KEYS_QUERY, { page }, { signal });
+  return toConnectionPage(apiKeys);
+};
+
+function inputField(error: unknown): { field?: string } {
+  const field = isGraphQLRequestError(error) ? error.errors[0]?.extensions?.field : undefined;
+  return typeof field === 'string' ? { field } : {};
+}
+
+/** The tenant's API keys, newest first, and the actions on them. */
+export function useApiKeys({ onUnauthenticated }: { onUnauthenticated: () => void }): ApiKeysController {
+  const connection = useConnection<ApiKey>({
+    queryKey: 'api-keys',
+    fetchPage: fetchApiKeys,
+    pageSize: API_KEYS_PAGE_SIZE,
+    maxPageSize: CONNECTION_MAX_PAGE_SIZE,
+    onUnauthenticated,
+  });
+  const { updateItems } = connection;
+  const fail = useLoadFailure(onUnauthenticated);
+
+  const create = useCallback(
+    async (input: CreateApiKeyInput): Promise<ActionResult<CreatedApiKey>> => {
+      try {
+        const { createApiKey } = await graphqlRequest(CREATE_API_KEY_MUTATION, { input });
+        const { apiKey } = createApiKey;
+        updateItems((items) => [apiKey, ...items.filter((item) => item.id !== apiKey.id)]);
+        return { ok: true, value: createApiKey };
+      } catch (error) {
+        return { ok: false, error: { ...fail(error), ...inputField(error) } };
+      }
+    },
+    [fail, updateItems],
+  );
+
+  const revoke = useCallback(
+    async (id: string): Promise<ActionResult<ApiKey>> => {
+      try {
+        const { revokeApiKey } = await graphqlRequest(REVOKE_API_KEY_MUTATION, { id });
+        updateItems((items) => items.map((item) => (item.id === id ? revokeApiKey : item)));
+        return { ok: true, value: revokeApiKey };
+      } catch (error) {
+        return { ok: false, error: { ...fail(error), ...inputField(error) } };
+      }
+    },
+    [fail, updateItems],
+  );
+
+  return { ...connection, create, revoke };
+}
