@@ -65,7 +65,9 @@ async function main(): Promise<void> {
   if (roles.has('api')) {
     const app = await NestFactory.create<NestFastifyApplication>(
       AppModule.register({ config, ch, prisma, redis }),
-      new FastifyAdapter({ bodyLimit: 1024 * 1024 }),
+      // The console's /graphql proxy runs on loopback: trust its X-Forwarded-For so sign-in throttling and the
+      // audit log see the user's address, not the proxy's. Put a real reverse proxy in front in production.
+      new FastifyAdapter({ bodyLimit: 1024 * 1024, trustProxy: process.env.API_TRUST_PROXY || 'loopback' }),
       { logger: ['error', 'warn'] },
     );
     await app.register(fastifyCookie);
