@@ -127,6 +127,23 @@ describe('sign-up, API keys and the audit log', () => {
     });
   });
 
+  it("records the user's address, not the console proxy's, in the audit log", async () => {
+    const a = await signUp('audit-ip');
+    const viaConsole = await fetch(`${stack.webUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.7' },
+      body: JSON.stringify({
+        query: 'mutation($i: LoginInput!) { login(input: $i) { email } }',
+        variables: { i: { email: a.email, password: a.password } },
+      }),
+    });
+    expect(((await viaConsole.json()) as { errors?: unknown }).errors).toBeUndefined();
+    const log = await a.session.request<{ auditLog: { edges: { node: { ip: string } }[] } }>(
+      '{ auditLog(filter: { action: "session.login" }) { edges { node { ip } } } }',
+    );
+    expect(log.data?.auditLog.edges[0]?.node.ip).toBe('203.0.113.7');
+  });
+
   it('rate-limits each API key with the usual headers', async () => {
     const a = await signUp('ratelimit');
     const key = await createKey(a.session);

@@ -46,7 +46,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   fs.mkdirSync(stateDir, { recursive: true });
   const databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) throw new Error('DATABASE_URL must be set for system tests (npm test sets it)');
-  const ports = { api: 14000, ingest: 14001, web: 13000 };
+  // A second stack (another checkout's test run) can use another base: BATHYSCOPE_TEST_PORT_BASE.
+  const base = Number(process.env.BATHYSCOPE_TEST_PORT_BASE ?? 14000);
+  const ports = { api: base, ingest: base + 1, web: base + 2 };
   const mailboxDir = path.join(stateDir, 'mailbox');
   const smtp = await startSmtpSink(mailboxDir);
   const env: NodeJS.ProcessEnv = {
