@@ -49,6 +49,7 @@ const reads: Record<string, Probe> = {
   members: (b) => b.request('{ members { edges { node { userId email } } } }'),
   invitations: (b) => b.request('{ invitations { edges { node { id email } } } }'),
   myTenants: (b) => b.request('{ myTenants { slug name } }'),
+  ssoConnection: (b) => b.request('{ ssoConnection { issuer clientId } }'),
 };
 
 /** Mutations that address one of A's objects: B must get NOT_FOUND or FORBIDDEN. */
@@ -68,6 +69,14 @@ const writesInOwnTenant: Record<string, Probe> = {
   inviteMember: (b) =>
     b.request(
       `mutation { inviteMember(input: { email: "b-${randomBytes(3).toString('hex')}@example.test", role: "viewer" }) { id } }`,
+    ),
+};
+
+/** Tenant settings: whatever B does to its own settings, A's stay as they were (checked in the last test). */
+const settingsWrites: Record<string, Probe> = {
+  configureSso: (b) =>
+    b.request(
+      'mutation { configureSso(input: { issuer: "http://127.0.0.1:9/", clientId: "b", clientSecret: "s", defaultRole: "viewer" }) { issuer } }',
     ),
 };
 
@@ -135,7 +144,9 @@ describe('tenant isolation (generated from the schema)', () => {
     const roots = [schema.getQueryType(), schema.getMutationType()] as GraphQLObjectType[];
     const unclassified = roots
       .flatMap((t) => Object.keys(t.getFields()))
-      .filter((f) => !(f in reads || f in writesById || f in writesInOwnTenant || byCredential.has(f)));
+      .filter(
+        (f) => !(f in reads || f in writesById || f in writesInOwnTenant || f in settingsWrites || byCredential.has(f)),
+      );
     expect(unclassified, 'add each new resolver to this suite').toEqual([]);
   });
 
@@ -173,6 +184,9 @@ describe('tenant isolation (generated from the schema)', () => {
   });
 
   it("leaves tenant A's objects as they were", async () => {
+    for (const probe of Object.values(settingsWrites)) await probe(sessionB, a);
+    const sso = await sessionA.request<{ ssoConnection: unknown }>('{ ssoConnection { issuer } }');
+    expect(sso.data?.ssoConnection).toBeNull();
     const keys = await sessionA.request<{ apiKeys: { edges: { node: { id: string; revokedAt: string | null } }[] } }>(
       '{ apiKeys { edges { node { id revokedAt } } } }',
     );

@@ -14,6 +14,7 @@ import { ApiKeysModule } from './modules/api-keys/api-keys.module.js';
 import { AuditLogModule } from './modules/audit/audit-log.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
 import { MembersModule } from './modules/members/members.module.js';
+import { SsoModule } from './modules/sso/sso.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { RequestsModule } from './modules/requests/requests.module.js';
 
@@ -48,6 +49,7 @@ export class AppModule {
         ApiKeysModule,
         AuditLogModule,
         MembersModule,
+        SsoModule,
         AgentsModule,
       ],
     };

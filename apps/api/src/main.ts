@@ -10,6 +10,8 @@ import { Redis } from 'ioredis';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
 import { apiError } from './graphql-errors.js';
+import { registerSsoRoutes } from './modules/sso/sso.routes.js';
+import { SsoService } from './modules/sso/sso.service.js';
 
 interface ConstraintNode {
   property: string;
@@ -79,6 +81,7 @@ async function main(): Promise<void> {
           apiError('BAD_USER_INPUT', errors.flatMap((e) => flattenConstraints(e)).join('; ') || 'invalid input'),
       }),
     );
+    registerSsoRoutes(app.getHttpAdapter().getInstance(), app.get(SsoService), config);
     app
       .getHttpAdapter()
       .get('/healthz', (_req: unknown, reply: { send(b: unknown): void }) => reply.send({ ok: true }));

@@ -18,6 +18,8 @@ export interface BathyscopeConfig {
   ingestHost: string;
   ingestPort: number;
   webPort: number;
+  /** Public URL of the API (SSO redirect URIs). */
+  apiPublicUrl: string;
   /** Public URL of the console, used in emailed links. */
   webUrl: string;
   /** Maximum accepted (decompressed) ingest batch size. */
@@ -50,6 +52,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BathyscopeConf
     ingestHost: env.INGEST_HOST || '127.0.0.1',
     ingestPort: intFromEnv(env, 'INGEST_PORT', 4001),
     webPort: intFromEnv(env, 'WEB_PORT', 3000),
+    apiPublicUrl: (env.API_PUBLIC_URL || `http://127.0.0.1:${intFromEnv(env, 'API_PORT', 4000)}`).replace(/\/$/, ''),
     webUrl: (env.WEB_URL || `http://127.0.0.1:${intFromEnv(env, 'WEB_PORT', 3000)}`).replace(/\/$/, ''),
     ingestMaxBatchBytes: intFromEnv(env, 'INGEST_MAX_BATCH_BYTES', 8 * 1024 * 1024),
   };

@@ -4,7 +4,8 @@ import type { PrismaClient } from '@bathyscope/db';
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { Mailer } from './mailer.js';
-import { CLICKHOUSE, CONFIG, MAILER, PRISMA, REDIS } from './tokens.js';
+import { SecretBox } from './secret-box.js';
+import { CLICKHOUSE, CONFIG, MAILER, PRISMA, REDIS, SECRET_BOX } from './tokens.js';
 
 /** Makes the clients opened by main.ts injectable; the module never opens connections itself. */
 @Global()
@@ -24,8 +25,9 @@ export class InfraModule {
         { provide: PRISMA, useValue: deps.prisma },
         { provide: REDIS, useValue: deps.redis },
         { provide: MAILER, useValue: new Mailer(deps.config) },
+        { provide: SECRET_BOX, useValue: new SecretBox(deps.config.stateDir) },
       ],
-      exports: [CONFIG, CLICKHOUSE, PRISMA, REDIS, MAILER],
+      exports: [CONFIG, CLICKHOUSE, PRISMA, REDIS, MAILER, SECRET_BOX],
     };
   }
 }

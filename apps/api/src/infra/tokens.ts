@@ -4,3 +4,4 @@ export const PRISMA = Symbol('PRISMA');
 export const CONFIG = Symbol('CONFIG');
 export const REDIS = Symbol('REDIS');
 export const MAILER = Symbol('MAILER');
+export const SECRET_BOX = Symbol('SECRET_BOX');
