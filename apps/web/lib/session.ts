@@ -1,6 +1,7 @@
 import { headers } from 'next/headers';
 import { cache } from 'react';
 import { ME_QUERY, type Viewer } from '@/modules/auth/auth.queries';
+import { MY_TENANTS_QUERY, type TenantMembership } from '@/modules/tenants/tenants.queries';
 import { apiBaseUrl, apiGraphqlUrl, apiTimeoutMessage, apiUnreachableMessage } from './api-url';
 import { type ErrorCode, graphqlRequest, isGraphQLRequestError } from './graphql';
 
@@ -47,5 +48,29 @@ export const getViewer = cache(async (): Promise<ViewerResult> => {
           message: `The Bathyscope API at ${apiBaseUrl()} answered with an error: ${error.message}`,
         };
     }
+  }
+});
+
+/**
+ * The tenants the signed-in user belongs to, for the top bar's tenant switcher; null when they cannot be
+ * listed (signed out, API down), and the top bar then shows the session's tenant only. Cached per request.
+ */
+export const getMyTenants = cache(async (): Promise<TenantMembership[] | null> => {
+  const cookie = (await headers()).get('cookie');
+  if (!cookie) return null;
+  try {
+    const { myTenants } = await graphqlRequest(
+      MY_TENANTS_QUERY,
+      {},
+      {
+        endpoint: apiGraphqlUrl(),
+        headers: { cookie },
+        signal: AbortSignal.timeout(SESSION_LOOKUP_TIMEOUT_S * 1000),
+      },
+    );
+    return myTenants;
+  } catch (error) {
+    if (!isGraphQLRequestError(error)) throw error;
+    return null;
   }
 });

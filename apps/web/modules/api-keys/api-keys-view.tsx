@@ -1,6 +1,7 @@
 'use client';
 
 import { type JSX, useCallback, useState } from 'react';
+import type { ActionError } from '@/lib/action-result';
 import type { LoadError } from '@/lib/load-error';
 import { useHydrated } from '@/lib/use-hydrated';
 import { assignableRoles } from '@/modules/auth/roles';
@@ -13,7 +14,7 @@ import styles from './api-keys.module.css';
 import { ApiKeyTable } from './components/api-key-table';
 import { CreateApiKeyForm } from './components/create-api-key-form';
 import { NewApiKeyPanel } from './components/new-api-key-panel';
-import { type ActionError, useApiKeys } from './use-api-keys';
+import { useApiKeys } from './use-api-keys';
 
 export interface ApiKeysViewProps {
   /** The viewer's role: a key can have at most this one. */

@@ -1,9 +1,10 @@
 'use client';
 
 import { useCallback } from 'react';
+import { type ActionResult, errorField } from '@/lib/action-result';
 import { CONNECTION_MAX_PAGE_SIZE, toConnectionPage } from '@/lib/connection';
-import { graphqlRequest, isGraphQLRequestError } from '@/lib/graphql';
-import { type LoadError, useLoadFailure } from '@/lib/load-error';
+import { graphqlRequest } from '@/lib/graphql';
+import { useLoadFailure } from '@/lib/load-error';
 import { type ConnectionController, type FetchConnectionPage, useConnection } from '@/lib/use-connection';
 import {
   API_KEYS_PAGE_SIZE,
@@ -14,13 +15,6 @@ import {
   type CreatedApiKey,
   REVOKE_API_KEY_MUTATION,
 } from './api-keys.queries';
-
-/** Why an action failed; `field` names the input the API blamed, e.g. expiresAt. */
-export interface ActionError extends LoadError {
-  field?: string;
-}
-
-export type ActionResult<T> = { ok: true; value: T } | { ok: false; error: ActionError };
 
 export interface ApiKeysController extends ConnectionController<ApiKey> {
   /** Creates a key and lists it first; the secret is only in the result. */
@@ -33,11 +27,6 @@ const fetchApiKeys: FetchConnectionPage<ApiKey> = async (page, signal) => {
   const { apiKeys } = await graphqlRequest(API_KEYS_QUERY, { page }, { signal });
   return toConnectionPage(apiKeys);
 };
-
-function inputField(error: unknown): { field?: string } {
-  const field = isGraphQLRequestError(error) ? error.errors[0]?.extensions?.field : undefined;
-  return typeof field === 'string' ? { field } : {};
-}
 
 /** The tenant's API keys, newest first, and the actions on them. */
 export function useApiKeys({ onUnauthenticated }: { onUnauthenticated: () => void }): ApiKeysController {
@@ -59,7 +48,7 @@ export function useApiKeys({ onUnauthenticated }: { onUnauthenticated: () => voi
         updateItems((items) => [apiKey, ...items.filter((item) => item.id !== apiKey.id)]);
         return { ok: true, value: createApiKey };
       } catch (error) {
-        return { ok: false, error: { ...fail(error), ...inputField(error) } };
+        return { ok: false, error: { ...fail(error), ...errorField(error) } };
       }
     },
     [fail, updateItems],
@@ -72,7 +61,7 @@ export function useApiKeys({ onUnauthenticated }: { onUnauthenticated: () => voi
         updateItems((items) => items.map((item) => (item.id === id ? revokeApiKey : item)));
         return { ok: true, value: revokeApiKey };
       } catch (error) {
-        return { ok: false, error: { ...fail(error), ...inputField(error) } };
+        return { ok: false, error: { ...fail(error), ...errorField(error) } };
       }
     },
     [fail, updateItems],

@@ -43,6 +43,40 @@ export const SIGN_UP_MUTATION = defineOperation<{ signUp: Viewer }, { input: Sig
   `mutation SignUp($input: SignUpInput!) { signUp(input: $input) { ${VIEWER_FIELDS} } }`,
 );
 
+export interface AcceptInvitationInput {
+  /** From the link `<console>/invite/<token>`. */
+  token: string;
+  /** A new password (12 characters at least) without an account yet, else the account's password. */
+  password: string;
+}
+
+/** Joins the invitation's tenant (creating the account if need be) and signs in to it (sets the session cookie). */
+export const ACCEPT_INVITATION_MUTATION = defineOperation<
+  { acceptInvitation: Viewer },
+  { input: AcceptInvitationInput }
+>(
+  'AcceptInvitation',
+  `mutation AcceptInvitation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { ${VIEWER_FIELDS} } }`,
+);
+
+/** Mails `<console>/reset-password/<token>` (1 hour) if the account exists; always answers true. */
+export const REQUEST_PASSWORD_RESET_MUTATION = defineOperation<{ requestPasswordReset: boolean }, { email: string }>(
+  'RequestPasswordReset',
+  'mutation RequestPasswordReset($email: String!) { requestPasswordReset(email: $email) }',
+);
+
+export interface ResetPasswordInput {
+  /** From the link `<console>/reset-password/<token>`. */
+  token: string;
+  password: string;
+}
+
+/** Sets the new password (the link works once) and signs the user out everywhere. */
+export const RESET_PASSWORD_MUTATION = defineOperation<{ resetPassword: boolean }, { input: ResetPasswordInput }>(
+  'ResetPassword',
+  'mutation ResetPassword($input: ResetPasswordInput!) { resetPassword(input: $input) }',
+);
+
 export const LOGOUT_MUTATION = defineOperation<{ logout: boolean }>('Logout', 'mutation Logout { logout }');
 
 /** Where a signed-in user lands. */

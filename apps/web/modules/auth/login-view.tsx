@@ -5,8 +5,8 @@ import { useRouter } from 'next/navigation';
 import { type FormEvent, type JSX, useState } from 'react';
 import { graphqlRequest, isGraphQLRequestError } from '@/lib/graphql';
 import { useHydrated } from '@/lib/use-hydrated';
-import { Brand } from '@/modules/shell/brand';
 import { LOGIN_MUTATION, type LoginInput, requestLogPath } from './auth.queries';
+import { AuthScreen } from './auth-screen';
 import styles from './login.module.css';
 
 export interface LoginViewProps {
@@ -48,67 +48,58 @@ export function LoginView({ notice }: LoginViewProps): JSX.Element {
   };
 
   return (
-    <main className={styles.screen}>
-      <div className={styles.card}>
-        <Brand variant="card" className={styles.brand} />
-        <h1 className={styles.title}>Sign in</h1>
-        <p className={styles.subtitle}>eBPF observability for your hosts and services.</p>
+    <AuthScreen
+      title="Sign in"
+      subtitle="eBPF observability for your hosts and services."
+      notice={notice}
+      footer={
+        <>
+          New to Bathyscope? <Link href="/signup">Create an account</Link>
+        </>
+      }
+    >
+      <form
+        className={styles.form}
+        method="post"
+        onSubmit={handleSubmit}
+        aria-describedby={error ? 'login-error' : undefined}
+      >
+        <div className={styles.field}>
+          <label htmlFor="login-email">Email</label>
+          <input id="login-email" name="email" type="email" autoComplete="username" required />
+        </div>
+        <div className={styles.field}>
+          <label htmlFor="login-password">Password</label>
+          <input id="login-password" name="password" type="password" autoComplete="current-password" required />
+          <Link href="/forgot-password" className={styles.fieldLink}>
+            Forgot password?
+          </Link>
+        </div>
+        <div className={styles.field}>
+          <label htmlFor="login-tenant">Tenant slug</label>
+          <input
+            id="login-tenant"
+            name="tenantSlug"
+            type="text"
+            autoComplete="organization"
+            spellCheck={false}
+            aria-describedby="login-tenant-hint"
+          />
+          <span id="login-tenant-hint" className={styles.hint}>
+            Optional. Needed only if your account belongs to more than one tenant.
+          </span>
+        </div>
 
-        {notice !== undefined && (
-          <p className={styles.notice} role="status">
-            {notice}
+        {error !== null && (
+          <p id="login-error" className={styles.error} role="alert">
+            {error}
           </p>
         )}
 
-        <form
-          className={styles.form}
-          method="post"
-          onSubmit={handleSubmit}
-          aria-describedby={error ? 'login-error' : undefined}
-        >
-          <div className={styles.field}>
-            <label htmlFor="login-email">Email</label>
-            <input id="login-email" name="email" type="email" autoComplete="username" required />
-          </div>
-          <div className={styles.field}>
-            <label htmlFor="login-password">Password</label>
-            <input id="login-password" name="password" type="password" autoComplete="current-password" required />
-          </div>
-          <div className={styles.field}>
-            <label htmlFor="login-tenant">Tenant slug</label>
-            <input
-              id="login-tenant"
-              name="tenantSlug"
-              type="text"
-              autoComplete="organization"
-              spellCheck={false}
-              aria-describedby="login-tenant-hint"
-            />
-            <span id="login-tenant-hint" className={styles.hint}>
-              Optional. Needed only if your account belongs to more than one tenant.
-            </span>
-          </div>
-
-          {error !== null && (
-            <p id="login-error" className={styles.error} role="alert">
-              {error}
-            </p>
-          )}
-
-          <button
-            type="submit"
-            className="btn btn-primary btn-block"
-            disabled={!hydrated || pending}
-            aria-busy={pending}
-          >
-            Sign in
-          </button>
-        </form>
-
-        <p className={styles.switch}>
-          New to Bathyscope? <Link href="/signup">Create an account</Link>
-        </p>
-      </div>
-    </main>
+        <button type="submit" className="btn btn-primary btn-block" disabled={!hydrated || pending} aria-busy={pending}>
+          Sign in
+        </button>
+      </form>
+    </AuthScreen>
   );
 }

@@ -14,6 +14,8 @@ export const MIN_PASSWORD_LENGTH = 12;
 export const MAX_TENANT_NAME_LENGTH = 100;
 export const MAX_SLUG_LENGTH = 63;
 export const TENANT_SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
+/** Something, an @, something with a dot: enough to catch typos; the API checks the rest. */
+export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /**
  * A tenant slug made from an organisation name: "Acme Café (EU)" → "acme-cafe-eu". Accents are dropped,
@@ -39,7 +41,7 @@ export function validateSignUp(values: SignUpValues): SignUpFieldErrors {
   const errors: SignUpFieldErrors = {};
   const email = values.email.trim();
   if (email === '') errors.email = 'Enter your email address.';
-  else if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) errors.email = 'Enter an email address like name@example.com.';
+  else if (!EMAIL_PATTERN.test(email)) errors.email = 'Enter an email address like name@example.com.';
 
   if (values.password.length < MIN_PASSWORD_LENGTH) {
     errors.password = `Use at least ${MIN_PASSWORD_LENGTH} characters.`;

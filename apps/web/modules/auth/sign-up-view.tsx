@@ -5,8 +5,8 @@ import { useRouter } from 'next/navigation';
 import { type FormEvent, type JSX, useRef, useState } from 'react';
 import { graphqlRequest } from '@/lib/graphql';
 import { useHydrated } from '@/lib/use-hydrated';
-import { Brand } from '@/modules/shell/brand';
 import { requestLogPath, SIGN_UP_MUTATION } from './auth.queries';
+import { AuthScreen } from './auth-screen';
 import styles from './login.module.css';
 import {
   MIN_PASSWORD_LENGTH,
@@ -109,124 +109,117 @@ export function SignUpView({ notice }: SignUpViewProps): JSX.Element {
   };
 
   return (
-    <main className={styles.screen}>
-      <div className={styles.card}>
-        <Brand variant="card" className={styles.brand} />
-        <h1 className={styles.title}>Create your account</h1>
-        <p className={styles.subtitle}>A new tenant for your organisation, with you as its owner.</p>
-
-        {notice !== undefined && (
-          <p className={styles.notice} role="status">
-            {notice}
-          </p>
-        )}
-
-        <form
-          ref={formRef}
-          className={styles.form}
-          method="post"
-          noValidate
-          onSubmit={handleSubmit}
-          aria-describedby={error ? 'signup-error' : undefined}
-        >
-          <fieldset className={styles.fields} disabled={!hydrated}>
-            <div className={styles.field}>
-              <label htmlFor={INPUT_IDS.email}>Email</label>
-              <input
-                id={INPUT_IDS.email}
-                name="email"
-                type="email"
-                autoComplete="email"
-                required
-                value={values.email}
-                aria-invalid={fieldErrors.email !== undefined}
-                aria-describedby={errorId('email')}
-                onChange={(event) => change({ email: event.target.value })}
-              />
-              {fieldError('email')}
-            </div>
-
-            <div className={styles.field}>
-              <label htmlFor={INPUT_IDS.password}>Password</label>
-              <input
-                id={INPUT_IDS.password}
-                name="password"
-                type="password"
-                autoComplete="new-password"
-                required
-                value={values.password}
-                aria-invalid={fieldErrors.password !== undefined}
-                aria-describedby={describedBy('signup-password-hint', errorId('password'))}
-                onChange={(event) => change({ password: event.target.value })}
-              />
-              <span id="signup-password-hint" className={styles.hint}>
-                At least {MIN_PASSWORD_LENGTH} characters.
-              </span>
-              {fieldError('password')}
-            </div>
-
-            <div className={styles.field}>
-              <label htmlFor={INPUT_IDS.tenantName}>Organisation name</label>
-              <input
-                id={INPUT_IDS.tenantName}
-                name="tenantName"
-                type="text"
-                autoComplete="organization"
-                required
-                value={values.tenantName}
-                aria-invalid={fieldErrors.tenantName !== undefined}
-                aria-describedby={errorId('tenantName')}
-                onChange={(event) => {
-                  const tenantName = event.target.value;
-                  change(slugEdited ? { tenantName } : { tenantName, tenantSlug: suggestSlug(tenantName) });
-                }}
-              />
-              {fieldError('tenantName')}
-            </div>
-
-            <div className={styles.field}>
-              <label htmlFor={INPUT_IDS.tenantSlug}>Tenant slug</label>
-              <input
-                id={INPUT_IDS.tenantSlug}
-                name="tenantSlug"
-                type="text"
-                autoComplete="off"
-                autoCapitalize="none"
-                spellCheck={false}
-                required
-                value={values.tenantSlug}
-                aria-invalid={fieldErrors.tenantSlug !== undefined}
-                aria-describedby={describedBy('signup-tenant-slug-hint', errorId('tenantSlug'))}
-                onChange={(event) => {
-                  const tenantSlug = event.target.value.toLowerCase();
-                  // Emptied, it follows the organisation name again.
-                  setSlugEdited(tenantSlug !== '');
-                  change({ tenantSlug });
-                }}
-              />
-              <span id="signup-tenant-slug-hint" className={styles.hint}>
-                Lower-case letters, digits and dashes. Your console will be at{' '}
-                <code>/t/{values.tenantSlug.trim() || 'your-slug'}</code>.
-              </span>
-              {fieldError('tenantSlug')}
-            </div>
-
-            {error !== null && (
-              <p id="signup-error" className={styles.error} role="alert">
-                {error}
-              </p>
-            )}
-
-            <button type="submit" className="btn btn-primary btn-block" disabled={pending} aria-busy={pending}>
-              Create account
-            </button>
-          </fieldset>
-        </form>
-
-        <p className={styles.switch}>
+    <AuthScreen
+      title="Create your account"
+      subtitle="A new tenant for your organisation, with you as its owner."
+      notice={notice}
+      footer={
+        <>
           Already have an account? <Link href="/login">Sign in instead</Link>
-        </p>
-      </div>
-    </main>
+        </>
+      }
+    >
+      <form
+        ref={formRef}
+        className={styles.form}
+        method="post"
+        noValidate
+        onSubmit={handleSubmit}
+        aria-describedby={error ? 'signup-error' : undefined}
+      >
+        <fieldset className={styles.fields} disabled={!hydrated}>
+          <div className={styles.field}>
+            <label htmlFor={INPUT_IDS.email}>Email</label>
+            <input
+              id={INPUT_IDS.email}
+              name="email"
+              type="email"
+              autoComplete="email"
+              required
+              value={values.email}
+              aria-invalid={fieldErrors.email !== undefined}
+              aria-describedby={errorId('email')}
+              onChange={(event) => change({ email: event.target.value })}
+            />
+            {fieldError('email')}
+          </div>
+
+          <div className={styles.field}>
+            <label htmlFor={INPUT_IDS.password}>Password</label>
+            <input
+              id={INPUT_IDS.password}
+              name="password"
+              type="password"
+              autoComplete="new-password"
+              required
+              value={values.password}
+              aria-invalid={fieldErrors.password !== undefined}
+              aria-describedby={describedBy('signup-password-hint', errorId('password'))}
+              onChange={(event) => change({ password: event.target.value })}
+            />
+            <span id="signup-password-hint" className={styles.hint}>
+              At least {MIN_PASSWORD_LENGTH} characters.
+            </span>
+            {fieldError('password')}
+          </div>
+
+          <div className={styles.field}>
+            <label htmlFor={INPUT_IDS.tenantName}>Organisation name</label>
+            <input
+              id={INPUT_IDS.tenantName}
+              name="tenantName"
+              type="text"
+              autoComplete="organization"
+              required
+              value={values.tenantName}
+              aria-invalid={fieldErrors.tenantName !== undefined}
+              aria-describedby={errorId('tenantName')}
+              onChange={(event) => {
+                const tenantName = event.target.value;
+                change(slugEdited ? { tenantName } : { tenantName, tenantSlug: suggestSlug(tenantName) });
+              }}
+            />
+            {fieldError('tenantName')}
+          </div>
+
+          <div className={styles.field}>
+            <label htmlFor={INPUT_IDS.tenantSlug}>Tenant slug</label>
+            <input
+              id={INPUT_IDS.tenantSlug}
+              name="tenantSlug"
+              type="text"
+              autoComplete="off"
+              autoCapitalize="none"
+              spellCheck={false}
+              required
+              value={values.tenantSlug}
+              aria-invalid={fieldErrors.tenantSlug !== undefined}
+              aria-describedby={describedBy('signup-tenant-slug-hint', errorId('tenantSlug'))}
+              onChange={(event) => {
+                const tenantSlug = event.target.value.toLowerCase();
+                // Emptied, it follows the organisation name again.
+                setSlugEdited(tenantSlug !== '');
+                change({ tenantSlug });
+              }}
+            />
+            <span id="signup-tenant-slug-hint" className={styles.hint}>
+              Lower-case letters, digits and dashes. Your console will be at{' '}
+              <code>/t/{values.tenantSlug.trim() || 'your-slug'}</code>.
+            </span>
+            {fieldError('tenantSlug')}
+          </div>
+
+          {error !== null && (
+            <p id="signup-error" className={styles.error} role="alert">
+              {error}
+            </p>
+          )}
+
+          <button type="submit" className="btn btn-primary btn-block" disabled={pending} aria-busy={pending}>
+            Create account
+          </button>
+        </fieldset>
+      </form>
+    </AuthScreen>
   );
 }

@@ -28,6 +28,7 @@ const NAV_GROUPS: readonly NavGroup[] = [
   {
     title: 'Settings',
     items: [
+      { label: 'Members', segment: 'settings/members' },
       { label: 'API keys', segment: 'settings/api-keys' },
       { label: 'Audit log', segment: 'settings/audit-log' },
     ],

@@ -3,12 +3,12 @@ import { formatDate, formatDateTime } from '@/lib/date-format';
 import { formatRelativeTime } from '@/modules/agents/agent-format';
 import { roleLabel } from '@/modules/auth/roles';
 import badgeStyles from '@/modules/shell/badge.module.css';
+import { ConfirmActionControl } from '@/modules/shell/confirm-action-control';
 import { DataTable, type DataTableColumn } from '@/modules/shell/data-table';
 import tableStyles from '@/modules/shell/data-table.module.css';
 import { API_KEY_STATUS_LABELS, type ApiKeyStatus, apiKeyStatus, maskedKey } from '../api-key-format';
 import type { ApiKey } from '../api-keys.queries';
 import styles from '../api-keys.module.css';
-import { RevokeKeyControl } from './revoke-key-control';
 
 export interface ApiKeyTableProps {
   keys: readonly ApiKey[];
@@ -101,7 +101,15 @@ function ApiKeyRow({ apiKey, now, onRevoke }: { apiKey: ApiKey; now: Date; onRev
         </span>
       </td>
       <td className={styles.actionsCell}>
-        {status === 'active' && <RevokeKeyControl nameId={nameId} onRevoke={onRevoke} />}
+        {status === 'active' && (
+          <ConfirmActionControl
+            label="Revoke"
+            question="Revoke now? It stops working at once."
+            confirmLabel="Yes, revoke"
+            nameId={nameId}
+            onConfirm={onRevoke}
+          />
+        )}
       </td>
     </tr>
   );

@@ -1,13 +1,13 @@
 'use client';
 
 import { type FormEvent, type JSX, useRef, useState } from 'react';
+import type { ActionError } from '@/lib/action-result';
 import { toDateInputValue } from '@/lib/date-format';
 import { useHydrated } from '@/lib/use-hydrated';
 import { type Role, roleLabel } from '@/modules/auth/roles';
 import formStyles from '@/modules/shell/form-bar.module.css';
 import { expiryFromDateInput, keyNameError, MAX_KEY_NAME_LENGTH } from '../api-key-format';
 import type { CreateApiKeyInput } from '../api-keys.queries';
-import type { ActionError } from '../use-api-keys';
 
 export interface CreateApiKeyFormProps {
   /** Roles the viewer may give a key: their own and below. */

@@ -1,7 +1,8 @@
 import { redirect } from 'next/navigation';
-import { apiKeysPath } from '@/modules/api-keys/api-keys.queries';
+import { membersPath } from '@/modules/members/members.queries';
 
+// Members, since every role may read that page.
 export default async function SettingsPage({ params }: { params: Promise<{ slug: string }> }): Promise<never> {
   const { slug } = await params;
-  redirect(apiKeysPath(slug));
+  redirect(membersPath(slug));
 }

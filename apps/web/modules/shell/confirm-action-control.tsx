@@ -1,28 +1,43 @@
 'use client';
 
 import { type JSX, type KeyboardEvent, useEffect, useRef, useState } from 'react';
-import styles from '../api-keys.module.css';
+import styles from './confirm-action.module.css';
 
-export interface RevokeKeyControlProps {
-  /** Id of the cell naming the key, which describes the buttons. */
+export interface ConfirmActionControlProps {
+  /** The row's action, e.g. "Revoke" or "Remove". */
+  label: string;
+  /** What happens, asked in place, e.g. "Revoke now? It stops working at once." */
+  question: string;
+  /** e.g. "Yes, revoke". */
+  confirmLabel: string;
+  /** Id of the cell naming the row's object, which describes the buttons. */
   nameId: string;
-  /** Resolves once the API answered, either way; the row then shows the key revoked or the page the error. */
-  onRevoke: () => Promise<void>;
+  /** Resolves once the API answered, either way; the row then shows the result or the page the error. */
+  onConfirm: () => Promise<void>;
 }
 
-/** "Revoke", then a confirmation in place: the key stops working at once and cannot be restored. */
-export function RevokeKeyControl({ nameId, onRevoke }: RevokeKeyControlProps): JSX.Element {
+/**
+ * A row action that cannot be undone ("Revoke", "Remove"), then a confirmation in place. The safe choice
+ * has the focus while the question is open; Escape cancels.
+ */
+export function ConfirmActionControl({
+  label,
+  question,
+  confirmLabel,
+  nameId,
+  onConfirm,
+}: ConfirmActionControlProps): JSX.Element {
   const [step, setStep] = useState<'idle' | 'confirm' | 'pending'>('idle');
-  const revokeRef = useRef<HTMLButtonElement>(null);
+  const actionRef = useRef<HTMLButtonElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
   const returnFocus = useRef(false);
 
   useEffect(() => {
-    // The safe choice has the focus while the question is open; back on "Revoke" when it is cancelled.
+    // Cancel has the focus while the question is open; back on the action when it is cancelled.
     if (step === 'confirm') cancelRef.current?.focus();
     if (step === 'idle' && returnFocus.current) {
       returnFocus.current = false;
-      revokeRef.current?.focus();
+      actionRef.current?.focus();
     }
   }, [step]);
 
@@ -33,21 +48,21 @@ export function RevokeKeyControl({ nameId, onRevoke }: RevokeKeyControlProps): J
 
   const confirm = async (): Promise<void> => {
     setStep('pending');
-    await onRevoke();
-    // Revoked, the row drops this control; after an error it is offered again.
+    await onConfirm();
+    // Done, the row drops this control; after an error it is offered again.
     setStep('idle');
   };
 
   if (step === 'idle') {
     return (
       <button
-        ref={revokeRef}
+        ref={actionRef}
         type="button"
         className={`btn btn-secondary ${styles.smallButton}`}
         aria-describedby={nameId}
         onClick={() => setStep('confirm')}
       >
-        Revoke
+        {label}
       </button>
     );
   }
@@ -61,7 +76,7 @@ export function RevokeKeyControl({ nameId, onRevoke }: RevokeKeyControlProps): J
       }}
     >
       <span id={`${nameId}-confirm`} className={styles.confirmText}>
-        Revoke now? It stops working at once.
+        {question}
       </span>
       <button
         type="button"
@@ -70,7 +85,7 @@ export function RevokeKeyControl({ nameId, onRevoke }: RevokeKeyControlProps): J
         aria-busy={step === 'pending'}
         onClick={() => void confirm()}
       >
-        Yes, revoke
+        {confirmLabel}
       </button>
       <button
         ref={cancelRef}
