@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import Provider from 'oidc-provider';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { launchChromium } from '../kit/browser';
 import '../kit/stack-info';
 import { GraphQLSession } from '../kit/graphql-client';
 
@@ -44,18 +45,7 @@ describe('OpenID Connect single sign-on per tenant', () => {
 
   beforeAll(async () => {
     idp = await startProvider(secret);
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
