@@ -6,7 +6,7 @@ import type { LoadError } from '@/lib/load-error';
 import { useHydrated } from '@/lib/use-hydrated';
 import { assignableRoles } from '@/modules/auth/roles';
 import { useSignInRedirect } from '@/modules/auth/use-sign-in-redirect';
-import tableStyles from '@/modules/shell/data-table.module.css';
+import { ListPanel } from '@/modules/shell/list-panel';
 import { LoadErrorAlert } from '@/modules/shell/load-error-alert';
 import pageStyles from '@/modules/shell/page.module.css';
 import type { ApiKey, CreateApiKeyInput, CreatedApiKey } from './api-keys.queries';
@@ -84,28 +84,18 @@ export function ApiKeysView({ viewerRole }: ApiKeysViewProps): JSX.Element {
         error={revokeError?.error ?? null}
       />
 
-      <div className={`${tableStyles.tableScroll} ${styles.tablePanel}`}>
+      <ListPanel
+        count={items.length}
+        noun={['key', 'keys']}
+        endNote="all keys shown"
+        hasNextPage={hasNextPage}
+        loading={loading}
+        loadingMore={loadingMore}
+        onLoadMore={loadMore}
+        className={styles.tablePanel}
+      >
         <ApiKeyTable keys={items} loading={loading && error === null} now={new Date()} onRevoke={handleRevoke} />
-        {items.length > 0 && (
-          <div className={pageStyles.tableFooter}>
-            <span className={tableStyles.muted}>
-              {items.length} {items.length === 1 ? 'key' : 'keys'}
-              {hasNextPage ? '' : ' · all keys shown'}
-            </span>
-            {hasNextPage && (
-              <button
-                type="button"
-                className="btn btn-secondary"
-                onClick={loadMore}
-                disabled={loadingMore || loading}
-                aria-busy={loadingMore}
-              >
-                Load more
-              </button>
-            )}
-          </div>
-        )}
-      </div>
+      </ListPanel>
 
       <p role="status" className="visually-hidden">
         {announcement}

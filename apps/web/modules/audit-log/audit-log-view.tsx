@@ -3,7 +3,7 @@
 import { usePathname } from 'next/navigation';
 import { type JSX, useCallback, useEffect, useMemo, useState } from 'react';
 import { useSignInRedirect } from '@/modules/auth/use-sign-in-redirect';
-import tableStyles from '@/modules/shell/data-table.module.css';
+import { ListPanel } from '@/modules/shell/list-panel';
 import { LoadErrorAlert } from '@/modules/shell/load-error-alert';
 import pageStyles from '@/modules/shell/page.module.css';
 import { type AuditFilters, auditFiltersToSearchParams, toAuditLogFilter } from './audit-format';
@@ -49,28 +49,18 @@ export function AuditLogView({ initialFilters }: AuditLogViewProps): JSX.Element
 
       <LoadErrorAlert title="Could not load the audit log." error={error} />
 
-      <div className={`${tableStyles.tableScroll} ${loading && items.length > 0 ? tableStyles.stale : ''}`}>
+      <ListPanel
+        count={items.length}
+        noun={['entry', 'entries']}
+        endNote="end of the log"
+        hasNextPage={hasNextPage}
+        loading={loading}
+        loadingMore={loadingMore}
+        onLoadMore={loadMore}
+        stale={loading && items.length > 0}
+      >
         <AuditLogTable entries={items} loading={loading && error === null} filtered={filter !== undefined} />
-        {items.length > 0 && (
-          <div className={pageStyles.tableFooter}>
-            <span className={tableStyles.muted}>
-              {items.length} {items.length === 1 ? 'entry' : 'entries'}
-              {hasNextPage ? '' : ' · end of the log'}
-            </span>
-            {hasNextPage && (
-              <button
-                type="button"
-                className="btn btn-secondary"
-                onClick={loadMore}
-                disabled={loadingMore || loading}
-                aria-busy={loadingMore}
-              >
-                Load more
-              </button>
-            )}
-          </div>
-        )}
-      </div>
+      </ListPanel>
     </section>
   );
 }

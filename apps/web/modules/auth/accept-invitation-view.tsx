@@ -14,6 +14,7 @@ import {
 } from './account-links';
 import { ACCEPT_INVITATION_MUTATION, requestLogPath } from './auth.queries';
 import { AuthScreen } from './auth-screen';
+import { LinkProblemPanel } from './link-problem-panel';
 import styles from './login.module.css';
 import { MIN_PASSWORD_LENGTH } from './sign-up-form';
 
@@ -86,7 +87,7 @@ export function AcceptInvitationView({
       }
     >
       {problem !== null ? (
-        <LinkProblemPanel problem={problem} />
+        <LinkProblemView problem={problem} />
       ) : (
         <form
           className={styles.form}
@@ -151,21 +152,11 @@ export function AcceptInvitationView({
   );
 }
 
-function LinkProblemPanel({ problem }: { problem: LinkProblem }): JSX.Element {
-  const { title, detail } = invitationLinkMessage(problem);
+function LinkProblemView({ problem }: { problem: LinkProblem }): JSX.Element {
   return (
-    <div className={styles.linkProblem}>
-      <div className={styles.error} role="alert">
-        <p>
-          <strong>{title}</strong>
-        </p>
-        <p>{detail}</p>
-      </div>
-      {problem === 'used' && (
-        <Link href="/login" className={styles.nextLink}>
-          Sign in
-        </Link>
-      )}
-    </div>
+    <LinkProblemPanel
+      {...invitationLinkMessage(problem)}
+      next={problem === 'used' ? { href: '/login', label: 'Sign in' } : undefined}
+    />
   );
 }

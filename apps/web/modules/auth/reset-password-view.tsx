@@ -13,6 +13,7 @@ import {
 } from './account-links';
 import { RESET_PASSWORD_MUTATION } from './auth.queries';
 import { AuthScreen } from './auth-screen';
+import { LinkProblemPanel } from './link-problem-panel';
 import styles from './login.module.css';
 import { MIN_PASSWORD_LENGTH } from './sign-up-form';
 
@@ -94,7 +95,7 @@ export function ResetPasswordView({ token, initialProblem, notice }: ResetPasswo
       }
     >
       {problem !== null ? (
-        <LinkProblemPanel problem={problem} />
+        <LinkProblemView problem={problem} />
       ) : (
         <form
           className={styles.form}
@@ -150,19 +151,8 @@ export function ResetPasswordView({ token, initialProblem, notice }: ResetPasswo
   );
 }
 
-function LinkProblemPanel({ problem }: { problem: LinkProblem }): JSX.Element {
-  const { title, detail } = resetLinkMessage(problem);
+function LinkProblemView({ problem }: { problem: LinkProblem }): JSX.Element {
   return (
-    <div className={styles.linkProblem}>
-      <div className={styles.error} role="alert">
-        <p>
-          <strong>{title}</strong>
-        </p>
-        <p>{detail}</p>
-      </div>
-      <Link href="/forgot-password" className={styles.nextLink}>
-        Request a new link
-      </Link>
-    </div>
+    <LinkProblemPanel {...resetLinkMessage(problem)} next={{ href: '/forgot-password', label: 'Request a new link' }} />
   );
 }

@@ -3,10 +3,11 @@
 import { type JSX, useCallback, useState } from 'react';
 import type { ActionResult } from '@/lib/action-result';
 import type { LoadError } from '@/lib/load-error';
+import type { ConnectionState } from '@/lib/use-connection';
 import { useHydrated } from '@/lib/use-hydrated';
 import { assignableRoles, roleAtLeast, roleLabel } from '@/modules/auth/roles';
 import { useSignInRedirect } from '@/modules/auth/use-sign-in-redirect';
-import tableStyles from '@/modules/shell/data-table.module.css';
+import { ListPanel } from '@/modules/shell/list-panel';
 import { LoadErrorAlert } from '@/modules/shell/load-error-alert';
 import pageStyles from '@/modules/shell/page.module.css';
 import { InvitationTable } from './components/invitation-table';
@@ -115,56 +116,42 @@ export function MembersView({ viewer }: MembersViewProps): JSX.Element {
         </div>
       )}
 
-      <section className={styles.section} aria-labelledby="current-members-heading">
-        <h2 id="current-members-heading" className={styles.sectionTitle}>
-          Current members
-        </h2>
-        <LoadErrorAlert title="Could not load members." error={members.state.error} />
-        <LoadErrorAlert title={memberError?.title ?? ''} error={memberError?.error ?? null} />
-        <ListPanel
-          noun={['member', 'members']}
-          count={members.state.items.length}
-          hasNextPage={members.state.hasNextPage}
-          loading={members.state.loading}
-          loadingMore={members.state.loadingMore}
-          onLoadMore={members.loadMore}
-        >
-          <MemberTable
-            members={members.state.items}
-            loading={members.state.loading && members.state.error === null}
-            viewer={viewer}
-            onChangeRole={handleChangeRole}
-            onRemove={handleRemove}
-          />
-        </ListPanel>
-      </section>
+      <ListSection
+        id="current-members-heading"
+        title="Current members"
+        noun={['member', 'members']}
+        loadErrorTitle="Could not load members."
+        list={members}
+        failedAction={memberError}
+      >
+        <MemberTable
+          members={members.state.items}
+          loading={members.state.loading && members.state.error === null}
+          viewer={viewer}
+          onChangeRole={handleChangeRole}
+          onRemove={handleRemove}
+        />
+      </ListSection>
 
       {canManage && (
         <>
           <InviteMemberForm roles={assignableRoles(viewer.role)} onInvite={handleInvite} />
 
-          <section className={styles.section} aria-labelledby="invitations-heading">
-            <h2 id="invitations-heading" className={styles.sectionTitle}>
-              Invitations
-            </h2>
-            <LoadErrorAlert title="Could not load invitations." error={invitations.state.error} />
-            <LoadErrorAlert title={invitationError?.title ?? ''} error={invitationError?.error ?? null} />
-            <ListPanel
-              noun={['invitation', 'invitations']}
-              count={invitations.state.items.length}
-              hasNextPage={invitations.state.hasNextPage}
-              loading={invitations.state.loading}
-              loadingMore={invitations.state.loadingMore}
-              onLoadMore={invitations.loadMore}
-            >
-              <InvitationTable
-                invitations={invitations.state.items}
-                loading={invitations.state.loading && invitations.state.error === null}
-                now={new Date()}
-                onRevoke={handleRevoke}
-              />
-            </ListPanel>
-          </section>
+          <ListSection
+            id="invitations-heading"
+            title="Invitations"
+            noun={['invitation', 'invitations']}
+            loadErrorTitle="Could not load invitations."
+            list={invitations}
+            failedAction={invitationError}
+          >
+            <InvitationTable
+              invitations={invitations.state.items}
+              loading={invitations.state.loading && invitations.state.error === null}
+              now={new Date()}
+              onRevoke={handleRevoke}
+            />
+          </ListSection>
         </>
       )}
 
@@ -175,46 +162,44 @@ export function MembersView({ viewer }: MembersViewProps): JSX.Element {
   );
 }
 
-/** A list table in its panel, with the count and "Load more" under it. */
-function ListPanel({
+/** A list with its heading: its load error, a failed change to one of its items, then the table in its panel. */
+function ListSection({
+  id,
+  title,
   noun,
-  count,
-  hasNextPage,
-  loading,
-  loadingMore,
-  onLoadMore,
+  loadErrorTitle,
+  list,
+  failedAction,
   children,
 }: {
+  id: string;
+  title: string;
   noun: readonly [string, string];
-  count: number;
-  hasNextPage: boolean;
-  loading: boolean;
-  loadingMore: boolean;
-  onLoadMore: () => void;
+  loadErrorTitle: string;
+  list: { state: ConnectionState<unknown>; loadMore: () => void };
+  failedAction: FailedAction;
   children: JSX.Element;
 }): JSX.Element {
+  const { state } = list;
   return (
-    <div className={`${tableStyles.tableScroll} ${styles.tablePanel}`}>
-      {children}
-      {count > 0 && (
-        <div className={pageStyles.tableFooter}>
-          <span className={tableStyles.muted}>
-            {count} {count === 1 ? noun[0] : noun[1]}
-            {hasNextPage ? '' : ` · all ${noun[1]} shown`}
-          </span>
-          {hasNextPage && (
-            <button
-              type="button"
-              className="btn btn-secondary"
-              onClick={onLoadMore}
-              disabled={loadingMore || loading}
-              aria-busy={loadingMore}
-            >
-              Load more
-            </button>
-          )}
-        </div>
-      )}
-    </div>
+    <section className={styles.section} aria-labelledby={id}>
+      <h2 id={id} className={styles.sectionTitle}>
+        {title}
+      </h2>
+      <LoadErrorAlert title={loadErrorTitle} error={state.error} />
+      <LoadErrorAlert title={failedAction?.title ?? ''} error={failedAction?.error ?? null} />
+      <ListPanel
+        count={state.items.length}
+        noun={noun}
+        endNote={`all ${noun[1]} shown`}
+        hasNextPage={state.hasNextPage}
+        loading={state.loading}
+        loadingMore={state.loadingMore}
+        onLoadMore={list.loadMore}
+        className={styles.tablePanel}
+      >
+        {children}
+      </ListPanel>
+    </section>
   );
 }

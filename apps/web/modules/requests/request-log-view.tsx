@@ -5,13 +5,12 @@ import { type JSX, useCallback, useEffect, useMemo, useState } from 'react';
 import { AgentHealthBanner } from '@/modules/agents/components/agent-health-banner';
 import { useAgents } from '@/modules/agents/use-agents';
 import { useSignInRedirect } from '@/modules/auth/use-sign-in-redirect';
-import tableStyles from '@/modules/shell/data-table.module.css';
+import { ListPanel } from '@/modules/shell/list-panel';
 import { LoadErrorAlert } from '@/modules/shell/load-error-alert';
 import pageStyles from '@/modules/shell/page.module.css';
 import { RequestFilterBar } from './components/request-filter-bar';
 import { RequestTable } from './components/request-table';
 import { filtersToSearchParams, parseStatus, type RequestFilters, toFilterInput } from './request-filters';
-import styles from './request-log.module.css';
 import { useRequestLog } from './use-request-log';
 
 /** Typing in a text filter queries once the user pauses, not on every key. */
@@ -113,28 +112,18 @@ export function RequestLogView({ tenantSlug, initialFilters }: RequestLogViewPro
 
       <LoadErrorAlert title="Could not load requests." error={error} />
 
-      <div className={`${tableStyles.tableScroll} ${loading && rows.length > 0 ? tableStyles.stale : ''}`}>
+      <ListPanel
+        count={rows.length}
+        noun={['request', 'requests']}
+        endNote="end of results for this time range"
+        hasNextPage={hasNextPage}
+        loading={loading}
+        loadingMore={loadingMore}
+        onLoadMore={loadMore}
+        stale={loading && rows.length > 0}
+      >
         <RequestTable rows={rows} loading={loading && error === null} filtered={filterInput !== undefined} />
-        {rows.length > 0 && (
-          <div className={styles.tableFooter}>
-            <span className={tableStyles.muted}>
-              {rows.length} {rows.length === 1 ? 'request' : 'requests'}
-              {hasNextPage ? '' : ' · end of results for this time range'}
-            </span>
-            {hasNextPage && (
-              <button
-                type="button"
-                className="btn btn-secondary"
-                onClick={loadMore}
-                disabled={loadingMore || loading}
-                aria-busy={loadingMore}
-              >
-                Load more
-              </button>
-            )}
-          </div>
-        )}
-      </div>
+      </ListPanel>
     </section>
   );
 }

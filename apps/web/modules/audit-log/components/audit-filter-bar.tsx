@@ -2,6 +2,7 @@
 
 import type { FormEvent, JSX } from 'react';
 import { useHydrated } from '@/lib/use-hydrated';
+import { BarField } from '@/modules/shell/bar-field';
 import formStyles from '@/modules/shell/form-bar.module.css';
 import { AUDIT_OUTCOMES, type AuditFilters, actionDescription, actionOptions, outcomeLabel } from '../audit-format';
 
@@ -23,8 +24,7 @@ export function AuditFilterBar({ value, refreshing, onChange, onRefresh }: Audit
   return (
     <form onSubmit={handleSubmit} aria-label="Audit log filters">
       <fieldset className={formStyles.bar} disabled={!hydrated}>
-        <div className={formStyles.field}>
-          <label htmlFor="audit-action">Action</label>
+        <BarField htmlFor="audit-action" label="Action">
           <select id="audit-action" value={value.action} onChange={(event) => onChange({ action: event.target.value })}>
             <option value="">Any action</option>
             {actionOptions(value.action).map((action) => {
@@ -36,10 +36,9 @@ export function AuditFilterBar({ value, refreshing, onChange, onRefresh }: Audit
               );
             })}
           </select>
-        </div>
+        </BarField>
 
-        <div className={formStyles.field}>
-          <label htmlFor="audit-outcome">Outcome</label>
+        <BarField htmlFor="audit-outcome" label="Outcome">
           <select
             id="audit-outcome"
             value={value.outcome}
@@ -52,7 +51,7 @@ export function AuditFilterBar({ value, refreshing, onChange, onRefresh }: Audit
               </option>
             ))}
           </select>
-        </div>
+        </BarField>
 
         <div className={`${formStyles.actions} ${formStyles.actionsEnd}`}>
           <button type="submit" className="btn btn-primary" aria-busy={refreshing}>

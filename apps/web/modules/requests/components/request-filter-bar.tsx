@@ -3,6 +3,8 @@
 import type { FormEvent, JSX } from 'react';
 import { useHydrated } from '@/lib/use-hydrated';
 import { HTTP_METHODS, isTimeRangeKey, type RequestFilters, TIME_RANGES } from '../request-filters';
+import { BarField } from '@/modules/shell/bar-field';
+import formStyles from '@/modules/shell/form-bar.module.css';
 import styles from '../request-log.module.css';
 
 export interface RequestFilterBarProps {
@@ -30,9 +32,8 @@ export function RequestFilterBar({
 
   return (
     <form onSubmit={handleSubmit} aria-label="Request filters">
-      <fieldset className={styles.filterBar} disabled={!hydrated}>
-        <div className={styles.field}>
-          <label htmlFor="filter-range">Time range</label>
+      <fieldset className={formStyles.bar} disabled={!hydrated}>
+        <BarField htmlFor="filter-range" label="Time range">
           <select
             id="filter-range"
             value={value.range}
@@ -46,10 +47,9 @@ export function RequestFilterBar({
               </option>
             ))}
           </select>
-        </div>
+        </BarField>
 
-        <div className={styles.field}>
-          <label htmlFor="filter-method">Method</label>
+        <BarField htmlFor="filter-method" label="Method">
           <select
             id="filter-method"
             value={value.method}
@@ -62,10 +62,9 @@ export function RequestFilterBar({
               </option>
             ))}
           </select>
-        </div>
+        </BarField>
 
-        <div className={`${styles.field} ${styles.fieldWide}`}>
-          <label htmlFor="filter-path">Path contains</label>
+        <BarField htmlFor="filter-path" label="Path contains" size="wide">
           <input
             id="filter-path"
             type="search"
@@ -75,10 +74,9 @@ export function RequestFilterBar({
             spellCheck={false}
             onChange={(event) => onChange({ pathContains: event.target.value })}
           />
-        </div>
+        </BarField>
 
-        <div className={`${styles.field} ${styles.fieldNarrow}`}>
-          <label htmlFor="filter-status">Status</label>
+        <BarField htmlFor="filter-status" label="Status" size="narrow">
           <input
             id="filter-status"
             type="number"
@@ -93,13 +91,13 @@ export function RequestFilterBar({
             onChange={(event) => onChange({ status: event.target.value })}
           />
           {statusError !== null && (
-            <span id="filter-status-error" className={styles.fieldError}>
+            <span id="filter-status-error" className={formStyles.fieldErrorFloating}>
               {statusError}
             </span>
           )}
-        </div>
+        </BarField>
 
-        <div className={styles.actions}>
+        <div className={`${formStyles.actions} ${formStyles.actionsEnd}`}>
           <label className={styles.toggle}>
             <input
               type="checkbox"
@@ -109,7 +107,7 @@ export function RequestFilterBar({
             />
             Auto-refresh
           </label>
-          <span id="auto-refresh-hint" className={styles.hint}>
+          <span id="auto-refresh-hint" className={`${formStyles.hint} ${styles.toggleHint}`}>
             every 5 s
           </span>
           <button type="submit" className="btn btn-primary" aria-busy={refreshing}>
