@@ -12,6 +12,31 @@ export type ApiKeyCheck =
 
 const LAST_USED_RESOLUTION_MS = 60_000;
 
+interface ApiKeyViewerRow {
+  id: string;
+  tenantId: number;
+  secretHash: string;
+  role: string;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+  createdById: string;
+  email: string;
+  slug: string;
+  name: string;
+  memberRole: string | null;
+}
+
+interface SessionViewerRow {
+  expiresAt: Date;
+  userId: string;
+  email: string;
+  role: string;
+  tenantId: number;
+  slug: string;
+  name: string;
+}
+
 function lowerRole(a: Role, b: Role): Role {
   return ROLES[Math.min(ROLES.indexOf(a), ROLES.indexOf(b))] as Role;
 }
@@ -73,30 +98,24 @@ export class AuthService {
 
   async viewerForSession(token: string | undefined): Promise<Viewer | null> {
     if (!token || token.length > 128) return null;
-    const session = await this.prisma.session.findUnique({
-      where: { tokenHash: tokenHash(token) },
-      select: {
-        expiresAt: true,
-        tenant: { select: { id: true, slug: true, name: true } },
-        user: { select: { id: true, email: true } },
-        userId: true,
-        tenantId: true,
-      },
-    });
-    if (!session || session.expiresAt.getTime() < Date.now()) return null;
-    // The membership is re-read so a removed member loses access at once, even with a live session.
-    const membership = await this.prisma.membership.findUnique({
-      where: { tenantId_userId: { tenantId: session.tenantId, userId: session.userId } },
-      select: { role: true },
-    });
-    if (!membership) return null;
+    // One round trip on the hottest path of the API: the membership is joined (not cached), so a removed
+    // member loses access at once even with a live session. Raw SQL skips Prisma's per-query compilation.
+    const rows = await this.prisma.$queryRaw<SessionViewerRow[]>`
+      SELECT s."expiresAt", u.id AS "userId", u.email, m.role, t.id AS "tenantId", t.slug, t.name
+      FROM "Session" s
+      JOIN "User" u ON u.id = s."userId"
+      JOIN "Tenant" t ON t.id = s."tenantId"
+      JOIN "Membership" m ON m."tenantId" = s."tenantId" AND m."userId" = s."userId"
+      WHERE s."tokenHash" = ${tokenHash(token)}`;
+    const row = rows[0];
+    if (!row || row.expiresAt.getTime() < Date.now()) return null;
     return {
-      userId: session.user.id,
-      email: session.user.email,
-      role: asRole(membership.role),
-      tenantId: session.tenant.id,
-      tenantSlug: session.tenant.slug,
-      tenantName: session.tenant.name,
+      userId: row.userId,
+      email: row.email,
+      role: asRole(row.role),
+      tenantId: row.tenantId,
+      tenantSlug: row.slug,
+      tenantName: row.name,
     };
   }
 
@@ -107,21 +126,17 @@ export class AuthService {
   async viewerForApiKey(authorization: string): Promise<ApiKeyCheck> {
     const parsed = authorization.startsWith('Bearer ') ? parseApiKeyToken(authorization.slice(7).trim()) : null;
     if (!parsed) return { ok: false, reason: 'malformed' };
-    const key = await this.prisma.apiKey.findUnique({
-      where: { prefix: parsed.prefix },
-      select: {
-        id: true,
-        tenantId: true,
-        secretHash: true,
-        role: true,
-        expiresAt: true,
-        revokedAt: true,
-        lastUsedAt: true,
-        createdById: true,
-        createdBy: { select: { email: true } },
-        tenant: { select: { slug: true, name: true } },
-      },
-    });
+    // One round trip: key, creator, tenant and the creator's current membership (left-joined: a missing
+    // membership means the creator left, which disables the key).
+    const rows = await this.prisma.$queryRaw<ApiKeyViewerRow[]>`
+      SELECT k.id, k."tenantId", k."secretHash", k.role, k."expiresAt", k."revokedAt", k."lastUsedAt",
+             k."createdById", u.email, t.slug, t.name, m.role AS "memberRole"
+      FROM "ApiKey" k
+      JOIN "User" u ON u.id = k."createdById"
+      JOIN "Tenant" t ON t.id = k."tenantId"
+      LEFT JOIN "Membership" m ON m."tenantId" = k."tenantId" AND m."userId" = k."createdById"
+      WHERE k.prefix = ${parsed.prefix}`;
+    const key = rows[0];
     const presented = Buffer.from(hashApiKeySecret(parsed.secret), 'hex');
     if (!key || !timingSafeEqual(Buffer.from(key.secretHash, 'hex'), presented))
       return { ok: false, reason: 'unknown' };
@@ -129,11 +144,7 @@ export class AuthService {
     if (key.expiresAt && key.expiresAt.getTime() <= Date.now()) {
       return { ok: false, reason: 'expired', tenantId: key.tenantId, apiKeyId: key.id };
     }
-    const membership = await this.prisma.membership.findUnique({
-      where: { tenantId_userId: { tenantId: key.tenantId, userId: key.createdById } },
-      select: { role: true },
-    });
-    if (!membership) return { ok: false, reason: 'revoked', tenantId: key.tenantId, apiKeyId: key.id };
+    if (!key.memberRole) return { ok: false, reason: 'revoked', tenantId: key.tenantId, apiKeyId: key.id };
     if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
       // Best effort and coarse on purpose: one write per key per minute, not per request.
       void this.prisma.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
@@ -142,11 +153,11 @@ export class AuthService {
       ok: true,
       viewer: {
         userId: key.createdById,
-        email: key.createdBy.email,
-        role: lowerRole(asRole(key.role), asRole(membership.role)),
+        email: key.email,
+        role: lowerRole(asRole(key.role), asRole(key.memberRole)),
         tenantId: key.tenantId,
-        tenantSlug: key.tenant.slug,
-        tenantName: key.tenant.name,
+        tenantSlug: key.slug,
+        tenantName: key.name,
         apiKeyId: key.id,
       },
     };
