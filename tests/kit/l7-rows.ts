@@ -26,6 +26,9 @@ export function wireRow(path: string, overrides: Partial<L7Request> = {}): L7Req
     xRequestId: '',
     traceparent: '',
     userAgent: '',
+    namespace: '',
+    service: '',
+    environment: '',
     ...overrides,
   };
 }

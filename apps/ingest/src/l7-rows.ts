@@ -5,6 +5,8 @@ import { L7Protocol, type L7Request, type L7RequestBatch, ResponseStatus, TapSid
 export interface L7FlowLogRow {
   tenant_id: number;
   agent_id: number;
+  /** The tenant's telemetry retention; the table's TTL expires each row by it. */
+  retention_days: number;
   time: string;
   end_time: string;
   response_duration: number;
@@ -28,6 +30,9 @@ export interface L7FlowLogRow {
   x_request_id: string;
   traceparent: string;
   user_agent: string;
+  namespace: string;
+  service: string;
+  environment: string;
 }
 
 export class InvalidRowError extends Error {
@@ -47,6 +52,8 @@ export const ROW_LIMITS = {
   maxHost: 255,
   maxProcessName: 64,
   maxHeaderValue: 256,
+  /** namespace / service / environment: DNS-subdomain length, like Kubernetes object names. */
+  maxResourceAttribute: 253,
   /** Rows older than this are refused: the partition they would land in is past retention. */
   maxAgeUs: 7 * 24 * 3600 * 1e6,
   /** Agent clocks may run ahead a little; more than this is a broken clock. */
@@ -72,6 +79,8 @@ const RESPONSE_STATUS: Record<number, L7FlowLogRow['response_status']> = {
 };
 const METHOD_RE = /^[A-Z]{0,16}$/;
 const VERSION_RE = /^[0-9.]{0,8}$/;
+/** C0 controls, DEL and C1 controls: never part of a name, and they would corrupt logs and policy matching. */
+const CONTROL_RE = /\p{Cc}/u;
 
 /** Microseconds since the epoch → DateTime64(6) text, without float rounding. */
 export function formatMicros(us: number): string {
@@ -82,6 +91,13 @@ export function formatMicros(us: number): string {
 
 function requireString(i: number, field: string, value: string, max: number): string {
   if (value.length > max) throw new InvalidRowError(i, field, `is longer than ${max} characters`);
+  return value;
+}
+
+/** A workload resource attribute (ABAC scoping key): '' when unknown, bounded, no control characters. */
+function requireResourceAttribute(i: number, field: string, value: string): string {
+  requireString(i, field, value, ROW_LIMITS.maxResourceAttribute);
+  if (CONTROL_RE.test(value)) throw new InvalidRowError(i, field, 'must not contain control characters');
   return value;
 }
 
@@ -109,7 +125,7 @@ function requireEnum<T>(i: number, field: string, table: Record<number, T>, valu
  */
 export function toL7FlowLogRows(
   batch: L7RequestBatch,
-  identity: { tenantId: number; agentId: number },
+  identity: { tenantId: number; agentId: number; retentionDays: number },
   nowUs: number,
 ): L7FlowLogRow[] {
   if (batch.rows.length > ROW_LIMITS.maxRowsPerBatch) {
@@ -133,6 +149,7 @@ export function toL7FlowLogRows(
     out[i] = {
       tenant_id: identity.tenantId,
       agent_id: identity.agentId,
+      retention_days: identity.retentionDays,
       time: formatMicros(start),
       end_time: formatMicros(end),
       response_duration: end - start,
@@ -156,6 +173,9 @@ export function toL7FlowLogRows(
       x_request_id: requireString(i, 'xRequestId', r.xRequestId, ROW_LIMITS.maxHeaderValue),
       traceparent: requireString(i, 'traceparent', r.traceparent, ROW_LIMITS.maxHeaderValue),
       user_agent: requireString(i, 'userAgent', r.userAgent, ROW_LIMITS.maxHeaderValue),
+      namespace: requireResourceAttribute(i, 'namespace', r.namespace),
+      service: requireResourceAttribute(i, 'service', r.service),
+      environment: requireResourceAttribute(i, 'environment', r.environment),
     };
   }
   return out;

@@ -52,6 +52,29 @@ export const clickhouseMigrations: ClickHouseMigration[] = [
       SETTINGS index_granularity = 8192, non_replicated_deduplication_window = 10000`,
     ],
   },
+  {
+    // Workload resource attributes for ABAC scoping of telemetry (agents set them today; AutoTagging will
+    // fill them from resource sync). ADD COLUMN is metadata-only: existing parts read the default ''.
+    version: 2,
+    name: 'l7_flow_log_resource_attributes',
+    statements: (db) => [
+      `ALTER TABLE ${db}.l7_flow_log
+        ADD COLUMN IF NOT EXISTS namespace LowCardinality(String),
+        ADD COLUMN IF NOT EXISTS service LowCardinality(String),
+        ADD COLUMN IF NOT EXISTS environment LowCardinality(String)`,
+    ],
+  },
+  {
+    // Per-tenant retention: each row carries its tenant's retention (set at ingest from the tenant's setting),
+    // and the TTL reads it, so tenants share tables and partitions yet expire on their own schedule. Rows of
+    // one tenant and day share the value, so the column costs next to nothing on disk.
+    version: 3,
+    name: 'l7_flow_log_tenant_retention',
+    statements: (db) => [
+      `ALTER TABLE ${db}.l7_flow_log ADD COLUMN IF NOT EXISTS retention_days UInt16 DEFAULT 7 CODEC(T64, ZSTD(1))`,
+      `ALTER TABLE ${db}.l7_flow_log MODIFY TTL toDateTime(time) + toIntervalDay(retention_days)`,
+    ],
+  },
 ];
 
 export const latestClickHouseVersion = Math.max(...clickhouseMigrations.map((m) => m.version));

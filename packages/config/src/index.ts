@@ -24,6 +24,10 @@ export interface BathyscopeConfig {
   webUrl: string;
   /** Maximum accepted (decompressed) ingest batch size. */
   ingestMaxBatchBytes: number;
+  /** Ingest URL handed to enrolling agents; undefined: the address they reached the gateway at. */
+  ingestPublicUrl: string | undefined;
+  /** Failed enrollment / access-token requests per client address and minute before 429 (per gateway process). */
+  ingestAuthFailuresPerMin: number;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -55,5 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BathyscopeConf
     apiPublicUrl: (env.API_PUBLIC_URL || `http://127.0.0.1:${intFromEnv(env, 'API_PORT', 4000)}`).replace(/\/$/, ''),
     webUrl: (env.WEB_URL || `http://127.0.0.1:${intFromEnv(env, 'WEB_PORT', 3000)}`).replace(/\/$/, ''),
     ingestMaxBatchBytes: intFromEnv(env, 'INGEST_MAX_BATCH_BYTES', 8 * 1024 * 1024),
+    ingestPublicUrl: env.INGEST_PUBLIC_URL ? env.INGEST_PUBLIC_URL.replace(/\/$/, '') : undefined,
+    ingestAuthFailuresPerMin: intFromEnv(env, 'INGEST_AUTH_FAILURES_PER_MIN', 30),
   };
 }

@@ -1,9 +1,13 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import fc from 'fast-check';
+import * as protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import {
   decodeL7RequestBatch,
   encodeL7RequestBatch,
   type L7Request,
+  type L7RequestBatch,
   L7RequestBatchType,
   parseAgentToken,
   formatAgentToken,
@@ -36,7 +40,27 @@ const arbRow: fc.Arbitrary<L7Request> = fc.record({
   xRequestId: str,
   traceparent: str,
   userAgent: str,
+  namespace: str,
+  service: str,
+  environment: str,
 });
+
+const RESOURCE_FIELDS = ['namespace', 'service', 'environment'] as const;
+const L7RequestType = L7RequestBatchType.lookupType('bathyscope.v1.L7Request');
+
+/** The schema as it was before the resource attributes (fields 23–25), i.e. what an older gateway decodes with. */
+function schemaWithoutResourceFields(): protobuf.Type {
+  const source = fs.readFileSync(path.join(__dirname, '..', 'proto', 'bathyscope', 'v1', 'telemetry.proto'), 'utf8');
+  const old = source
+    .split('\n')
+    .filter((line) => !/^\s*string (namespace|service|environment) = 2[345];/.test(line))
+    .join('\n');
+  const type = protobuf.parse(old).root.lookupType('bathyscope.v1.L7RequestBatch');
+  if (type.lookupType('bathyscope.v1.L7Request').fieldsArray.some((f) => f.id >= 23)) {
+    throw new Error('failed to strip the resource fields from the schema');
+  }
+  return type;
+}
 
 describe('L7RequestBatch codec', () => {
   it('round-trips any batch exactly, 64-bit fields as plain numbers', () => {
@@ -47,11 +71,42 @@ describe('L7RequestBatch codec', () => {
         expect(decoded.seq).toBe(seq);
         expect(decoded.rows).toHaveLength(rows.length);
         decoded.rows.forEach((r, i) => {
-          expect(
-            L7RequestBatchType.lookupType('bathyscope.v1.L7Request').toObject(r as never, { defaults: true }),
-          ).toEqual(rows[i]);
+          expect(L7RequestType.toObject(r as never, { defaults: true })).toEqual(rows[i]);
           expect(typeof r.startTimeUs).toBe('number');
         });
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('uses field numbers 23–25 for the workload resource attributes', () => {
+    expect(RESOURCE_FIELDS.map((name) => L7RequestType.fields[name]?.id)).toEqual([23, 24, 25]);
+    for (const name of RESOURCE_FIELDS) expect(L7RequestType.fields[name]?.type).toBe('string');
+  });
+
+  it('reads resource attributes as "" from agents that do not send them', () => {
+    fc.assert(
+      fc.property(arbRow, (row) => {
+        const old = Object.fromEntries(
+          Object.entries(row).filter(([k]) => !(RESOURCE_FIELDS as readonly string[]).includes(k)),
+        ) as unknown as L7Request;
+        const [decoded] = decodeL7RequestBatch(encodeL7RequestBatch({ stream: 'l7', seq: 1, rows: [old] })).rows;
+        for (const name of RESOURCE_FIELDS) expect(decoded?.[name]).toBe('');
+        expect(decoded?.userAgent).toBe(row.userAgent);
+      }),
+    );
+  });
+
+  it('stays decodable by a gateway that predates the resource attributes (unknown fields skipped)', () => {
+    const OldBatch = schemaWithoutResourceFields();
+    fc.assert(
+      fc.property(fc.string({ maxLength: 32 }), u53, fc.array(arbRow, { maxLength: 10 }), (stream, seq, rows) => {
+        const decoded = OldBatch.toObject(OldBatch.decode(encodeL7RequestBatch({ stream, seq, rows })), {
+          defaults: true,
+        }) as L7RequestBatch;
+        expect(decoded.stream).toBe(stream);
+        expect(decoded.seq).toBe(seq);
+        expect(decoded.rows).toEqual(rows.map(({ namespace: _n, service: _s, environment: _e, ...rest }) => rest));
       }),
       { numRuns: 200 },
     );

@@ -51,6 +51,10 @@ export interface L7Request {
   xRequestId: string;
   traceparent: string;
   userAgent: string;
+  /** Workload resource attributes (ABAC scoping); '' when unknown. */
+  namespace: string;
+  service: string;
+  environment: string;
 }
 
 export interface L7RequestBatch {

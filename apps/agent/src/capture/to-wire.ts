@@ -54,5 +54,10 @@ export function toWireRow(r: HttpRequestRecord, clock: WallClock): L7Request {
     xRequestId: r.xRequestId ?? '',
     traceparent: r.traceparent ?? '',
     userAgent: r.userAgent ?? '',
+    // Workload resource attributes: the agent has no configuration for them, so they stay unknown ('') until
+    // server-side AutoTagging fills them from resource sync.
+    namespace: '',
+    service: '',
+    environment: '',
   };
 }
