@@ -13,9 +13,14 @@ import { AgentsModule } from './modules/agents/agents.module.js';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module.js';
 import { AuditLogModule } from './modules/audit/audit-log.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
+import { EnrollmentModule } from './modules/enrollment/enrollment.module.js';
 import { MembersModule } from './modules/members/members.module.js';
 import { SsoModule } from './modules/sso/sso.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
+import { AuthzModule } from './modules/authz/authz.module.js';
+import { PoliciesModule } from './modules/authz/policies.module.js';
+import { TeamsModule } from './modules/teams/teams.module.js';
+import { TenantSettingsModule } from './modules/tenant/tenant-settings.module.js';
 import { RequestsModule } from './modules/requests/requests.module.js';
 
 export interface AppDeps {
@@ -44,6 +49,7 @@ export class AppModule {
           context: (req: FastifyRequest, reply: FastifyReply) => ({ req, reply }),
         }),
         AuditModule,
+        AuthzModule,
         AuthModule,
         RequestsModule,
         ApiKeysModule,
@@ -51,6 +57,10 @@ export class AppModule {
         MembersModule,
         SsoModule,
         AgentsModule,
+        TeamsModule,
+        TenantSettingsModule,
+        PoliciesModule,
+        EnrollmentModule,
       ],
     };
   }

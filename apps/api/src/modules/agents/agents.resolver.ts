@@ -1,18 +1,57 @@
 import { Inject, UseGuards } from '@nestjs/common';
-import { Query, Resolver } from '@nestjs/graphql';
+import { Args, Context, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { CurrentViewer } from '../auth/current-viewer.decorator.js';
 import { SessionGuard } from '../auth/session.guard.js';
-import type { Viewer } from '../auth/viewer.js';
+import type { GqlContext, Viewer } from '../auth/viewer.js';
+import { Authorize } from '../authz/authorize.decorator.js';
 import { AgentsService } from './agents.service.js';
-import { Agent } from './agents.types.js';
+import { Agent, AgentGroup, AgentGroupInput, UpdateAgentInput } from './agents.types.js';
 
 @Resolver(() => Agent)
 @UseGuards(SessionGuard)
 export class AgentsResolver {
   constructor(@Inject(AgentsService) private readonly agentsService: AgentsService) {}
 
-  @Query(() => [Agent], { description: "The tenant's agents with their last reported health." })
+  @Query(() => [Agent], { description: "The tenant's agents the caller may see, with their last reported health." })
+  @Authorize('read', 'Agent')
   agents(@CurrentViewer() viewer: Viewer): Promise<Agent[]> {
     return this.agentsService.list(viewer);
+  }
+
+  @Query(() => [AgentGroup], { description: "The tenant's agent groups the caller may see." })
+  @Authorize('read', 'AgentGroup')
+  agentGroups(@CurrentViewer() viewer: Viewer): Promise<AgentGroup[]> {
+    return this.agentsService.groups(viewer);
+  }
+
+  @Mutation(() => Agent, { description: 'Moves an agent between groups and sets its labels (editor).' })
+  @Authorize('update', 'Agent')
+  updateAgent(
+    @CurrentViewer() viewer: Viewer,
+    @Args('id', { type: () => Int }) id: number,
+    @Args('input') input: UpdateAgentInput,
+    @Context() ctx: GqlContext,
+  ): Promise<Agent> {
+    return this.agentsService.update(viewer, id, input, ctx);
+  }
+
+  @Mutation(() => AgentGroup, { description: 'Creates an agent group (editor).' })
+  @Authorize('create', 'AgentGroup')
+  createAgentGroup(
+    @CurrentViewer() viewer: Viewer,
+    @Args('input') input: AgentGroupInput,
+    @Context() ctx: GqlContext,
+  ): Promise<AgentGroup> {
+    return this.agentsService.createGroup(viewer, input, ctx);
+  }
+
+  @Mutation(() => Boolean, { description: 'Deletes an agent group; its agents become ungrouped (editor).' })
+  @Authorize('delete', 'AgentGroup')
+  deleteAgentGroup(
+    @CurrentViewer() viewer: Viewer,
+    @Args('id', { type: () => ID }) id: string,
+    @Context() ctx: GqlContext,
+  ): Promise<boolean> {
+    return this.agentsService.deleteGroup(viewer, id, ctx);
   }
 }

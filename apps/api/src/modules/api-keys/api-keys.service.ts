@@ -4,7 +4,7 @@ import { apiError } from '../../graphql-errors.js';
 import { PRISMA } from '../../infra/tokens.js';
 import { afterCursorWhere, encodeRowCursor } from '../../pagination.js';
 import { AuditService } from '../audit/audit.service.js';
-import { requireRole } from '../auth/require-role.js';
+import { AuthzService } from '../authz/authz.service.js';
 import { actorOf, type GqlContext, isRole, roleAtLeast, type Viewer } from '../auth/viewer.js';
 import { hashApiKeySecret, newApiKeyToken } from './api-key-token.js';
 import type { ApiKey, ApiKeyConnection, CreateApiKeyInput, CreatedApiKey } from './dto/api-keys.types.js';
@@ -19,6 +19,7 @@ const SELECT = {
   revokedAt: true,
   createdAt: true,
   createdBy: { select: { email: true } },
+  policy: { select: { id: true, name: true } },
 } as const;
 
 type ApiKeyRow = {
@@ -31,6 +32,7 @@ type ApiKeyRow = {
   revokedAt: Date | null;
   createdAt: Date;
   createdBy: { email: string };
+  policy: { id: string; name: string } | null;
 };
 
 function toApiKey(r: ApiKeyRow): ApiKey {
@@ -41,17 +43,26 @@ function toApiKey(r: ApiKeyRow): ApiKey {
 export class ApiKeysService {
   constructor(
     @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(AuthzService) private readonly authz: AuthzService,
     @Inject(AuditService) private readonly audit: AuditService,
   ) {}
 
   async create(viewer: Viewer, input: CreateApiKeyInput, ctx: GqlContext): Promise<CreatedApiKey> {
-    requireRole(viewer, 'admin', 'creating API keys');
+    await this.authz.authorize(viewer, 'create', 'ApiKey', { what: 'creating API keys' });
     if (viewer.apiKeyId) throw apiError('FORBIDDEN', 'API keys cannot create API keys');
     if (!isRole(input.role) || !roleAtLeast(viewer.role, input.role)) {
       throw apiError('FORBIDDEN', `a key cannot have more than your own role (${viewer.role})`);
     }
     if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
       throw apiError('BAD_USER_INPUT', 'expiresAt must be in the future', { field: 'expiresAt' });
+    }
+    if (input.policyId) {
+      await this.authz.authorize(viewer, 'read', 'Policy', { what: 'attaching a policy to a key' });
+      const policy = await this.prisma.policy.findFirst({
+        where: { id: input.policyId, tenantId: viewer.tenantId },
+        select: { id: true },
+      });
+      if (!policy) throw apiError('BAD_USER_INPUT', 'no such policy', { field: 'policyId' });
     }
     const { prefix, secret, token } = newApiKeyToken();
     const row = await this.prisma.apiKey.create({
@@ -63,6 +74,7 @@ export class ApiKeysService {
         secretHash: hashApiKeySecret(secret),
         role: input.role,
         expiresAt: input.expiresAt ?? null,
+        policyId: input.policyId ?? null,
       },
       select: SELECT,
     });
@@ -73,13 +85,19 @@ export class ApiKeysService {
       action: 'apiKey.create',
       targetType: 'ApiKey',
       targetId: row.id,
-      after: { name: row.name, prefix: row.prefix, role: row.role, expiresAt: row.expiresAt },
+      after: {
+        name: row.name,
+        prefix: row.prefix,
+        role: row.role,
+        expiresAt: row.expiresAt,
+        policy: row.policy?.name ?? null,
+      },
     });
     return { apiKey, secret: token };
   }
 
   async list(viewer: Viewer, first: number, after?: string): Promise<ApiKeyConnection> {
-    requireRole(viewer, 'admin', 'listing API keys');
+    await this.authz.authorize(viewer, 'read', 'ApiKey', { what: 'listing API keys' });
     const rows = await this.prisma.apiKey.findMany({
       where: { tenantId: viewer.tenantId, ...afterCursorWhere(after) },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
@@ -92,7 +110,7 @@ export class ApiKeysService {
 
   /** Revocation is immediate: every request re-reads the key. Another tenant's id is NOT_FOUND, never FORBIDDEN. */
   async revoke(viewer: Viewer, id: string, ctx: GqlContext): Promise<ApiKey> {
-    requireRole(viewer, 'admin', 'revoking API keys');
+    await this.authz.authorize(viewer, 'delete', 'ApiKey', { what: 'revoking API keys' });
     const existing = await this.prisma.apiKey.findFirst({ where: { id, tenantId: viewer.tenantId }, select: SELECT });
     if (!existing) throw apiError('NOT_FOUND', 'no such API key');
     if (existing.revokedAt) return toApiKey(existing);

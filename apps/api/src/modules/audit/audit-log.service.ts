@@ -2,13 +2,16 @@ import type { PrismaClient } from '@bathyscope/db';
 import { Inject, Injectable } from '@nestjs/common';
 import { PRISMA } from '../../infra/tokens.js';
 import { afterCursorWhere, encodeRowCursor } from '../../pagination.js';
-import { requireRole } from '../auth/require-role.js';
+import { AuthzService } from '../authz/authz.service.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { AuditLogConnection, AuditLogFilter } from './dto/audit.types.js';
 
 @Injectable()
 export class AuditLogService {
-  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+  constructor(
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(AuthzService) private readonly authz: AuthzService,
+  ) {}
 
   async list(
     viewer: Viewer,
@@ -16,7 +19,7 @@ export class AuditLogService {
     after: string | undefined,
     filter?: AuditLogFilter,
   ): Promise<AuditLogConnection> {
-    requireRole(viewer, 'admin', 'reading the audit log');
+    await this.authz.authorize(viewer, 'read', 'AuditLog', { what: 'reading the audit log' });
     const rows = await this.prisma.auditLog.findMany({
       where: {
         tenantId: viewer.tenantId,

@@ -1,7 +1,7 @@
 import type { PrismaClient } from '@bathyscope/db';
 import { Inject, Injectable } from '@nestjs/common';
 import { PRISMA } from '../../infra/tokens.js';
-import type { GqlContext } from '../auth/viewer.js';
+import { actorOf, type GqlContext, type Viewer } from '../auth/viewer.js';
 
 export interface AuditEntry {
   tenantId: number;
@@ -19,6 +19,35 @@ export interface AuditEntry {
 @Injectable()
 export class AuditService {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+
+  /** A successful change made by a viewer: who is taken from the viewer, before/after omitted when null. */
+  recordChange(
+    ctx: Pick<GqlContext, 'req'>,
+    viewer: Viewer,
+    change: { action: string; targetType: string; targetId: string; before: unknown; after: unknown },
+  ): Promise<void> {
+    return this.record(ctx, {
+      tenantId: viewer.tenantId,
+      ...actorOf(viewer),
+      action: change.action,
+      targetType: change.targetType,
+      targetId: change.targetId,
+      ...(change.before === null ? {} : { before: change.before }),
+      ...(change.after === null ? {} : { after: change.after }),
+    });
+  }
+
+  /** `recordChange` for one target type, in the argument order feature services use. */
+  recorderFor(targetType: string) {
+    return (
+      viewer: Viewer,
+      ctx: Pick<GqlContext, 'req'>,
+      action: string,
+      targetId: string,
+      before: Record<string, unknown> | null,
+      after: Record<string, unknown> | null,
+    ) => this.recordChange(ctx, viewer, { action, targetType, targetId, before, after });
+  }
 
   async record(ctx: Pick<GqlContext, 'req'>, entry: AuditEntry): Promise<void> {
     const ua = ctx.req.headers['user-agent'];

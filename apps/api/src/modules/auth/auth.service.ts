@@ -25,6 +25,8 @@ interface ApiKeyViewerRow {
   slug: string;
   name: string;
   memberRole: string | null;
+  policyId: string | null;
+  teamIds: string[];
 }
 
 interface SessionViewerRow {
@@ -35,6 +37,7 @@ interface SessionViewerRow {
   tenantId: number;
   slug: string;
   name: string;
+  teamIds: string[];
 }
 
 function lowerRole(a: Role, b: Role): Role {
@@ -68,7 +71,11 @@ export class AuthService {
         email: true,
         passwordHash: true,
         memberships: {
-          select: { role: true, tenant: { select: { id: true, slug: true, name: true } } },
+          select: {
+            role: true,
+            tenant: { select: { id: true, slug: true, name: true } },
+            teams: { select: { teamId: true } },
+          },
           orderBy: { createdAt: 'asc' },
         },
       },
@@ -92,6 +99,7 @@ export class AuthService {
         tenantId: membership.tenant.id,
         tenantSlug: membership.tenant.slug,
         tenantName: membership.tenant.name,
+        teamIds: membership.teams.map((t) => t.teamId),
       },
     };
   }
@@ -101,7 +109,9 @@ export class AuthService {
     // One round trip on the hottest path of the API: the membership is joined (not cached), so a removed
     // member loses access at once even with a live session. Raw SQL skips Prisma's per-query compilation.
     const rows = await this.prisma.$queryRaw<SessionViewerRow[]>`
-      SELECT s."expiresAt", u.id AS "userId", u.email, m.role, t.id AS "tenantId", t.slug, t.name
+      SELECT s."expiresAt", u.id AS "userId", u.email, m.role, t.id AS "tenantId", t.slug, t.name,
+             ARRAY(SELECT tm."teamId" FROM "TeamMember" tm
+                   WHERE tm."tenantId" = s."tenantId" AND tm."userId" = s."userId") AS "teamIds"
       FROM "Session" s
       JOIN "User" u ON u.id = s."userId"
       JOIN "Tenant" t ON t.id = s."tenantId"
@@ -116,6 +126,7 @@ export class AuthService {
       tenantId: row.tenantId,
       tenantSlug: row.slug,
       tenantName: row.name,
+      teamIds: row.teamIds,
     };
   }
 
@@ -130,7 +141,9 @@ export class AuthService {
     // membership means the creator left, which disables the key).
     const rows = await this.prisma.$queryRaw<ApiKeyViewerRow[]>`
       SELECT k.id, k."tenantId", k."secretHash", k.role, k."expiresAt", k."revokedAt", k."lastUsedAt",
-             k."createdById", u.email, t.slug, t.name, m.role AS "memberRole"
+             k."createdById", k."policyId", u.email, t.slug, t.name, m.role AS "memberRole",
+             ARRAY(SELECT tm."teamId" FROM "TeamMember" tm
+                   WHERE tm."tenantId" = k."tenantId" AND tm."userId" = k."createdById") AS "teamIds"
       FROM "ApiKey" k
       JOIN "User" u ON u.id = k."createdById"
       JOIN "Tenant" t ON t.id = k."tenantId"
@@ -158,7 +171,10 @@ export class AuthService {
         tenantId: key.tenantId,
         tenantSlug: key.slug,
         tenantName: key.name,
+        // The key carries its creator's teams: team restrictions cannot be escaped by minting a key.
+        teamIds: key.teamIds,
         apiKeyId: key.id,
+        apiKeyPolicyId: key.policyId,
       },
     };
   }
@@ -192,6 +208,7 @@ export class AuthService {
           userId: created.user.id,
           email,
           role: 'owner',
+          teamIds: [],
           tenantId: created.tenant.id,
           tenantSlug: created.tenant.slug,
           tenantName: created.tenant.name,
@@ -208,7 +225,12 @@ export class AuthService {
   async sessionFor(userId: string, tenantId: number): Promise<{ token: string; viewer: Viewer } | null> {
     const m = await this.prisma.membership.findUnique({
       where: { tenantId_userId: { tenantId, userId } },
-      select: { role: true, user: { select: { email: true } }, tenant: { select: { slug: true, name: true } } },
+      select: {
+        role: true,
+        user: { select: { email: true } },
+        tenant: { select: { slug: true, name: true } },
+        teams: { select: { teamId: true } },
+      },
     });
     if (!m) return null;
     const token = await this.createSession(userId, tenantId);
@@ -221,6 +243,7 @@ export class AuthService {
         tenantId,
         tenantSlug: m.tenant.slug,
         tenantName: m.tenant.name,
+        teamIds: m.teams.map((t) => t.teamId),
       },
     };
   }

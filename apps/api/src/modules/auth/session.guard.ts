@@ -1,18 +1,26 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { GqlExecutionContext } from '@nestjs/graphql';
 import { apiError } from '../../graphql-errors.js';
 import { AuditService } from '../audit/audit.service.js';
+import { AUTHORIZE_KEY, type AuthorizeRequirement } from '../authz/authorize.decorator.js';
+import { AuthzService } from '../authz/authz.service.js';
 import { AuthService, SESSION_COOKIE } from './auth.service.js';
 import { RequestRateLimit } from './request-rate-limit.js';
 import type { GqlContext } from './viewer.js';
 
-/** Resolves the viewer (session cookie or API key) once per request; refuses anonymous callers. */
+/**
+ * Resolves the viewer (session cookie or API key) once per request, refuses anonymous callers, applies the rate
+ * limit, and checks the resolver's @Authorize requirement against the viewer's ABAC ability.
+ */
 @Injectable()
 export class SessionGuard implements CanActivate {
   constructor(
     @Inject(AuthService) private readonly auth: AuthService,
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(RequestRateLimit) private readonly rateLimit: RequestRateLimit,
+    @Inject(AuthzService) private readonly authz: AuthzService,
+    @Inject(Reflector) private readonly reflector: Reflector,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -20,6 +28,11 @@ export class SessionGuard implements CanActivate {
     const viewer = await resolveViewer(ctx, this.auth, this.audit);
     if (!viewer) throw apiError('UNAUTHENTICATED', 'sign in first');
     await this.rateLimit.consume(ctx, viewer);
+    const requirement = this.reflector.getAllAndOverride<AuthorizeRequirement | undefined>(AUTHORIZE_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (requirement) await this.authz.authorize(viewer, requirement.action, requirement.resource);
     return true;
   }
 }

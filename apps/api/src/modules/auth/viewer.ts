@@ -9,8 +9,12 @@ export interface Viewer {
   tenantId: number;
   tenantSlug: string;
   tenantName: string;
+  /** Teams of the member in this tenant (subject attribute for ABAC policies). */
+  teamIds: string[];
   /** Set when the caller authenticated with an API key rather than a session. */
   apiKeyId?: string;
+  /** The API key's own policy, if it was created with one. */
+  apiKeyPolicyId?: string | null;
 }
 
 export const ROLES = ['viewer', 'editor', 'admin', 'owner'] as const;

@@ -9,7 +9,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { AuthService } from '../auth/auth.service.js';
 import { hashLinkToken, newLinkToken } from '../auth/one-time-token.js';
 import { hashPassword, verifyPassword } from '../auth/password.js';
-import { requireRole } from '../auth/require-role.js';
+import { AuthzService } from '../authz/authz.service.js';
 import { actorOf, type GqlContext, isRole, roleAtLeast, type Viewer } from '../auth/viewer.js';
 import type {
   AcceptInvitationInput,
@@ -39,6 +39,7 @@ const INVITATION_SELECT = {
 export class MembersService {
   constructor(
     @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(AuthzService) private readonly authz: AuthzService,
     @Inject(MAILER) private readonly mailer: Mailer,
     @Inject(CONFIG) private readonly config: BathyscopeConfig,
     @Inject(AuditService) private readonly audit: AuditService,
@@ -66,7 +67,7 @@ export class MembersService {
   }
 
   async invite(viewer: Viewer, input: InviteMemberInput, ctx: GqlContext): Promise<Invitation> {
-    requireRole(viewer, 'admin', 'inviting members');
+    await this.authz.authorize(viewer, 'create', 'Invitation', { what: 'inviting members' });
     this.assertCanGrant(viewer, input.role);
     const email = input.email.toLowerCase();
     const already = await this.prisma.membership.findFirst({
@@ -109,7 +110,7 @@ export class MembersService {
   }
 
   async invitations(viewer: Viewer, first: number, after?: string): Promise<InvitationConnection> {
-    requireRole(viewer, 'admin', 'listing invitations');
+    await this.authz.authorize(viewer, 'read', 'Invitation', { what: 'listing invitations' });
     const rows = await this.prisma.invitation.findMany({
       where: { tenantId: viewer.tenantId, ...afterCursorWhere(after) },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
@@ -121,7 +122,7 @@ export class MembersService {
   }
 
   async revokeInvitation(viewer: Viewer, id: string, ctx: GqlContext): Promise<Invitation> {
-    requireRole(viewer, 'admin', 'revoking invitations');
+    await this.authz.authorize(viewer, 'delete', 'Invitation', { what: 'revoking invitations' });
     const found = await this.prisma.invitation.findFirst({
       where: { id, tenantId: viewer.tenantId },
       select: { id: true },
@@ -218,7 +219,7 @@ export class MembersService {
   }
 
   async changeRole(viewer: Viewer, input: ChangeMemberRoleInput, ctx: GqlContext) {
-    requireRole(viewer, 'admin', 'changing roles');
+    await this.authz.authorize(viewer, 'update', 'Member', { what: 'changing roles' });
     this.assertCanGrant(viewer, input.role);
     const m = await this.prisma.membership.findUnique({
       where: { tenantId_userId: { tenantId: viewer.tenantId, userId: input.userId } },
@@ -244,7 +245,7 @@ export class MembersService {
 
   /** Removing a member ends their sessions in this tenant and disables the API keys they created here. */
   async remove(viewer: Viewer, userId: string, ctx: GqlContext): Promise<boolean> {
-    requireRole(viewer, 'admin', 'removing members');
+    await this.authz.authorize(viewer, 'delete', 'Member', { what: 'removing members' });
     const m = await this.prisma.membership.findUnique({
       where: { tenantId_userId: { tenantId: viewer.tenantId, userId } },
       select: { id: true, role: true },

@@ -3,6 +3,7 @@ import { Args, Query, Resolver } from '@nestjs/graphql';
 import { CurrentViewer } from '../auth/current-viewer.decorator.js';
 import { SessionGuard } from '../auth/session.guard.js';
 import type { Viewer } from '../auth/viewer.js';
+import { Authorize } from '../authz/authorize.decorator.js';
 import { PageInput, RequestFilterInput, RequestLogConnection, TimeRangeInput } from './dto/requests.types.js';
 import { RequestsService } from './requests.service.js';
 
@@ -11,7 +12,10 @@ import { RequestsService } from './requests.service.js';
 export class RequestsResolver {
   constructor(@Inject(RequestsService) private readonly requestLog: RequestsService) {}
 
-  @Query(() => RequestLogConnection, { description: "L7 request log of the caller's tenant, newest first." })
+  @Query(() => RequestLogConnection, {
+    description: "L7 request log of the caller's tenant, newest first, narrowed by the caller's policies.",
+  })
+  @Authorize('read', 'Request')
   requests(
     @CurrentViewer() viewer: Viewer,
     @Args('timeRange') timeRange: TimeRangeInput,

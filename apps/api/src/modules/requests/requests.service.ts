@@ -1,8 +1,12 @@
+import { subject } from '@casl/ability';
 import type { ClickHouseHandle } from '@bathyscope/clickhouse';
 import { Inject, Injectable } from '@nestjs/common';
 import { apiError } from '../../graphql-errors.js';
 import { CLICKHOUSE } from '../../infra/tokens.js';
 import type { Viewer } from '../auth/viewer.js';
+import type { AppAbility } from '../authz/ability.js';
+import { AuthzService } from '../authz/authz.service.js';
+import { RESTRICTABLE_FIELDS } from '../authz/resources.js';
 import { TenantQuery } from '../telemetry/tenant-query.js';
 import type {
   PageInput,
@@ -34,6 +38,28 @@ interface RequestRow {
   request_length: string;
   response_length: string;
   agent_id: number;
+  namespace: string;
+  service: string;
+  environment: string;
+}
+
+type RedactableField = 'path' | 'host' | 'clientIp' | 'serverIp' | 'processName';
+
+/**
+ * Field-level policies: which fields to empty in a row. Only built when a field rule exists, so the common case
+ * costs nothing per row.
+ */
+function fieldRedactor(ability: AppAbility, groupOf: (agentId: number) => string) {
+  const fields = RESTRICTABLE_FIELDS.Request as readonly RedactableField[];
+  return (r: RequestRow): RedactableField[] => {
+    const target = subject('Request', {
+      namespace: r.namespace,
+      service: r.service,
+      environment: r.environment,
+      agentGroup: groupOf(r.agent_id),
+    });
+    return fields.filter((f) => !ability.can('read', target, f));
+  };
 }
 
 const MAX_RANGE_MS = 31 * 24 * 3600 * 1000;
@@ -56,7 +82,10 @@ function displayIp(ip: string): string {
 
 @Injectable()
 export class RequestsService {
-  constructor(@Inject(CLICKHOUSE) private readonly ch: ClickHouseHandle) {}
+  constructor(
+    @Inject(CLICKHOUSE) private readonly ch: ClickHouseHandle,
+    @Inject(AuthzService) private readonly authz: AuthzService,
+  ) {}
 
   async list(
     viewer: Viewer,
@@ -77,6 +106,13 @@ export class RequestsService {
     if (filter?.method) q.where('request_type = $', 'String', filter.method);
     if (filter?.pathContains) q.where('position(request_resource, $) > 0', 'String', filter.pathContains);
     if (filter?.status !== undefined && filter.status !== null) q.where('response_code = $', 'UInt16', filter.status);
+    if (filter?.namespace != null) q.where('namespace = $', 'String', filter.namespace);
+    if (filter?.service != null) q.where('service = $', 'String', filter.service);
+    if (filter?.environment != null) q.where('environment = $', 'String', filter.environment);
+    // ABAC: the viewer's policies narrow the rows; nothing allowed means an empty page, not an error.
+    if ((await this.authz.scopeTelemetry(viewer, q)) === 'none') {
+      return { edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
+    }
     if (page.after) {
       const c = decodeCursor(page.after);
       q.whereAll('(toUnixTimestamp64Micro(time), row_hash) < ($1, $2)', [
@@ -96,7 +132,8 @@ export class RequestsService {
           pid, process_name, tap_side, l7_protocol,
           toString(client_ip) AS client_ip, client_port, toString(server_ip) AS server_ip, server_port,
           request_type, request_resource, request_domain, version, response_code, response_status,
-          toString(request_length) AS request_length, toString(response_length) AS response_length, agent_id
+          toString(request_length) AS request_length, toString(response_length) AS response_length, agent_id,
+          namespace, service, environment
         FROM ${this.ch.database}.l7_flow_log
         WHERE ${q.whereSql()}
         ORDER BY time DESC, row_hash DESC
@@ -106,7 +143,12 @@ export class RequestsService {
     });
     const rows = await rs.json<RequestRow>();
     const hasNextPage = rows.length > page.first;
+    const ability = await this.authz.abilityFor(viewer);
+    const redact = ability.possibleRulesFor('read', 'Request').some((r) => r.fields)
+      ? fieldRedactor(ability, await this.authz.agentGroupNames(viewer))
+      : null;
     const edges = rows.slice(0, page.first).map((r) => {
+      const hidden = redact ? redact(r) : [];
       const cursor = encodeCursor(r.time_us, r.row_hash_s);
       const node: RequestLog = {
         id: cursor,
@@ -130,7 +172,12 @@ export class RequestsService {
         requestBytes: Number(r.request_length),
         responseBytes: Number(r.response_length),
         agentId: r.agent_id,
+        namespace: r.namespace,
+        service: r.service,
+        environment: r.environment,
+        redactedFields: hidden,
       };
+      for (const field of hidden) node[field] = '';
       return { cursor, node };
     });
     return { edges, pageInfo: { hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };

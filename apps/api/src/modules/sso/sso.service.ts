@@ -9,7 +9,7 @@ import type { SecretBox } from '../../infra/secret-box.js';
 import { CONFIG, PRISMA, REDIS, SECRET_BOX } from '../../infra/tokens.js';
 import { AuditService } from '../audit/audit.service.js';
 import { AuthService } from '../auth/auth.service.js';
-import { requireRole } from '../auth/require-role.js';
+import { AuthzService } from '../authz/authz.service.js';
 import { actorOf, type GqlContext, type Viewer } from '../auth/viewer.js';
 import type { ConfigureSsoInput, SsoConnection } from './sso.types.js';
 
@@ -33,6 +33,7 @@ interface PendingLogin {
 export class SsoService {
   constructor(
     @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(AuthzService) private readonly authz: AuthzService,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(CONFIG) private readonly config: BathyscopeConfig,
     @Inject(SECRET_BOX) private readonly box: SecretBox,
@@ -59,7 +60,7 @@ export class SsoService {
   }
 
   async get(viewer: Viewer): Promise<SsoConnection | null> {
-    requireRole(viewer, 'admin', 'reading SSO settings');
+    await this.authz.authorize(viewer, 'read', 'SsoConnection', { what: 'reading SSO settings' });
     const c = await this.prisma.ssoConnection.findUnique({ where: { tenantId: viewer.tenantId } });
     return c
       ? {
@@ -75,7 +76,7 @@ export class SsoService {
 
   /** Checks the provider answers discovery before saving, so a typo fails here and not at sign-in. */
   async configure(viewer: Viewer, input: ConfigureSsoInput, ctx: GqlContext): Promise<SsoConnection> {
-    requireRole(viewer, 'owner', 'configuring SSO');
+    await this.authz.authorize(viewer, 'update', 'SsoConnection', { what: 'configuring SSO' });
     try {
       await this.discover(input.issuer, input.clientId, input.clientSecret);
     } catch (err) {

@@ -36,6 +36,19 @@ export class TenantQuery {
     return this;
   }
 
+  /** Binds a value and returns its placeholder, for conditions composed by our own code (see telemetryScope). */
+  bind(type: string, value: unknown): string {
+    const name = `p${this.paramCount++}`;
+    this.params[name] = value;
+    return `{${name}:${type}}`;
+  }
+
+  /** Adds a condition built only from our SQL and placeholders returned by `bind`. */
+  whereBound(sql: string): this {
+    this.conditions.push(sql);
+    return this;
+  }
+
   whereSql(): string {
     return this.conditions.map((c) => `(${c})`).join(' AND ');
   }

@@ -1,5 +1,5 @@
 import { Field, ID, InputType, ObjectType } from '@nestjs/graphql';
-import { IsDate, IsIn, IsOptional, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsDate, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { ConnectionPageInfo } from '../../../pagination.js';
 import { ROLES } from '../../auth/viewer.js';
 
@@ -21,6 +21,22 @@ export class CreateApiKeyInput {
   @IsOptional()
   @IsDate()
   expiresAt?: Date;
+
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      "A policy that applies to this key on top of the tenant's policies (e.g. a deny outside one namespace).",
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  policyId?: string;
+}
+
+@ObjectType()
+export class ApiKeyPolicy {
+  @Field(() => ID) id: string;
+  @Field() name: string;
 }
 
 @ObjectType()
@@ -34,6 +50,7 @@ export class ApiKey {
   @Field(() => Date, { nullable: true }) revokedAt: Date | null;
   @Field() createdAt: Date;
   @Field() createdBy: string;
+  @Field(() => ApiKeyPolicy, { nullable: true }) policy: ApiKeyPolicy | null;
 }
 
 @ObjectType()

@@ -28,6 +28,24 @@ export class RequestFilterInput {
   @MaxLength(1024)
   pathContains?: string;
 
+  @Field({ nullable: true, description: 'Exact namespace of the observed workload.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(253)
+  namespace?: string;
+
+  @Field({ nullable: true, description: 'Exact service of the observed workload.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(253)
+  service?: string;
+
+  @Field({ nullable: true, description: 'Exact environment of the observed workload.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(253)
+  environment?: string;
+
   @Field(() => Int, { nullable: true, description: 'Exact response status code.' })
   @IsOptional()
   @IsInt()
@@ -75,6 +93,10 @@ export class RequestLog {
   @Field(() => Float) requestBytes: number;
   @Field(() => Float) responseBytes: number;
   @Field(() => Int) agentId: number;
+  @Field({ description: 'Namespace of the observed workload ("" when unknown).' }) namespace: string;
+  @Field({ description: 'Service of the observed workload ("" when unknown).' }) service: string;
+  @Field({ description: 'Environment of the observed workload ("" when unknown).' }) environment: string;
+  @Field(() => [String], { description: 'Fields emptied by a field-level policy.' }) redactedFields: string[];
 }
 
 @ObjectType()

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Policy" ADD COLUMN     "binding" TEXT NOT NULL DEFAULT 'members';
+
