@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { type CapabilityReport, ensureTracefs, probeCapabilities, SocketTracer } from '@bathyscope/native';
 import { toWireRow, WallClock } from './capture/to-wire';
+import type { AgentCredentialSource } from './credentials';
 import { ConnectionTracker } from './l7';
 import { L7Shipper } from './shipper/l7-shipper';
 
@@ -10,7 +11,8 @@ export const AGENT_VERSION = '0.1.0';
 
 export interface AgentOptions {
   ingestUrl: string;
-  token: string;
+  /** Access tokens renewed with the agent's key (enrolled agents) or a legacy static credential. */
+  credentials: AgentCredentialSource;
   stateDir: string;
   statusIntervalMs?: number;
 }
@@ -47,7 +49,7 @@ export class AgentRuntime {
 
   constructor(private readonly options: AgentOptions) {
     this.ignoredServers = selfEndpoints(options.ingestUrl);
-    this.shipper = new L7Shipper({ ingestUrl: options.ingestUrl, token: options.token });
+    this.shipper = new L7Shipper({ ingestUrl: options.ingestUrl, credentials: options.credentials });
     this.tracker = new ConnectionTracker({
       onRecord: (record) => {
         if (this.ignoredServers.has(`${record.serverAddr}:${record.serverPort}`)) {
@@ -132,11 +134,13 @@ export class AgentRuntime {
     try {
       const res = await fetch(new URL('/v1/agent/status', this.options.ingestUrl), {
         method: 'POST',
-        headers: { authorization: `Bearer ${this.options.token}`, 'content-type': 'application/json' },
+        headers: { authorization: await this.options.credentials.authorization(), 'content-type': 'application/json' },
         body: JSON.stringify(status),
         signal: AbortSignal.timeout(5000),
       });
       await res.text();
+      // An expired or rotated access token: the next report (and batch) gets a fresh one.
+      if (res.status === 401) this.options.credentials.invalidate();
     } catch {
       // The gateway may be down; the next report retries and the status file still tells the truth.
     }

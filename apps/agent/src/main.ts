@@ -3,22 +3,28 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@bathyscope/config';
-import { AgentRuntime } from './agent-runtime';
+import { AGENT_VERSION, AgentRuntime } from './agent-runtime';
+import { agentFiles, enroll, GatewayError, loadCredentials } from './credentials';
+import { gatherHostFacts } from './host-facts';
 
 const USAGE = `usage: bathyscope-agent <command> [options]
 
 commands:
+  enroll   enroll this host with an enrollment token: creates the agent's key pair and credentials
   run      capture HTTP traffic with eBPF and ship it to the ingest gateway
   status   print the running agent's last status report
 
 options:
-  --ingest <url>        ingest gateway (env BATHYSCOPE_INGEST_URL, default http://127.0.0.1:4001)
+  --token <T>           enrollment token (bset_…), for enroll (or env BATHYSCOPE_ENROLLMENT_TOKEN)
+  --server <url>        ingest gateway to enroll with, for enroll
+  --ingest <url>        ingest gateway for run (env BATHYSCOPE_INGEST_URL; default: the enrolled one, else
+                        http://127.0.0.1:4001)
   --credentials <file>  agent credential file (default <state>/agent/credentials.json)
   --state-dir <dir>     state directory (env BATHYSCOPE_STATE_DIR)`;
 
-function fail(message: string): never {
+function fail(message: string, code = 2): never {
   console.error(`bathyscope-agent: ${message}`);
-  process.exit(2);
+  process.exit(code);
 }
 
 async function main(): Promise<void> {
@@ -28,6 +34,8 @@ async function main(): Promise<void> {
       ingest: { type: 'string' },
       credentials: { type: 'string' },
       'state-dir': { type: 'string' },
+      token: { type: 'string' },
+      server: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -46,13 +54,42 @@ async function main(): Promise<void> {
       process.stdout.write(fs.readFileSync(statusFile, 'utf8'));
       return;
     }
+    case 'enroll': {
+      const token = values.token ?? process.env.BATHYSCOPE_ENROLLMENT_TOKEN;
+      if (!token) fail('enroll needs --token <enrollment token>');
+      if (!values.server) fail('enroll needs --server <ingest gateway URL>');
+      let facts: ReturnType<typeof gatherHostFacts>;
+      try {
+        facts = gatherHostFacts(AGENT_VERSION);
+      } catch (err) {
+        fail((err as Error).message);
+      }
+      try {
+        const enrolled = await enroll({ server: values.server, token, stateDir: config.stateDir, facts });
+        const files = agentFiles(config.stateDir);
+        console.log(
+          `agent ${enrolled.agentId} ${enrolled.created ? 'enrolled' : 're-enrolled (same machine)'}; ingest ${enrolled.ingestUrl}; credentials in ${files.credentials}`,
+        );
+      } catch (err) {
+        // The token is never printed: the gateway's answer names what is wrong with it.
+        if (err instanceof GatewayError) fail(`enrollment refused (HTTP ${err.status}) ${err.message}`, 1);
+        fail(`enrollment failed: ${(err as Error).message}`, 1);
+      }
+      return;
+    }
     case 'run': {
-      const credentialsFile = values.credentials ?? path.join(config.stateDir, 'agent', 'credentials.json');
-      if (!fs.existsSync(credentialsFile)) fail(`no credentials at ${credentialsFile} (npm start seeds them)`);
-      const { token } = JSON.parse(fs.readFileSync(credentialsFile, 'utf8')) as { token?: string };
-      if (!token) fail(`${credentialsFile} has no token`);
-      const ingestUrl = values.ingest ?? process.env.BATHYSCOPE_INGEST_URL ?? `http://127.0.0.1:${config.ingestPort}`;
-      const agent = new AgentRuntime({ ingestUrl, token, stateDir: config.stateDir });
+      const credentialsFile = values.credentials ?? agentFiles(config.stateDir).credentials;
+      if (!fs.existsSync(credentialsFile)) {
+        fail(`no credentials at ${credentialsFile}: run "bathyscope-agent enroll --token <T> --server <URL>" first`);
+      }
+      let loaded: ReturnType<typeof loadCredentials>;
+      try {
+        loaded = loadCredentials(credentialsFile, values.ingest || process.env.BATHYSCOPE_INGEST_URL || undefined);
+      } catch (err) {
+        fail((err as Error).message);
+      }
+      const ingestUrl = loaded.ingestUrl ?? `http://127.0.0.1:${config.ingestPort}`;
+      const agent = new AgentRuntime({ ingestUrl, credentials: loaded.source, stateDir: config.stateDir });
       await agent.start();
       const s = agent.status();
       if (agent.capturing)

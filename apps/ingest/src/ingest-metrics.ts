@@ -21,6 +21,18 @@ export class IngestMetrics {
     labelNames: ['reason'],
     registers: [this.registry],
   });
+  readonly enrollments = new Counter({
+    name: 'bathyscope_ingest_enrollments_total',
+    help: 'Enrollment exchanges (POST /v1/enroll), by outcome: created, updated or the error code',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  readonly accessTokens = new Counter({
+    name: 'bathyscope_ingest_agent_tokens_total',
+    help: 'Access-token requests (POST /v1/agent/token), by outcome: issued or the error code',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
   readonly batchSeconds = new Histogram({
     name: 'bathyscope_ingest_batch_duration_seconds',
     help: 'Time from request received to response, per accepted batch',

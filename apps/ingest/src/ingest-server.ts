@@ -1,8 +1,11 @@
 import { gunzipSync } from 'node:zlib';
 import type { ClickHouseHandle } from '@bathyscope/clickhouse';
+import { loadConfig } from '@bathyscope/config';
 import type { PrismaClient } from '@bathyscope/db';
 import {
+  AGENT_TOKEN_PATH,
   decodeL7RequestBatch,
+  ENROLL_PATH,
   INGEST_L7_PATH,
   type IngestErrorCode,
   PROTOBUF_CONTENT_TYPE,
@@ -11,6 +14,9 @@ import {
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { AgentAuthenticator } from './agent-auth';
 import { registerAgentStatusRoute } from './agent-status';
+import { loadAgentTokenKey } from './agent-token-key';
+import { registerEnrollmentRoutes } from './enrollment';
+import { FailureLimiter } from './failure-limiter';
 import { IngestMetrics } from './ingest-metrics';
 import { InvalidRowError, toL7FlowLogRows } from './l7-rows';
 
@@ -20,6 +26,12 @@ export interface IngestServerOptions {
   /** Largest accepted batch after decompression. The compressed body is capped at the same size. */
   maxBatchBytes: number;
   logger?: boolean;
+  /** HMAC key of agent access tokens; default: BATHYSCOPE_AGENT_TOKEN_KEY or `<state>/agent-token.key`. */
+  accessTokenKey?: Buffer;
+  /** Ingest URL handed to enrolling agents (INGEST_PUBLIC_URL); default: the address they reached us at. */
+  publicUrl?: string;
+  /** Failed enrollment / token requests per address and minute (INGEST_AUTH_FAILURES_PER_MIN, 30). */
+  authFailuresPerMinute?: number;
 }
 
 const STREAM_RE = /^[a-z0-9_-]{1,32}$/;
@@ -36,12 +48,14 @@ function fail(reply: FastifyReply, status: number, code: IngestErrorCode, messag
 export function createIngestServer(options: IngestServerOptions): { app: FastifyInstance; metrics: IngestMetrics } {
   const { ch, prisma, maxBatchBytes } = options;
   const metrics = new IngestMetrics();
-  const auth = new AgentAuthenticator(prisma);
+  const config = loadConfig();
+  const accessTokenKey = options.accessTokenKey ?? loadAgentTokenKey(config.stateDir);
+  const auth = new AgentAuthenticator(prisma, { accessTokenKey });
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: maxBatchBytes,
-    // Unknown fields are refused, not silently stripped (Fastify's default).
-    ajv: { customOptions: { removeAdditional: false } },
+    // Unknown fields are refused, not silently stripped (Fastify's default), and "5" is not a number.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
   });
 
   app.addContentTypeParser(PROTOBUF_CONTENT_TYPE, { parseAs: 'buffer', bodyLimit: maxBatchBytes }, (_req, body, done) =>
@@ -49,8 +63,15 @@ export function createIngestServer(options: IngestServerOptions): { app: Fastify
   );
 
   // Fastify's own errors (body too large, unsupported content type) get the same error shape and counters.
-  app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, _req, reply) => {
+  app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, req, reply) => {
     const status = error.statusCode ?? 500;
+    const route = req.routeOptions?.url;
+    if ((route === ENROLL_PATH || route === AGENT_TOKEN_PATH) && status < 500) {
+      // A JSON control request, not a batch (e.g. a body that is not JSON).
+      const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'INVALID_REQUEST';
+      (route === ENROLL_PATH ? metrics.enrollments : metrics.accessTokens).inc({ outcome: code });
+      return fail(reply, status, code, error.message);
+    }
     if (error.code === 'FST_ERR_VALIDATION') {
       metrics.rejectedBatches.inc({ reason: 'MALFORMED_BATCH' });
       return fail(reply, 400, 'MALFORMED_BATCH', error.message);
@@ -69,6 +90,13 @@ export function createIngestServer(options: IngestServerOptions): { app: Fastify
 
   app.get('/healthz', async () => ({ ok: true }));
   registerAgentStatusRoute(app, { prisma, auth, metrics });
+  registerEnrollmentRoutes(app, {
+    prisma,
+    metrics,
+    accessTokenKey,
+    limiter: new FailureLimiter(options.authFailuresPerMinute ?? config.ingestAuthFailuresPerMin),
+    publicUrl: options.publicUrl ?? config.ingestPublicUrl,
+  });
   app.get('/metrics', async (_req, reply) => {
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();

@@ -1,2 +1,3 @@
 export * from './codec';
 export * from './http';
+export * from './agent-credentials';

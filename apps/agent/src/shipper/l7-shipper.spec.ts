@@ -27,6 +27,9 @@ function row(i: number): L7Request {
     xRequestId: '',
     traceparent: '',
     userAgent: '',
+    namespace: '',
+    service: '',
+    environment: '',
   };
 }
 

@@ -1,9 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import { encodeL7RequestBatch, INGEST_L7_PATH, type L7Request, PROTOBUF_CONTENT_TYPE } from '@bathyscope/wire';
+import { type AgentCredentialSource, GatewayError, StaticCredential } from '../credentials';
 
-export interface ShipperOptions {
-  ingestUrl: string;
-  token: string;
+interface ShipperSettings {
   /** Flush when this many rows are pending… */
   maxBatchRows?: number;
   /** …or when the oldest pending row is this old. */
@@ -11,9 +10,16 @@ export interface ShipperOptions {
   /** Rows held in memory while the gateway is unreachable; beyond it the oldest rows are dropped and counted. */
   maxPendingRows?: number;
   requestTimeoutMs?: number;
+}
+
+export type ShipperOptions = ShipperSettings & {
+  ingestUrl: string;
   /** Only for tests: the sequence number to start from. */
   startSeq?: number;
-}
+} & (
+    | { /** Legacy static credential `bsa_<id>_<secret>`. */ token: string; credentials?: undefined }
+    | { /** Access tokens renewed with the agent's key, or a static credential. */ credentials: AgentCredentialSource }
+  );
 
 export interface ShipperStats {
   rowsQueued: number;
@@ -49,7 +55,9 @@ export class L7Shipper {
   private timer: NodeJS.Timeout | undefined;
   private sending: Promise<void> | undefined;
   private closed = false;
-  private readonly opts: Required<Omit<ShipperOptions, 'startSeq'>>;
+  private readonly opts: Required<ShipperSettings>;
+  private readonly ingestUrl: string;
+  private readonly credentials: AgentCredentialSource;
   readonly stats: ShipperStats = {
     rowsQueued: 0,
     rowsShipped: 0,
@@ -64,12 +72,13 @@ export class L7Shipper {
 
   constructor(options: ShipperOptions) {
     this.opts = {
-      maxBatchRows: 2000,
-      flushIntervalMs: 1000,
-      maxPendingRows: 200_000,
-      requestTimeoutMs: 10_000,
-      ...options,
+      maxBatchRows: options.maxBatchRows ?? 2000,
+      flushIntervalMs: options.flushIntervalMs ?? 1000,
+      maxPendingRows: options.maxPendingRows ?? 200_000,
+      requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
     };
+    this.ingestUrl = options.ingestUrl;
+    this.credentials = options.credentials ?? new StaticCredential((options as { token: string }).token);
     // Sequence numbers must not repeat across restarts of the agent: start from the clock.
     this.seq = options.startSeq ?? Date.now() * 1000;
   }
@@ -164,10 +173,11 @@ export class L7Shipper {
     for (;;) {
       let retryAfterMs: number | undefined;
       try {
-        const res = await fetch(new URL(INGEST_L7_PATH, this.opts.ingestUrl), {
+        const authorization = await this.credentials.authorization();
+        const res = await fetch(new URL(INGEST_L7_PATH, this.ingestUrl), {
           method: 'POST',
           headers: {
-            authorization: `Bearer ${this.opts.token}`,
+            authorization,
             'content-type': PROTOBUF_CONTENT_TYPE,
             'content-encoding': 'gzip',
           },
@@ -180,13 +190,20 @@ export class L7Shipper {
           return;
         }
         this.stats.lastError = `HTTP ${res.status}: ${text.slice(0, 200)}`;
-        if (res.status !== 429 && res.status < 500) {
+        // An expired or rotated access token: renew it and retry rather than lose the batch.
+        if (res.status === 401 && this.credentials.renewable) this.credentials.invalidate();
+        else if (res.status !== 429 && res.status < 500) {
           throw new RejectedBatchError(`gateway refused a batch of ${rowCount} rows: ${this.stats.lastError}`);
         }
         const ra = Number(res.headers.get('retry-after'));
         if (Number.isFinite(ra) && ra > 0) retryAfterMs = Math.min(ra * 1000, 60_000);
       } catch (err) {
         if (err instanceof RejectedBatchError) throw err;
+        // The gateway refused to issue an access token for good (agent revoked): nothing can ship.
+        if (err instanceof GatewayError && err.status === 403) {
+          this.stats.lastError = `access token refused: ${err.message}`;
+          throw new RejectedBatchError(`gateway refused a batch of ${rowCount} rows: ${this.stats.lastError}`);
+        }
         this.stats.lastError = (err as Error).message;
       }
       if (this.closed) throw new ShutdownError('agent is shutting down');
