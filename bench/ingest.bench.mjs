@@ -44,6 +44,9 @@ function makeRows(n, offset) {
       xRequestId: '',
       traceparent: '',
       userAgent: 'bench',
+      namespace: `ns-${i % 8}`,
+      service: `svc-${i % 32}`,
+      environment: 'bench',
     };
   }
   return rows;

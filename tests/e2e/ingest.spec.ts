@@ -87,6 +87,16 @@ describe('ingest gateway', () => {
     expect(await allRequests(sessionB, { pathContains: `/ok-${run}` })).toHaveLength(0);
   });
 
+  it('accepts rows carrying workload resource attributes (namespace, service, environment)', async () => {
+    const tagged = row(`/tagged-${run}`, { namespace: 'payments', service: 'checkout-api', environment: 'prod' });
+    const r = await post(
+      a.agent.token,
+      encodeL7RequestBatch({ stream: 'l7', seq: 3, rows: [tagged, row(`/tagged-${run}`)] }),
+    );
+    expect(r).toEqual({ status: 200, json: { accepted: 2, seq: 3 } });
+    expect(await allRequests(sessionA, { pathContains: `/tagged-${run}` })).toHaveLength(2);
+  });
+
   it('stores a retried batch (same agent, stream, seq) once', async () => {
     const body = gzipSync(
       encodeL7RequestBatch({ stream: 'l7', seq: 7, rows: [row(`/dedup-${run}`), row(`/dedup-${run}`)] }),
@@ -152,12 +162,15 @@ describe('ingest gateway', () => {
       { endTimeUs: 0 },
       { path: 'x'.repeat(5000) },
       { responseStatus: 99 as ResponseStatus },
+      { namespace: 'pay\nments' },
+      { service: 'x'.repeat(254) },
+      { environment: 'prod\u0000' },
     ];
     for (const [i, bad] of cases.entries()) {
       const rows = [row(`/partial-${run}`), row(`/partial-${run}`, bad)];
       const r = await post(a.agent.token, encodeL7RequestBatch({ stream: 'l7', seq: 100 + i, rows }));
       expect(r.status, JSON.stringify(bad)).toBe(422);
-      expect(r.json.error?.code).toBe('INVALID_ROW');
+      expect(r.json.error).toMatchObject({ code: 'INVALID_ROW', row: 1, field: Object.keys(bad)[0] });
     }
     expect(await allRequests(sessionA, { pathContains: `/partial-${run}` })).toHaveLength(0);
   });

@@ -27,6 +27,12 @@ interface TenantA {
   invitedEmail: string;
   memberId: string;
   marker: string;
+  teamId: string;
+  policyId: string;
+  agentGroupId: string;
+  agentId: number;
+  enrollmentTokenId: string;
+  enrollmentTokenPrefix: string;
 }
 
 type Probe = (
@@ -50,6 +56,12 @@ const reads: Record<string, Probe> = {
   invitations: (b) => b.request('{ invitations { edges { node { id email } } } }'),
   myTenants: (b) => b.request('{ myTenants { slug name } }'),
   ssoConnection: (b) => b.request('{ ssoConnection { issuer clientId } }'),
+  teams: (b) => b.request('{ teams { edges { node { id name members { userId email } } } } }'),
+  policies: (b) => b.request('{ policies { edges { node { id name teams { id } conditions { values } } } } }'),
+  agentGroups: (b) => b.request('{ agentGroups { id name agentCount } }'),
+  authzCatalog: (b) => b.request('{ authzCatalog { actions resources { name } } }'),
+  tenantSettings: (b) => b.request('{ tenantSettings { slug name plan retentionDays } }'),
+  enrollmentTokens: (b) => b.request('{ enrollmentTokens { edges { node { id prefix name group { id name } } } } }'),
 };
 
 /** Mutations that address one of A's objects: B must get NOT_FOUND or FORBIDDEN. */
@@ -60,6 +72,54 @@ const writesById: Record<string, Probe> = {
     b.request(`mutation { changeMemberRole(input: { userId: "${a.memberId}", role: "viewer" }) { role } }`),
   removeMember: (b, a) => b.request(`mutation { removeMember(userId: "${a.memberId}") }`),
   switchTenant: (b, a) => b.request(`mutation { switchTenant(slug: "${a.slug}") { tenant { slug } } }`),
+  policy: (b, a) => b.request(`{ policy(id: "${a.policyId}") { id name } }`),
+  simulateAccess: (b, a) =>
+    b.request(
+      `{ simulateAccess(input: { userId: "${a.memberId}", action: "read", resource: "Request" }) { allowed } }`,
+    ),
+  updateTeam: (b, a) => b.request(`mutation { updateTeam(id: "${a.teamId}", input: { name: "stolen" }) { id } }`),
+  deleteTeam: (b, a) => b.request(`mutation { deleteTeam(id: "${a.teamId}") }`),
+  addTeamMember: (b, a) =>
+    b.request(`mutation { addTeamMember(teamId: "${a.teamId}", userId: "${a.memberId}") { id } }`),
+  removeTeamMember: (b, a) =>
+    b.request(`mutation { removeTeamMember(teamId: "${a.teamId}", userId: "${a.memberId}") { id } }`),
+  updatePolicy: (b, a) =>
+    b.request(
+      `mutation { updatePolicy(id: "${a.policyId}", input: { name: "stolen", effect: ALLOW, actions: ["read"], resources: ["Request"] }) { id } }`,
+    ),
+  deletePolicy: (b, a) => b.request(`mutation { deletePolicy(id: "${a.policyId}") }`),
+  updateAgent: (b, a) => b.request(`mutation { updateAgent(id: ${a.agentId}, input: { labels: ["x=y"] }) { id } }`),
+  deleteAgentGroup: (b, a) => b.request(`mutation { deleteAgentGroup(id: "${a.agentGroupId}") }`),
+  revokeEnrollmentToken: (b, a) => b.request(`mutation { revokeEnrollmentToken(id: "${a.enrollmentTokenId}") { id } }`),
+  revokeAgent: (b, a) => b.request(`mutation { revokeAgent(id: ${a.agentId}) { id } }`),
+};
+
+/** Own-tenant writes that name one of A's objects inside the input: refused as unknown, never linked. */
+const crossReferences: Record<string, Probe> = {
+  'addTeamMember (own team, A member)': async (b, a) => {
+    const own = await b.request<{ createTeam: { id: string } }>(
+      `mutation { createTeam(input: { name: "b-${randomBytes(3).toString('hex')}" }) { id } }`,
+    );
+    return b.request(
+      `mutation { addTeamMember(teamId: "${own.data?.createTeam.id}", userId: "${a.memberId}") { id } }`,
+    );
+  },
+  "createPolicy (A's team)": (b, a) =>
+    b.request(
+      `mutation { createPolicy(input: { name: "b-x", effect: DENY, actions: ["read"], resources: ["Request"], teamIds: ["${a.teamId}"] }) { id } }`,
+    ),
+  "createApiKey (A's policy)": (b, a) =>
+    b.request(`mutation { createApiKey(input: { name: "b", role: "viewer", policyId: "${a.policyId}" }) { secret } }`),
+  "createEnrollmentToken (A's group)": (b, a) =>
+    b.request(
+      `mutation { createEnrollmentToken(input: { name: "b", groupId: "${a.agentGroupId}", expiresAt: "${new Date(Date.now() + 3600_000).toISOString()}" }) { token } }`,
+    ),
+  "updateAgent (A's group)": async (b, a) => {
+    const agents = await b.request<{ agents: { id: number }[] }>('{ agents { id } }');
+    return b.request(
+      `mutation { updateAgent(id: ${agents.data?.agents[0]?.id}, input: { groupId: "${a.agentGroupId}" }) { id } }`,
+    );
+  },
 };
 
 /** Mutations that create in the caller's own tenant: checked to leave A untouched. */
@@ -70,10 +130,23 @@ const writesInOwnTenant: Record<string, Probe> = {
     b.request(
       `mutation { inviteMember(input: { email: "b-${randomBytes(3).toString('hex')}@example.test", role: "viewer" }) { id } }`,
     ),
+  createTeam: (b) =>
+    b.request(`mutation { createTeam(input: { name: "b-${randomBytes(3).toString('hex')}" }) { id } }`),
+  createPolicy: (b) =>
+    b.request(
+      `mutation { createPolicy(input: { name: "b-${randomBytes(3).toString('hex')}", effect: DENY, actions: ["read"], resources: ["Request"] }) { id } }`,
+    ),
+  createAgentGroup: (b) =>
+    b.request(`mutation { createAgentGroup(input: { name: "b-${randomBytes(3).toString('hex')}" }) { id } }`),
+  createEnrollmentToken: (b) =>
+    b.request(
+      `mutation { createEnrollmentToken(input: { name: "b-token", expiresAt: "${new Date(Date.now() + 3600_000).toISOString()}" }) { token } }`,
+    ),
 };
 
 /** Tenant settings: whatever B does to its own settings, A's stay as they were (checked in the last test). */
 const settingsWrites: Record<string, Probe> = {
+  updateTenantSettings: (b) => b.request('mutation { updateTenantSettings(input: { retentionDays: 2 }) { slug } }'),
   configureSso: (b) =>
     b.request(
       'mutation { configureSso(input: { issuer: "http://127.0.0.1:9/", clientId: "b", clientSecret: "s", defaultRole: "viewer" }) { issuer } }',
@@ -127,6 +200,27 @@ describe('tenant isolation (generated from the schema)', () => {
     const members = await sessionA.request<{ members: { edges: { node: { userId: string; email: string } }[] } }>(
       '{ members { edges { node { userId email } } } }',
     );
+    const memberId = members.data?.members.edges.find((e) => e.node.email === memberEmail)?.node.userId as string;
+    const team = await sessionA.request<{ createTeam: { id: string } }>(
+      'mutation { createTeam(input: { name: "a-team" }) { id } }',
+    );
+    const teamId = team.data?.createTeam.id as string;
+    await sessionA.request(`mutation { addTeamMember(teamId: "${teamId}", userId: "${memberId}") { id } }`);
+    const policy = await sessionA.request<{ createPolicy: { id: string } }>(
+      `mutation { createPolicy(input: { name: "a-policy", effect: DENY, actions: ["read"], resources: ["Request"], teamIds: ["${teamId}"], conditions: [{ attribute: "namespace", operator: "notIn", values: ["${marker}"] }] }) { id } }`,
+    );
+    const group = await sessionA.request<{ createAgentGroup: { id: string } }>(
+      'mutation { createAgentGroup(input: { name: "a-group" }) { id } }',
+    );
+    await sessionA.request(
+      `mutation { updateAgent(id: ${ta.agent.agentId}, input: { groupId: "${group.data?.createAgentGroup.id}" }) { id } }`,
+    );
+    const enrollmentToken = await sessionA.request<{
+      createEnrollmentToken: { enrollmentToken: { id: string; prefix: string } };
+    }>(
+      `mutation($g: ID) { createEnrollmentToken(input: { name: "a-token", groupId: $g, expiresAt: "${new Date(Date.now() + 86_400_000).toISOString()}" }) { enrollmentToken { id prefix } } }`,
+      { g: group.data?.createAgentGroup.id },
+    );
     a = {
       slug: ta.slug,
       email: ta.email,
@@ -134,8 +228,14 @@ describe('tenant isolation (generated from the schema)', () => {
       keyPrefix: key.data?.createApiKey.apiKey.prefix as string,
       invitationId: inv.data?.inviteMember.id as string,
       invitedEmail,
-      memberId: members.data?.members.edges.find((e) => e.node.email === memberEmail)?.node.userId as string,
+      memberId,
       marker,
+      teamId,
+      policyId: policy.data?.createPolicy.id as string,
+      agentGroupId: group.data?.createAgentGroup.id as string,
+      agentId: ta.agent.agentId,
+      enrollmentTokenId: enrollmentToken.data?.createEnrollmentToken.enrollmentToken.id as string,
+      enrollmentTokenPrefix: enrollmentToken.data?.createEnrollmentToken.enrollmentToken.prefix as string,
     };
     expect(Object.values(a).every(Boolean)).toBe(true);
   });
@@ -162,6 +262,15 @@ describe('tenant isolation (generated from the schema)', () => {
       a.invitedEmail,
       a.memberId,
       a.marker,
+      a.teamId,
+      a.policyId,
+      a.agentGroupId,
+      a.enrollmentTokenId,
+      a.enrollmentTokenPrefix,
+      'a-token',
+      'a-team',
+      'a-policy',
+      'a-group',
     ]) {
       expect(text).not.toContain(secret);
     }
@@ -171,6 +280,11 @@ describe('tenant isolation (generated from the schema)', () => {
     const r = await writesById[field]!(sessionB, a);
     expect(r.data).toBeNull();
     expect(['NOT_FOUND', 'FORBIDDEN']).toContain(r.errors?.[0]?.extensions?.code);
+  });
+
+  it.each(Object.keys(crossReferences))("%s is refused and links nothing of A's", async (field) => {
+    const r = await crossReferences[field]!(sessionB, a);
+    expect(['NOT_FOUND', 'BAD_USER_INPUT', 'FORBIDDEN']).toContain(r.errors?.[0]?.extensions?.code);
   });
 
   it.each(Object.keys(writesInOwnTenant))('%s creates only in the caller’s tenant', async (field) => {
@@ -185,6 +299,10 @@ describe('tenant isolation (generated from the schema)', () => {
 
   it("leaves tenant A's objects as they were", async () => {
     for (const probe of Object.values(settingsWrites)) await probe(sessionB, a);
+    const settings = await sessionA.request<{ tenantSettings: { slug: string; retentionDays: number } }>(
+      '{ tenantSettings { slug retentionDays } }',
+    );
+    expect(settings.data?.tenantSettings).toEqual({ slug: a.slug, retentionDays: 7 });
     const sso = await sessionA.request<{ ssoConnection: unknown }>('{ ssoConnection { issuer } }');
     expect(sso.data?.ssoConnection).toBeNull();
     const keys = await sessionA.request<{ apiKeys: { edges: { node: { id: string; revokedAt: string | null } }[] } }>(
@@ -195,5 +313,24 @@ describe('tenant isolation (generated from the schema)', () => {
       '{ members { edges { node { userId role } } } }',
     );
     expect(members.data?.members.edges.find((e) => e.node.userId === a.memberId)?.node.role).toBe('editor');
+    const teams = await sessionA.request<{
+      teams: { edges: { node: { id: string; name: string; members: unknown[] } }[] };
+    }>('{ teams { edges { node { id name members { userId } } } } }');
+    expect(teams.data?.teams.edges.map((e) => [e.node.name, e.node.members.length])).toEqual([['a-team', 1]]);
+    const policy = await sessionA.request<{ policy: { name: string } }>(`{ policy(id: "${a.policyId}") { name } }`);
+    expect(policy.data?.policy.name).toBe('a-policy');
+    const agents = await sessionA.request<{ agents: { id: number; group: { id: string } | null; labels: string[] }[] }>(
+      '{ agents { id group { id } labels } }',
+    );
+    expect(agents.data?.agents.find((x) => x.id === a.agentId)).toMatchObject({
+      group: { id: a.agentGroupId },
+      labels: [],
+    });
+    const tokens = await sessionA.request<{
+      enrollmentTokens: { edges: { node: { id: string; status: string; group: { id: string } | null } }[] };
+    }>('{ enrollmentTokens { edges { node { id status group { id } } } } }');
+    expect(tokens.data?.enrollmentTokens.edges.map((e) => e.node)).toEqual([
+      { id: a.enrollmentTokenId, status: 'ACTIVE', group: { id: a.agentGroupId } },
+    ]);
   });
 });

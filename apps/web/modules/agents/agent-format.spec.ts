@@ -25,6 +25,8 @@ function agent(overrides: Partial<Agent> = {}): Agent {
     problems: [],
     kernel: '6.8.0',
     counters: [],
+    group: null,
+    labels: [],
     ...overrides,
   };
 }

@@ -23,6 +23,10 @@ export interface Agent {
   kernel: string | null;
   /** e.g. ebpf.submitted, ebpf.dropped, shipper.rows_shipped, process.rss_bytes. */
   counters: AgentCounter[];
+  /** The agent group it is in (policies can match it); null when ungrouped. */
+  group: { id: string; name: string } | null;
+  /** key=value; policies can match them. */
+  labels: string[];
 }
 
 export interface AgentsData {
@@ -35,6 +39,7 @@ export const AGENTS_QUERY = defineOperation<AgentsData>(
   agents {
     id name hostname version state lastSeenAt ebpfOk problems kernel
     counters { name value }
+    group { id name } labels
   }
 }`,
 );

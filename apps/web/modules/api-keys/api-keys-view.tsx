@@ -3,12 +3,14 @@
 import { type JSX, useCallback, useState } from 'react';
 import type { ActionError } from '@/lib/action-result';
 import type { LoadError } from '@/lib/load-error';
-import { useHydrated } from '@/lib/use-hydrated';
+import { useLoaded } from '@/lib/use-loaded';
 import { assignableRoles } from '@/modules/auth/roles';
 import { useSignInRedirect } from '@/modules/auth/use-sign-in-redirect';
+import { fetchAllPolicies } from '@/modules/policies/use-policies';
 import { ListPanel } from '@/modules/shell/list-panel';
 import { LoadErrorAlert } from '@/modules/shell/load-error-alert';
 import pageStyles from '@/modules/shell/page.module.css';
+import { PageHeader } from '@/modules/shell/page-header';
 import type { ApiKey, CreateApiKeyInput, CreatedApiKey } from './api-keys.queries';
 import styles from './api-keys.module.css';
 import { ApiKeyTable } from './components/api-key-table';
@@ -22,9 +24,10 @@ export interface ApiKeysViewProps {
 }
 
 export function ApiKeysView({ viewerRole }: ApiKeysViewProps): JSX.Element {
-  const hydrated = useHydrated();
   const onUnauthenticated = useSignInRedirect();
   const { state, refresh, loadMore, create, revoke } = useApiKeys({ onUnauthenticated });
+  // What a new key can carry; without it (e.g. refused), keys are created without a policy.
+  const policies = useLoaded(fetchAllPolicies, onUnauthenticated);
   // The secret lives here only until "Done", another key, or leaving the page.
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
   const [revokeError, setRevokeError] = useState<{ name: string; error: LoadError } | null>(null);
@@ -52,22 +55,9 @@ export function ApiKeysView({ viewerRole }: ApiKeysViewProps): JSX.Element {
   );
 
   return (
-    <section className={`${pageStyles.page} ${styles.page}`} aria-labelledby="api-keys-heading">
-      <header className={`${pageStyles.header} ${pageStyles.headerWithControls}`}>
-        <h1 id="api-keys-heading" className={pageStyles.title}>
-          API keys
-        </h1>
-        <button
-          type="button"
-          className="btn btn-secondary"
-          onClick={refresh}
-          disabled={!hydrated || refreshing}
-          aria-busy={refreshing}
-        >
-          Refresh
-        </button>
-      </header>
-      <p className={styles.intro}>
+    <section className={`${pageStyles.page} ${pageStyles.growing}`} aria-labelledby="api-keys-heading">
+      <PageHeader headingId="api-keys-heading" title="API keys" refreshing={refreshing} onRefresh={refresh} />
+      <p className={pageStyles.intro}>
         Keys let scripts, CI jobs and dashboards call the Bathyscope API without a password. A key acts in this tenant
         with its role (never more than its creator’s current role) until it expires or is revoked.
       </p>
@@ -76,7 +66,12 @@ export function ApiKeysView({ viewerRole }: ApiKeysViewProps): JSX.Element {
         <NewApiKeyPanel key={created.apiKey.id} created={created} onDismiss={() => setCreated(null)} />
       )}
 
-      <CreateApiKeyForm roles={assignableRoles(viewerRole)} onCreate={handleCreate} />
+      <CreateApiKeyForm
+        roles={assignableRoles(viewerRole)}
+        policies={policies.error !== null ? [] : policies.data}
+        policiesFailed={policies.error !== null}
+        onCreate={handleCreate}
+      />
 
       <LoadErrorAlert title="Could not load API keys." error={error} />
       <LoadErrorAlert

@@ -15,6 +15,8 @@ export interface ApiKey {
   createdAt: string;
   /** The creator's email. */
   createdBy: string;
+  /** A policy that applies to this key on top of the tenant's policies; null without one. */
+  policy: { id: string; name: string } | null;
 }
 
 export interface CreateApiKeyInput {
@@ -22,6 +24,8 @@ export interface CreateApiKeyInput {
   role: string;
   /** When the key stops working; never when omitted. */
   expiresAt?: string;
+  /** A policy for this key on top of the tenant's (e.g. a DENY outside one namespace); none when omitted. */
+  policyId?: string;
 }
 
 export interface CreatedApiKey {
@@ -30,7 +34,7 @@ export interface CreatedApiKey {
   secret: string;
 }
 
-const API_KEY_FIELDS = 'id name prefix role expiresAt lastUsedAt revokedAt createdAt createdBy';
+const API_KEY_FIELDS = 'id name prefix role expiresAt lastUsedAt revokedAt createdAt createdBy policy { id name }';
 
 export const API_KEYS_QUERY = defineOperation<{ apiKeys: Connection<ApiKey> }, { page: ConnectionArgs }>(
   'ApiKeys',

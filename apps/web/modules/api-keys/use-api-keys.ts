@@ -2,7 +2,7 @@
 
 import { useCallback } from 'react';
 import { type ActionResult, errorField } from '@/lib/action-result';
-import { CONNECTION_MAX_PAGE_SIZE, toConnectionPage } from '@/lib/connection';
+import { CONNECTION_MAX_PAGE_SIZE, fetchAllNodes, toConnectionPage } from '@/lib/connection';
 import { graphqlRequest } from '@/lib/graphql';
 import { useLoadFailure } from '@/lib/load-error';
 import { type ConnectionController, type FetchConnectionPage, useConnection } from '@/lib/use-connection';
@@ -68,4 +68,9 @@ export function useApiKeys({ onUnauthenticated }: { onUnauthenticated: () => voi
   );
 
   return { ...connection, create, revoke };
+}
+
+/** Every API key of the tenant (up to the pickers' limit), e.g. to simulate one's access. */
+export async function fetchAllApiKeys(signal: AbortSignal): Promise<ApiKey[]> {
+  return fetchAllNodes(async (page) => (await graphqlRequest(API_KEYS_QUERY, { page }, { signal })).apiKeys);
 }

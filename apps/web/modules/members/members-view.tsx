@@ -2,19 +2,16 @@
 
 import { type JSX, useCallback, useState } from 'react';
 import type { ActionResult } from '@/lib/action-result';
-import type { LoadError } from '@/lib/load-error';
-import type { ConnectionState } from '@/lib/use-connection';
-import { useHydrated } from '@/lib/use-hydrated';
 import { assignableRoles, roleAtLeast, roleLabel } from '@/modules/auth/roles';
 import { useSignInRedirect } from '@/modules/auth/use-sign-in-redirect';
-import { ListPanel } from '@/modules/shell/list-panel';
-import { LoadErrorAlert } from '@/modules/shell/load-error-alert';
+import { type FailedAction, ListSection } from '@/modules/shell/list-section';
 import pageStyles from '@/modules/shell/page.module.css';
+import { PageHeader } from '@/modules/shell/page-header';
+import { RoleNotice } from '@/modules/shell/role-notice';
 import { InvitationTable } from './components/invitation-table';
 import { InviteMemberForm } from './components/invite-member-form';
 import { MemberTable } from './components/member-table';
 import type { Invitation, InviteMemberInput } from './members.queries';
-import styles from './members.module.css';
 import { useInvitations } from './use-invitations';
 import { type ListedMember, useMembers } from './use-members';
 
@@ -23,10 +20,7 @@ export interface MembersViewProps {
   viewer: { userId: string; role: string };
 }
 
-type FailedAction = { title: string; error: LoadError } | null;
-
 export function MembersView({ viewer }: MembersViewProps): JSX.Element {
-  const hydrated = useHydrated();
   const onUnauthenticated = useSignInRedirect();
   const canManage = roleAtLeast(viewer.role, 'admin');
   const members = useMembers({ onUnauthenticated });
@@ -84,36 +78,15 @@ export function MembersView({ viewer }: MembersViewProps): JSX.Element {
   const refreshing = members.state.refreshing || invitations.state.refreshing;
 
   return (
-    <section className={`${pageStyles.page} ${styles.page}`} aria-labelledby="members-heading">
-      <header className={`${pageStyles.header} ${pageStyles.headerWithControls}`}>
-        <h1 id="members-heading" className={pageStyles.title}>
-          Members
-        </h1>
-        <button
-          type="button"
-          className="btn btn-secondary"
-          onClick={refresh}
-          disabled={!hydrated || refreshing}
-          aria-busy={refreshing}
-        >
-          Refresh
-        </button>
-      </header>
-      <p className={styles.intro}>
+    <section className={`${pageStyles.page} ${pageStyles.growing}`} aria-labelledby="members-heading">
+      <PageHeader headingId="members-heading" title="Members" refreshing={refreshing} onRefresh={refresh} />
+      <p className={pageStyles.intro}>
         Everyone who can sign in to this tenant, with their role: viewers read, editors change, admins also manage
         members, API keys and the audit log, owners also manage owners.
       </p>
 
       {!canManage && (
-        <div className={pageStyles.notice}>
-          <p>
-            <strong>You need the admin role to invite members or change roles.</strong>
-          </p>
-          <p>
-            Your role in this tenant is {roleLabel(viewer.role).toLowerCase()}. Ask an owner or an admin of the tenant
-            if you need access.
-          </p>
-        </div>
+        <RoleNotice requiredRole="admin" purpose="invite members or change roles" currentRole={viewer.role} />
       )}
 
       <ListSection
@@ -158,48 +131,6 @@ export function MembersView({ viewer }: MembersViewProps): JSX.Element {
       <p role="status" className="visually-hidden">
         {announcement}
       </p>
-    </section>
-  );
-}
-
-/** A list with its heading: its load error, a failed change to one of its items, then the table in its panel. */
-function ListSection({
-  id,
-  title,
-  noun,
-  loadErrorTitle,
-  list,
-  failedAction,
-  children,
-}: {
-  id: string;
-  title: string;
-  noun: readonly [string, string];
-  loadErrorTitle: string;
-  list: { state: ConnectionState<unknown>; loadMore: () => void };
-  failedAction: FailedAction;
-  children: JSX.Element;
-}): JSX.Element {
-  const { state } = list;
-  return (
-    <section className={styles.section} aria-labelledby={id}>
-      <h2 id={id} className={styles.sectionTitle}>
-        {title}
-      </h2>
-      <LoadErrorAlert title={loadErrorTitle} error={state.error} />
-      <LoadErrorAlert title={failedAction?.title ?? ''} error={failedAction?.error ?? null} />
-      <ListPanel
-        count={state.items.length}
-        noun={noun}
-        endNote={`all ${noun[1]} shown`}
-        hasNextPage={state.hasNextPage}
-        loading={state.loading}
-        loadingMore={state.loadingMore}
-        onLoadMore={list.loadMore}
-        className={styles.tablePanel}
-      >
-        {children}
-      </ListPanel>
     </section>
   );
 }

@@ -2,7 +2,7 @@
 
 import { useCallback } from 'react';
 import { type ActionResult, errorField } from '@/lib/action-result';
-import { CONNECTION_MAX_PAGE_SIZE, toConnectionPage } from '@/lib/connection';
+import { CONNECTION_MAX_PAGE_SIZE, fetchAllNodes, toConnectionPage } from '@/lib/connection';
 import { graphqlRequest } from '@/lib/graphql';
 import { useLoadFailure } from '@/lib/load-error';
 import { type ConnectionController, type FetchConnectionPage, useConnection } from '@/lib/use-connection';
@@ -71,4 +71,9 @@ export function useMembers({ onUnauthenticated }: { onUnauthenticated: () => voi
   );
 
   return { ...connection, changeRole, remove };
+}
+
+/** Every member of the tenant (up to the pickers' limit), for choosing one: a team member, a simulated user. */
+export async function fetchAllMembers(signal: AbortSignal): Promise<Member[]> {
+  return fetchAllNodes(async (page) => (await graphqlRequest(MEMBERS_QUERY, { page }, { signal })).members);
 }

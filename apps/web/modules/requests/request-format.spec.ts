@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatEndpoint, formatLatency, formatStatus, formatTime, statusClass } from './request-format';
+import {
+  formatBytes,
+  formatEndpoint,
+  formatLatency,
+  formatStatus,
+  formatTime,
+  isRedacted,
+  statusClass,
+  workloadLabel,
+  workloadTitle,
+} from './request-format';
 
 describe('formatLatency', () => {
   it('picks µs, ms or s by magnitude', () => {
@@ -71,5 +81,24 @@ describe('formatEndpoint', () => {
   it('brackets IPv6 addresses', () => {
     expect(formatEndpoint('10.0.0.1', 80)).toBe('10.0.0.1:80');
     expect(formatEndpoint('::1', 8080)).toBe('[::1]:8080');
+  });
+});
+
+describe('policies on the log', () => {
+  it('knows which fields a policy hid', () => {
+    const row = { redactedFields: ['path', 'clientIp'] };
+    expect(isRedacted(row, 'path')).toBe(true);
+    expect(isRedacted(row, 'host')).toBe(false);
+  });
+
+  it('names the workload in one short column, with the details in its tooltip', () => {
+    const full = { namespace: 'payments', service: 'checkout', environment: 'production' };
+    expect(workloadLabel(full)).toBe('payments/checkout');
+    expect(workloadTitle(full)).toBe('namespace payments, service checkout, environment production');
+    expect(workloadLabel({ ...full, namespace: '' })).toBe('checkout');
+    expect(workloadTitle({ namespace: '', service: '', environment: 'staging' })).toBe('environment staging');
+    const unknown = { namespace: '', service: '', environment: '' };
+    expect(workloadLabel(unknown)).toBe('');
+    expect(workloadTitle(unknown)).toBeUndefined();
   });
 });

@@ -69,3 +69,23 @@ export function statusClass(status: number): StatusClass {
 export function formatStatus(status: number, responseStatus: string): string {
   return statusClass(status) === 'none' ? responseStatus.replace(/_/g, ' ') : String(status);
 }
+
+/** A field a field-level policy emptied for the viewer. */
+export function isRedacted(row: { redactedFields: readonly string[] }, field: string): boolean {
+  return row.redactedFields.includes(field);
+}
+
+type Workload = { namespace: string; service: string; environment: string };
+
+/** The workload column: "payments/checkout", or whichever of the two is known; '' when neither is. */
+export function workloadLabel(row: Workload): string {
+  return [row.namespace, row.service].filter((part) => part !== '').join('/');
+}
+
+/** Its tooltip: "namespace payments, service checkout, environment production"; what is unknown is left out. */
+export function workloadTitle(row: Workload): string | undefined {
+  const parts = (['namespace', 'service', 'environment'] as const)
+    .filter((key) => row[key] !== '')
+    .map((key) => `${key} ${row[key]}`);
+  return parts.length === 0 ? undefined : parts.join(', ');
+}

@@ -25,6 +25,12 @@ export interface RequestLog {
   requestBytes: number;
   responseBytes: number;
   agentId: number;
+  /** Where the observed workload runs; "" when the agent could not tell. */
+  namespace: string;
+  service: string;
+  environment: string;
+  /** Fields a field-level policy emptied for the viewer, e.g. ["path", "clientIp"]. */
+  redactedFields: string[];
 }
 
 export interface TimeRangeInput {
@@ -67,6 +73,7 @@ export const REQUESTS_QUERY = defineOperation<RequestsData, RequestsVariables>(
         clientIp clientPort serverIp serverPort
         method path host version status responseStatus
         requestBytes responseBytes agentId
+        namespace service environment redactedFields
       }
     }
     pageInfo { hasNextPage endCursor }

@@ -1,6 +1,7 @@
 import type { JSX } from 'react';
-import { type Role, roleLabel } from '@/modules/auth/roles';
+import type { Role } from '@/modules/auth/roles';
 import styles from './page.module.css';
+import { RoleNotice } from './role-notice';
 
 export interface RoleRequiredViewProps {
   /** The page's title, e.g. "API keys". */
@@ -22,17 +23,7 @@ export function RoleRequiredView({ title, requiredRole, purpose, currentRole }: 
           {title}
         </h1>
       </header>
-      <div className={styles.notice}>
-        <p>
-          <strong>
-            You need the {requiredRole} role to {purpose}.
-          </strong>
-        </p>
-        <p>
-          Your role in this tenant is {roleLabel(currentRole).toLowerCase()}. Ask an owner or an admin of the tenant if
-          you need access.
-        </p>
-      </div>
+      <RoleNotice requiredRole={requiredRole} purpose={purpose} currentRole={currentRole} />
     </section>
   );
 }

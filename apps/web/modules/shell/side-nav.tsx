@@ -29,6 +29,8 @@ const NAV_GROUPS: readonly NavGroup[] = [
     title: 'Settings',
     items: [
       { label: 'Members', segment: 'settings/members' },
+      { label: 'Teams', segment: 'settings/teams' },
+      { label: 'Policies', segment: 'settings/policies' },
       { label: 'API keys', segment: 'settings/api-keys' },
       { label: 'Audit log', segment: 'settings/audit-log' },
     ],

@@ -1,4 +1,5 @@
 import { Fragment, type JSX } from 'react';
+import chipStyles from '@/modules/shell/chips.module.css';
 import { DataTable, type DataTableColumn } from '@/modules/shell/data-table';
 import tableStyles from '@/modules/shell/data-table.module.css';
 import pageStyles from '@/modules/shell/page.module.css';
@@ -27,6 +28,8 @@ export interface AgentTableProps {
 const COLUMNS: readonly DataTableColumn[] = [
   { label: 'Name' },
   { label: 'Hostname' },
+  { label: 'Group' },
+  { label: 'Labels' },
   { label: 'State' },
   { label: 'eBPF' },
   { label: 'Kernel' },
@@ -75,6 +78,20 @@ function AgentRows({ agent, now }: { agent: Agent; now: Date }): JSX.Element {
           {agent.name}
         </td>
         <td className={tableStyles.mono}>{agent.hostname}</td>
+        <td>{agent.group?.name ?? <span className={tableStyles.muted}>—</span>}</td>
+        <td>
+          {agent.labels.length === 0 ? (
+            <span className={tableStyles.muted}>—</span>
+          ) : (
+            <ul className={chipStyles.chips} aria-label={`Labels of ${agent.name}`}>
+              {agent.labels.map((label) => (
+                <li key={label} className={chipStyles.chip}>
+                  {label}
+                </li>
+              ))}
+            </ul>
+          )}
+        </td>
         <td>
           <span
             className={`${styles.badge} ${TONE_CLASS_NAMES[stateTone(agent.state)]}`}

@@ -23,6 +23,7 @@ const COLUMNS: readonly DataTableColumn[] = [
   { label: 'Name' },
   { label: 'Key' },
   { label: 'Role' },
+  { label: 'Policy' },
   { label: 'Created by' },
   { label: 'Created' },
   { label: 'Last used' },
@@ -47,7 +48,7 @@ export function ApiKeyTable({ keys, loading, now, onRevoke }: ApiKeyTableProps):
       loadingTitle="Loading API keys…"
       emptyTitle="No API keys yet"
       emptyHint="Create one above for scripts, CI jobs and dashboards that call the Bathyscope API."
-      className={styles.keysTable}
+      className={tableStyles.hoverRows}
     />
   );
 }
@@ -56,7 +57,7 @@ function ApiKeyRow({ apiKey, now, onRevoke }: { apiKey: ApiKey; now: Date; onRev
   const status = apiKeyStatus(apiKey, now);
   const nameId = `api-key-${apiKey.id}-name`;
   return (
-    <tr className={status === 'active' ? undefined : styles.inactiveRow} data-status={status}>
+    <tr className={status === 'active' ? undefined : tableStyles.inactiveRow} data-status={status}>
       <td id={nameId} className={styles.name}>
         {apiKey.name}
       </td>
@@ -64,6 +65,7 @@ function ApiKeyRow({ apiKey, now, onRevoke }: { apiKey: ApiKey; now: Date; onRev
         {maskedKey(apiKey.prefix)}
       </td>
       <td>{roleLabel(apiKey.role)}</td>
+      <td>{apiKey.policy === null ? <span className={tableStyles.muted}>None</span> : apiKey.policy.name}</td>
       <td>{apiKey.createdBy}</td>
       <td>
         <time dateTime={apiKey.createdAt} title={formatDateTime(apiKey.createdAt)}>
@@ -100,7 +102,7 @@ function ApiKeyRow({ apiKey, now, onRevoke }: { apiKey: ApiKey; now: Date; onRev
           {API_KEY_STATUS_LABELS[status]}
         </span>
       </td>
-      <td className={styles.actionsCell}>
+      <td className={tableStyles.actionsCell}>
         {status === 'active' && (
           <ConfirmActionControl
             label="Revoke"

@@ -5,6 +5,8 @@ import type { ActionError } from '@/lib/action-result';
 import { toDateInputValue } from '@/lib/date-format';
 import { useHydrated } from '@/lib/use-hydrated';
 import { type Role, roleLabel } from '@/modules/auth/roles';
+import { asSentence } from '@/modules/auth/sign-up-form';
+import { BarField, fieldNoteId } from '@/modules/shell/bar-field';
 import formStyles from '@/modules/shell/form-bar.module.css';
 import { expiryFromDateInput, keyNameError, MAX_KEY_NAME_LENGTH } from '../api-key-format';
 import type { CreateApiKeyInput } from '../api-keys.queries';
@@ -12,17 +14,22 @@ import type { CreateApiKeyInput } from '../api-keys.queries';
 export interface CreateApiKeyFormProps {
   /** Roles the viewer may give a key: their own and below. */
   roles: readonly Role[];
+  /** Policies a key can carry; null while they load. */
+  policies: ReadonlyArray<{ id: string; name: string }> | null;
+  /** The policies could not be listed: the key can only be created without one. */
+  policiesFailed: boolean;
   /** Resolves to null once the key exists, or to why it could not be created. */
   onCreate: (input: CreateApiKeyInput) => Promise<ActionError | null>;
 }
 
-type FieldErrors = { name?: string; expires?: string };
+type FieldErrors = { name?: string; expires?: string; policy?: string };
 
-export function CreateApiKeyForm({ roles, onCreate }: CreateApiKeyFormProps): JSX.Element {
+export function CreateApiKeyForm({ roles, policies, policiesFailed, onCreate }: CreateApiKeyFormProps): JSX.Element {
   const hydrated = useHydrated();
   const [name, setName] = useState('');
   const [role, setRole] = useState<string>('viewer');
   const [expires, setExpires] = useState('');
+  const [policyId, setPolicyId] = useState('');
   const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
@@ -48,6 +55,7 @@ export function CreateApiKeyForm({ roles, onCreate }: CreateApiKeyFormProps): JS
       name: name.trim(),
       role,
       ...(expiry.expiresAt !== undefined ? { expiresAt: expiry.expiresAt } : {}),
+      ...(policyId !== '' ? { policyId } : {}),
     });
     setPending(false);
     if (failure === null) {
@@ -55,14 +63,20 @@ export function CreateApiKeyForm({ roles, onCreate }: CreateApiKeyFormProps): JS
       setName('');
       setRole('viewer');
       setExpires('');
+      setPolicyId('');
       return;
     }
     // The session is gone: the page is on its way to sign-in.
     if (failure.code === 'UNAUTHENTICATED') return;
     if (failure.field === 'expiresAt') setFieldErrors({ expires: failure.message });
     else if (failure.field === 'name') setFieldErrors({ name: failure.message });
+    else if (failure.field === 'policyId') setFieldErrors({ policy: asSentence(failure.message) });
     else setError(failure.message);
   };
+
+  const policyHint = policiesFailed
+    ? 'Policies could not be listed.'
+    : 'Optional; applies to this key on top of the tenant’s.';
 
   return (
     <form onSubmit={handleSubmit} aria-labelledby="create-api-key-heading" noValidate>
@@ -140,6 +154,27 @@ export function CreateApiKeyForm({ roles, onCreate }: CreateApiKeyFormProps): JS
             </span>
           )}
         </div>
+
+        <BarField htmlFor="api-key-policy" label="Policy" hint={policyHint} error={fieldErrors.policy}>
+          <select
+            id="api-key-policy"
+            value={policyId}
+            disabled={policies === null}
+            aria-invalid={fieldErrors.policy !== undefined}
+            aria-describedby={fieldNoteId('api-key-policy', fieldErrors.policy, policyHint)}
+            onChange={(event) => {
+              setPolicyId(event.target.value);
+              setFieldErrors((previous) => ({ ...previous, policy: undefined }));
+            }}
+          >
+            <option value="">{policies === null && !policiesFailed ? 'Loading policies…' : 'None'}</option>
+            {(policies ?? []).map((policy) => (
+              <option key={policy.id} value={policy.id}>
+                {policy.name}
+              </option>
+            ))}
+          </select>
+        </BarField>
 
         <div className={`${formStyles.actions} ${formStyles.actionsBelowLabel}`}>
           <button type="submit" className="btn btn-primary" disabled={pending} aria-busy={pending}>

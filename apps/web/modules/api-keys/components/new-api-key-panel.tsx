@@ -48,6 +48,7 @@ export function NewApiKeyPanel({ created, onDismiss }: NewApiKeyPanelProps): JSX
       </h2>
       <p className={styles.newKeyText}>
         <strong>{apiKey.name}</strong> was created with the {roleLabel(apiKey.role).toLowerCase()} role
+        {apiKey.policy === null ? '' : ` under the policy ${apiKey.policy.name}`}
         {apiKey.expiresAt === null ? ' and never expires' : `, working through ${formatDate(apiKey.expiresAt)}`}.{' '}
         <strong>Copy it now and store it somewhere safe. This key will not be shown again.</strong>
       </p>

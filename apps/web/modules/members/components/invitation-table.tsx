@@ -6,6 +6,7 @@ import { roleLabel } from '@/modules/auth/roles';
 import badgeStyles from '@/modules/shell/badge.module.css';
 import { ConfirmActionControl } from '@/modules/shell/confirm-action-control';
 import { DataTable, type DataTableColumn } from '@/modules/shell/data-table';
+import tableStyles from '@/modules/shell/data-table.module.css';
 import {
   INVITATION_STATUS_LABELS,
   INVITATION_STATUS_TONES,
@@ -52,7 +53,7 @@ export function InvitationTable({ invitations, loading, now, onRevoke }: Invitat
       loadingTitle="Loading invitations…"
       emptyTitle="No invitations yet"
       emptyHint="Invitations you send appear here until they are accepted, revoked or expire after 7 days."
-      className={styles.invitationsTable}
+      className={tableStyles.hoverRows}
     />
   );
 }
@@ -75,7 +76,7 @@ function InvitationRow({
         ? `Revoked ${formatDateTime(invitation.revokedAt)}`
         : undefined;
   return (
-    <tr className={status === 'pending' ? undefined : styles.inactiveRow} data-status={status}>
+    <tr className={status === 'pending' ? undefined : tableStyles.inactiveRow} data-status={status}>
       <td id={emailId} className={styles.email}>
         {invitation.email}
       </td>
@@ -98,7 +99,7 @@ function InvitationRow({
           {INVITATION_STATUS_LABELS[status]}
         </span>
       </td>
-      <td className={styles.actionsCell}>
+      <td className={tableStyles.actionsCell}>
         {status === 'pending' && (
           <ConfirmActionControl
             label="Revoke"

@@ -5,6 +5,7 @@ import { formatDate, formatDateTime } from '@/lib/date-format';
 import { roleAtLeast, roleLabel } from '@/modules/auth/roles';
 import { ConfirmActionControl } from '@/modules/shell/confirm-action-control';
 import { DataTable, type DataTableColumn } from '@/modules/shell/data-table';
+import tableStyles from '@/modules/shell/data-table.module.css';
 import { memberActions } from '../member-format';
 import styles from '../members.module.css';
 import type { ListedMember } from '../use-members';
@@ -46,7 +47,7 @@ export function MemberTable({ members, loading, viewer, onChangeRole, onRemove }
       loadingTitle="Loading members…"
       emptyTitle="No members"
       emptyHint="Invite someone below; they join when they accept the link in their email."
-      className={styles.membersTable}
+      className={tableStyles.hoverRows}
     />
   );
 }
@@ -83,7 +84,7 @@ function MemberRow({
           {formatDate(member.joinedAt)}
         </time>
       </td>
-      <td className={styles.actionsCell}>
+      <td className={tableStyles.actionsCell}>
         {actions.canRemove ? (
           <ConfirmActionControl
             label="Remove"

@@ -2,7 +2,17 @@ import type { JSX } from 'react';
 import { DataTable, type DataTableColumn } from '@/modules/shell/data-table';
 import tableStyles from '@/modules/shell/data-table.module.css';
 import type { RequestLog } from '../request-log.queries';
-import { formatBytes, formatEndpoint, formatLatency, formatStatus, formatTime, statusClass } from '../request-format';
+import {
+  formatBytes,
+  formatEndpoint,
+  formatLatency,
+  formatStatus,
+  formatTime,
+  isRedacted,
+  statusClass,
+  workloadLabel,
+  workloadTitle,
+} from '../request-format';
 import styles from '../request-log.module.css';
 
 export interface RequestTableProps {
@@ -16,6 +26,7 @@ export interface RequestTableProps {
 const COLUMNS: readonly DataTableColumn[] = [
   { label: 'Time' },
   { label: 'Side' },
+  { label: 'Workload' },
   { label: 'Process' },
   { label: 'Client' },
   { label: 'Server' },
@@ -73,14 +84,28 @@ function RequestRow({ row, now }: { row: RequestLog; now: Date }): JSX.Element {
           {row.side}
         </span>
       </td>
-      <td className={styles.process} title={`${row.processName} (pid ${row.pid}, agent ${row.agentId})`}>
-        {row.processName} <span className={tableStyles.muted}>{row.pid}</span>
+      <td className={styles.workload} title={workloadTitle(row)}>
+        {workloadLabel(row) || <span className={tableStyles.muted}>—</span>}
       </td>
-      <td className={tableStyles.mono}>{formatEndpoint(row.clientIp, row.clientPort)}</td>
-      <td className={tableStyles.mono}>{formatEndpoint(row.serverIp, row.serverPort)}</td>
+      <td
+        className={styles.process}
+        title={`${isRedacted(row, 'processName') ? 'pid' : `${row.processName} (pid`} ${row.pid}, agent ${row.agentId})`}
+      >
+        {isRedacted(row, 'processName') ? <Redacted field="processName" /> : row.processName}{' '}
+        <span className={tableStyles.muted}>{row.pid}</span>
+      </td>
+      <td className={tableStyles.mono}>
+        {isRedacted(row, 'clientIp') ? <Redacted field="clientIp" /> : formatEndpoint(row.clientIp, row.clientPort)}
+      </td>
+      <td className={tableStyles.mono}>
+        {isRedacted(row, 'serverIp') ? <Redacted field="serverIp" /> : formatEndpoint(row.serverIp, row.serverPort)}
+      </td>
       <td className={styles.method}>{row.method}</td>
-      <td className={`${tableStyles.mono} ${styles.path}`} title={`${row.host}${row.path} (${row.version})`}>
-        {row.path}
+      <td
+        className={`${tableStyles.mono} ${styles.path}`}
+        title={isRedacted(row, 'host') ? undefined : `${row.host}${row.path} (${row.version})`}
+      >
+        {isRedacted(row, 'path') ? <Redacted field="path" /> : row.path}
       </td>
       <td>
         <span className={`${styles.status} ${STATUS_CLASS_NAMES[klass]}`} title={row.responseStatus}>
@@ -91,5 +116,18 @@ function RequestRow({ row, now }: { row: RequestLog; now: Date }): JSX.Element {
       <td className={`${tableStyles.numeric} ${tableStyles.mono}`}>{formatBytes(row.requestBytes)}</td>
       <td className={`${tableStyles.numeric} ${tableStyles.mono}`}>{formatBytes(row.responseBytes)}</td>
     </tr>
+  );
+}
+
+/** Where a field-level policy emptied a field for the viewer. */
+function Redacted({ field }: { field: string }): JSX.Element {
+  return (
+    <span
+      className={styles.redacted}
+      data-redacted={field}
+      title={`${field} is hidden from you by a field-level policy`}
+    >
+      hidden
+    </span>
   );
 }

@@ -1,9 +1,6 @@
 import type { ReactNode } from 'react';
+import { PageLoading } from '@/modules/shell/page-loading';
 
 export default function AgentsLoading(): ReactNode {
-  return (
-    <p role="status" style={{ padding: '16px 20px', color: 'var(--text-muted)' }}>
-      Loading agents…
-    </p>
-  );
+  return <PageLoading text="Loading agents…" />;
 }

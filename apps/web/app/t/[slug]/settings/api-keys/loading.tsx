@@ -1,9 +1,6 @@
 import type { ReactNode } from 'react';
+import { PageLoading } from '@/modules/shell/page-loading';
 
 export default function ApiKeysLoading(): ReactNode {
-  return (
-    <p role="status" style={{ padding: '16px 20px', color: 'var(--text-muted)' }}>
-      Loading API keys…
-    </p>
-  );
+  return <PageLoading text="Loading API keys…" />;
 }

@@ -1,9 +1,6 @@
 import type { ReactNode } from 'react';
+import { PageLoading } from '@/modules/shell/page-loading';
 
 export default function AuditLogLoading(): ReactNode {
-  return (
-    <p role="status" style={{ padding: '16px 20px', color: 'var(--text-muted)' }}>
-      Loading audit log…
-    </p>
-  );
+  return <PageLoading text="Loading audit log…" />;
 }

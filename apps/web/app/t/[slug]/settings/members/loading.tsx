@@ -1,9 +1,6 @@
 import type { ReactNode } from 'react';
+import { PageLoading } from '@/modules/shell/page-loading';
 
 export default function MembersLoading(): ReactNode {
-  return (
-    <p role="status" style={{ padding: '16px 20px', color: 'var(--text-muted)' }}>
-      Loading members…
-    </p>
-  );
+  return <PageLoading text="Loading members…" />;
 }
