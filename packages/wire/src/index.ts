@@ -1,3 +1,4 @@
 export * from './codec';
 export * from './http';
 export * from './agent-credentials';
+export * from './agent-config';

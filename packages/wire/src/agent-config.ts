@@ -1,0 +1,216 @@
+import Ajv, { type ErrorObject } from 'ajv';
+
+/**
+ * The contract between the control plane and agents for check-in and configuration.
+ *
+ * An agent POSTs its status to AGENT_CHECKIN_PATH every `checkinIntervalSeconds` with
+ * `If-None-Match: <etag of the configuration it runs>`. The gateway answers 304 when nothing changed, else 200
+ * with a CheckinResponse. The ETag covers the configuration version and the assigned ingest gateway, so either
+ * change reaches the agent on its next check-in. Agents apply a new configuration without restarting.
+ */
+export const AGENT_CHECKIN_PATH = '/v1/agent/checkin';
+
+/** What an agent group's configuration controls. Every field is required: a stored version is complete. */
+export interface AgentConfig {
+  collectors: {
+    /** eBPF request capture (AutoMetrics / request log). Off: the tracer is detached, nothing is captured. */
+    l7Requests: boolean;
+  };
+  protocols: {
+    http1: {
+      enabled: boolean;
+      /** Server ports to capture; empty means every port. */
+      ports: number[];
+    };
+  };
+  sampling: {
+    /** Share of requests kept, 0..1 (1 keeps all). Sampling is per connection so a flow stays whole. */
+    l7Rate: number;
+  };
+  /** Request headers whose value is recorded as the request id, in order of preference (lower-case names). */
+  requestIdHeaders: string[];
+  spool: {
+    /** Rows the agent holds while the gateway is unreachable; beyond it the oldest rows are dropped (counted). */
+    maxPendingRows: number;
+  };
+  limits: {
+    /** The agent's own CPU budget, percent of one core. Over it for 10 s the agent pauses capture (degraded). */
+    cpuPercent: number;
+    /** The agent's own RSS budget. Over it the agent drops its spool and pauses capture (degraded). */
+    memoryMb: number;
+  };
+  /** How often the agent checks in. */
+  checkinIntervalSeconds: number;
+}
+
+export const DEFAULT_AGENT_CONFIG: AgentConfig = Object.freeze({
+  collectors: { l7Requests: true },
+  protocols: { http1: { enabled: true, ports: [] } },
+  sampling: { l7Rate: 1 },
+  requestIdHeaders: ['x-request-id'],
+  spool: { maxPendingRows: 200_000 },
+  limits: { cpuPercent: 100, memoryMb: 1024 },
+  checkinIntervalSeconds: 30,
+}) as AgentConfig;
+
+const HEADER_NAME = '^[a-z0-9!#$%&\'*+.^_`|~-]{1,64}$';
+
+/** JSON Schema (draft-07) of AgentConfig: the control plane validates writes, the agent what it receives. */
+export const agentConfigSchema = {
+  $id: 'https://bathyscope.dev/schemas/agent-config.json',
+  type: 'object',
+  additionalProperties: false,
+  required: ['collectors', 'protocols', 'sampling', 'requestIdHeaders', 'spool', 'limits', 'checkinIntervalSeconds'],
+  properties: {
+    collectors: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['l7Requests'],
+      properties: { l7Requests: { type: 'boolean' } },
+    },
+    protocols: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['http1'],
+      properties: {
+        http1: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['enabled', 'ports'],
+          properties: {
+            enabled: { type: 'boolean' },
+            ports: {
+              type: 'array',
+              maxItems: 64,
+              uniqueItems: true,
+              items: { type: 'integer', minimum: 1, maximum: 65535 },
+            },
+          },
+        },
+      },
+    },
+    sampling: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['l7Rate'],
+      properties: { l7Rate: { type: 'number', minimum: 0, maximum: 1 } },
+    },
+    requestIdHeaders: {
+      type: 'array',
+      maxItems: 8,
+      uniqueItems: true,
+      items: { type: 'string', pattern: HEADER_NAME },
+    },
+    spool: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['maxPendingRows'],
+      properties: { maxPendingRows: { type: 'integer', minimum: 1000, maximum: 5_000_000 } },
+    },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['cpuPercent', 'memoryMb'],
+      properties: {
+        cpuPercent: { type: 'integer', minimum: 5, maximum: 800 },
+        memoryMb: { type: 'integer', minimum: 64, maximum: 65536 },
+      },
+    },
+    checkinIntervalSeconds: { type: 'integer', minimum: 1, maximum: 300 },
+  },
+} as const;
+
+const ajv = new Ajv({ allErrors: true, strict: true, coerceTypes: false, useDefaults: false });
+const validate = ajv.compile<AgentConfig>(agentConfigSchema);
+
+export type AgentConfigVerdict = { ok: true; config: AgentConfig } | { ok: false; errors: string[] };
+
+function describe(e: ErrorObject): string {
+  const where = e.instancePath || '/';
+  if (e.keyword === 'additionalProperties') {
+    return `${where}: unknown field "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+  }
+  return `${where}: ${e.message ?? e.keyword}`;
+}
+
+/** Validates an untrusted configuration document; errors name the JSON pointer of each problem. */
+export function validateAgentConfig(input: unknown): AgentConfigVerdict {
+  if (validate(input)) return { ok: true, config: input };
+  return { ok: false, errors: (validate.errors ?? []).slice(0, 20).map(describe) };
+}
+
+/** The status an agent reports at each check-in. The agent id comes from its credential, never from here. */
+export interface AgentCheckinStatus {
+  version: string;
+  hostname: string;
+  state: 'running' | 'degraded' | 'paused';
+  /** Configuration version the agent runs (0 = built-in defaults). */
+  configVersion: number;
+  /** Why the agent rejected or could not fully apply the configuration it was sent, if it did. */
+  configError: string | null;
+  capabilities: {
+    ok: boolean;
+    kernel: string;
+    btf: boolean;
+    tracefs: boolean;
+    /** eBPF programs attached right now (kprobe/tracepoint names). */
+    programs: string[];
+    problems: string[];
+  };
+  /** The agent's own process CPU (percent of one core, over the last interval) and RSS. */
+  resources: { cpuPercent: number; rssBytes: number };
+  /** Monotonic counters and gauges: ebpf.dropped, shipper.rows_pending (spool size), … */
+  counters: Record<string, number>;
+}
+
+export const agentCheckinStatusSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['version', 'hostname', 'state', 'configVersion', 'configError', 'capabilities', 'resources', 'counters'],
+  properties: {
+    version: { type: 'string', maxLength: 32 },
+    hostname: { type: 'string', maxLength: 255 },
+    state: { type: 'string', enum: ['running', 'degraded', 'paused'] },
+    configVersion: { type: 'integer', minimum: 0, maximum: 2_147_483_647 },
+    configError: { type: ['string', 'null'], maxLength: 1000 },
+    capabilities: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['ok', 'kernel', 'btf', 'tracefs', 'programs', 'problems'],
+      properties: {
+        ok: { type: 'boolean' },
+        kernel: { type: 'string', maxLength: 128 },
+        btf: { type: 'boolean' },
+        tracefs: { type: 'boolean' },
+        programs: { type: 'array', maxItems: 64, items: { type: 'string', maxLength: 128 } },
+        problems: { type: 'array', maxItems: 20, items: { type: 'string', maxLength: 500 } },
+      },
+    },
+    resources: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['cpuPercent', 'rssBytes'],
+      properties: {
+        cpuPercent: { type: 'number', minimum: 0, maximum: 100_000 },
+        rssBytes: { type: 'integer', minimum: 0 },
+      },
+    },
+    counters: {
+      type: 'object',
+      maxProperties: 64,
+      propertyNames: { pattern: '^[a-zA-Z][a-zA-Z0-9_.]{0,63}$' },
+      additionalProperties: { type: 'number', minimum: 0 },
+    },
+  },
+} as const;
+
+/** 200 answer to a check-in. */
+export interface CheckinResponse {
+  /** 0 when the agent has no group (or its group has no configuration yet): built-in defaults. */
+  configVersion: number;
+  config: AgentConfig;
+  /** The ingest gateway this agent ships to (consistent hashing over healthy gateways). */
+  ingestUrl: string;
+  /** Same value as the ETag header. */
+  etag: string;
+}
