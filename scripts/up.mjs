@@ -2,7 +2,7 @@
 // Command one: brings the whole product up on embedded defaults. Idempotent: a second run reuses the state
 // directory (data, passwords, the local agent's credential). Ctrl-C stops everything in reverse order.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -229,11 +229,28 @@ await step('Starting the local agent', async () => {
     agentAvailable = false;
     return 'skipped: eBPF needs root (run `sudo npm start`)';
   }
-  startChild('agent', process.execPath, [path.join(root, 'apps', 'agent', 'dist', 'main.js'), 'run'], {
-    ...common,
-    BATHYSCOPE_INGEST_URL: `http://127.0.0.1:${ports.ingest}`,
-  });
-  return 'capturing HTTP on this host';
+  const agentMain = path.join(root, 'apps', 'agent', 'dist', 'main.js');
+  // The seed leaves a single-use enrollment token when this machine's agent is not enrolled in the demo tenant:
+  // the local agent enrolls exactly like an installed one (key pair, host facts, POST /v1/enroll). The token goes
+  // through the environment, never the command line, and is deleted once used.
+  const tokenFile = path.join(stateDir, 'agent', 'enrollment.token');
+  let how = 'already enrolled';
+  if (existsSync(tokenFile)) {
+    svc.run(process.execPath, [agentMain, 'enroll', '--server', `http://127.0.0.1:${ports.ingest}`], {
+      cwd: root,
+      quiet: true,
+      env: {
+        ...process.env,
+        ...common,
+        BATHYSCOPE_ENROLLMENT_TOKEN: readFileSync(tokenFile, 'utf8').trim(),
+      },
+      hint: 'the agent could not enroll with the local gateway; see the message above',
+    });
+    rmSync(tokenFile, { force: true });
+    how = 'enrolled with a one-time token';
+  }
+  startChild('agent', process.execPath, [agentMain, 'run'], common);
+  return `${how}, capturing HTTP on this host`;
 });
 
 const url = `http://127.0.0.1:${ports.web}`;

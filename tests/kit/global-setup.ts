@@ -82,12 +82,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
   );
   await waitForHttp(`http://127.0.0.1:${ports.web}/login`, 90_000, 'console');
 
-  start(
-    'agent',
-    [path.join(root, 'apps/agent/dist/main.js'), 'run'],
-    { ...env, BATHYSCOPE_INGEST_URL: `http://127.0.0.1:${ports.ingest}` },
-    stateDir,
-  );
+  // Like `npm start`: the seed left a one-time enrollment token and the local agent enrolls with it.
+  const agentMain = path.join(root, 'apps/agent/dist/main.js');
+  const tokenFile = path.join(stateDir, 'agent', 'enrollment.token');
+  const enrolled = spawnSync(process.execPath, [agentMain, 'enroll', '--server', `http://127.0.0.1:${ports.ingest}`], {
+    env: { ...process.env, ...env, BATHYSCOPE_ENROLLMENT_TOKEN: fs.readFileSync(tokenFile, 'utf8').trim() },
+    encoding: 'utf8',
+  });
+  if (enrolled.status !== 0) throw new Error(`local agent enrollment failed: ${enrolled.stderr}`);
+  fs.rmSync(tokenFile);
+  start('agent', [agentMain, 'run'], env, stateDir);
   const statusFile = path.join(stateDir, 'agent', 'status.json');
   const deadline = Date.now() + 60_000;
   while (!fs.existsSync(statusFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));

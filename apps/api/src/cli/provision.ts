@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { PrismaClient } from '@bathyscope/db';
+import { newEnrollmentToken } from '@bathyscope/ingest';
 import { hashPassword } from '../modules/auth/password.js';
 
 export interface ProvisionedTenant {
@@ -54,7 +55,10 @@ export interface ProvisionedAgent {
   token: string;
 }
 
-/** Registers an agent with a fresh secret. Real enrollment (tokens, key exchange) has its own module later. */
+/**
+ * Registers an agent with a static `bsa_` secret, without enrollment. Tests use it to get many agents cheaply;
+ * the product's agents enroll with a token (provisionEnrollmentToken).
+ */
 export async function provisionAgent(prisma: PrismaClient, tenantId: number, name: string): Promise<ProvisionedAgent> {
   const secret = randomBytes(32).toString('base64url');
   const agent = await prisma.agent.create({
@@ -62,4 +66,35 @@ export async function provisionAgent(prisma: PrismaClient, tenantId: number, nam
     select: { id: true },
   });
   return { agentId: agent.id, tenantId, token: `bsa_${agent.id}_${secret}` };
+}
+
+/**
+ * A single-use enrollment token for the tenant's agent group `group` (created when missing), valid for an hour —
+ * what `npm start` hands its local agent so it enrolls exactly like an installed one. `createdById` is the
+ * tenant's owner (the audit log shows who the token acts for).
+ */
+export async function provisionEnrollmentToken(
+  prisma: PrismaClient,
+  input: { tenantId: number; createdById: string; name: string; group: string },
+): Promise<string> {
+  const group = await prisma.agentGroup.upsert({
+    where: { tenantId_name: { tenantId: input.tenantId, name: input.group } },
+    update: {},
+    create: { tenantId: input.tenantId, name: input.group, description: 'Agents started by npm start on this machine' },
+    select: { id: true },
+  });
+  const { prefix, secretHash, token } = newEnrollmentToken();
+  await prisma.enrollmentToken.create({
+    data: {
+      tenantId: input.tenantId,
+      name: input.name,
+      groupId: group.id,
+      prefix,
+      secretHash,
+      expiresAt: new Date(Date.now() + 60 * 60 * 1000),
+      maxUses: 1,
+      createdById: input.createdById,
+    },
+  });
+  return token;
 }

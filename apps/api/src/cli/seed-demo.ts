@@ -4,11 +4,13 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '@bathyscope/config';
 import { createPrismaClient } from '@bathyscope/db';
-import { provisionAgent, provisionTenant } from './provision.js';
+import { provisionEnrollmentToken, provisionTenant } from './provision.js';
 
 /**
- * Seeds the demo tenant, its admin and the local agent's credential. Idempotent: a second run keeps the
- * tenant, the password and the agent recorded in the state directory.
+ * Seeds the demo tenant and its admin, and — when this machine's agent is not enrolled in it yet — writes a
+ * single-use enrollment token to `<state>/agent/enrollment.token` (0600) for `npm start` to enroll the local
+ * agent with, exactly as an installed agent enrolls. Idempotent: a second run keeps the tenant, the password and
+ * the enrolled agent.
  */
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -30,21 +32,35 @@ async function main(): Promise<void> {
       fs.writeFileSync(credsFile, `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
     }
 
-    let agentOk = false;
-    if (fs.existsSync(agentFile)) {
-      const a = JSON.parse(fs.readFileSync(agentFile, 'utf8')) as { agentId: number; tenantId: number };
-      const row = await prisma.agent.findUnique({
-        where: { id: a.agentId },
-        select: { tenantId: true, revokedAt: true },
+    const agentDir = path.join(config.stateDir, 'agent');
+    const tokenFile = path.join(agentDir, 'enrollment.token');
+    let enrolled = false;
+    if (fs.existsSync(agentFile) && fs.existsSync(path.join(agentDir, 'key.pem'))) {
+      const a = JSON.parse(fs.readFileSync(agentFile, 'utf8')) as { agentId?: number };
+      const row =
+        typeof a.agentId === 'number'
+          ? await prisma.agent.findUnique({
+              where: { id: a.agentId },
+              select: { tenantId: true, revokedAt: true, publicKey: true },
+            })
+          : null;
+      enrolled = row !== null && row.tenantId === tenant.tenantId && row.revokedAt === null && row.publicKey !== null;
+    }
+    if (!enrolled) {
+      const token = await provisionEnrollmentToken(prisma, {
+        tenantId: tenant.tenantId,
+        createdById: tenant.userId,
+        name: `npm start on ${os.hostname()}`,
+        group: 'local',
       });
-      agentOk = row !== null && row.tenantId === tenant.tenantId && row.revokedAt === null;
+      fs.mkdirSync(agentDir, { recursive: true });
+      fs.writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+    } else {
+      fs.rmSync(tokenFile, { force: true });
     }
-    if (!agentOk) {
-      const agent = await provisionAgent(prisma, tenant.tenantId, `local-${os.hostname()}`);
-      fs.mkdirSync(path.dirname(agentFile), { recursive: true });
-      fs.writeFileSync(agentFile, `${JSON.stringify(agent, null, 2)}\n`, { mode: 0o600 });
-    }
-    console.log(JSON.stringify({ email: saved?.email, password: saved?.password, tenant: tenant.slug }));
+    console.log(
+      JSON.stringify({ email: saved?.email, password: saved?.password, tenant: tenant.slug, agentEnrolled: enrolled }),
+    );
   } finally {
     await prisma.$disconnect();
   }
