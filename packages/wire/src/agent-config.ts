@@ -53,7 +53,7 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = Object.freeze({
   checkinIntervalSeconds: 30,
 }) as AgentConfig;
 
-const HEADER_NAME = '^[a-z0-9!#$%&\'*+.^_`|~-]{1,64}$';
+const HEADER_NAME = "^[a-z0-9!#$%&'*+.^_`|~-]{1,64}$";
 
 /** JSON Schema (draft-07) of AgentConfig: the control plane validates writes, the agent what it receives. */
 export const agentConfigSchema = {

@@ -312,7 +312,7 @@ export class MembersService {
       where: { tokenHash: hashLinkToken(input.token) },
       select: { id: true, userId: true, purpose: true, expiresAt: true, usedAt: true },
     });
-    if (!row || row.purpose !== 'password-reset' || row.usedAt || row.expiresAt < now) {
+    if (row?.purpose !== 'password-reset' || row.usedAt || row.expiresAt < now) {
       throw apiError('BAD_USER_INPUT', 'this reset link is invalid, expired or already used', { field: 'token' });
     }
     const consumed = await this.prisma.oneTimeToken.updateMany({
