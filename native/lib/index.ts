@@ -11,6 +11,7 @@
  */
 import { type NativeSocketTracer, loadNativeAddon } from './addon';
 import { decodeSocketEvents } from './decode';
+import { SOCKET_TRACER_PROGRAMS } from './programs';
 import type { SocketEvent, SocketTracerOptions, SocketTracerStats } from './types';
 
 export * from './types';
@@ -28,6 +29,7 @@ export {
 } from './decode';
 export { ensureTracefs, probeCapabilities, tracefsRoot } from './capabilities';
 export { ADDON_PATH, loadNativeAddon } from './addon';
+export { SOCKET_TRACER_PROGRAMS } from './programs';
 
 /**
  * Captures inet socket traffic (read/write/readv/writev/sendto/recvfrom/sendmsg/recvmsg payload
@@ -79,6 +81,11 @@ export class SocketTracer {
   /** The BPF program variant that was loaded ('direct' or 'compat'), null before `start`. */
   get variant(): 'direct' | 'compat' | null {
     return this.#native.variant();
+  }
+
+  /** The BPF programs attached right now, by attach point: all of them while running, none otherwise. */
+  programs(): string[] {
+    return this.running ? [...SOCKET_TRACER_PROGRAMS] : [];
   }
 
   /** True between a successful `start` and `close`. */

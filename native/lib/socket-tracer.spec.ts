@@ -9,9 +9,10 @@
  */
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SOCKET_EVENT_FLAGS, SocketTracer, probeCapabilities } from './index';
+import { SOCKET_EVENT_FLAGS, SOCKET_TRACER_PROGRAMS, SocketTracer, probeCapabilities } from './index';
 import type { SocketEvent } from './types';
 
 const SKIP = process.env.BATHYSCOPE_SKIP_EBPF === '1';
@@ -61,6 +62,17 @@ function ourProgramIds(): number[] {
     name?: string;
   }[];
   return progs.filter((p) => p.name !== undefined && ours.has(p.name)).map((p) => p.id);
+}
+
+/** BPF program fds this process holds (the tracer's loaded programs). */
+function bpfProgramFds(): number {
+  return fs.readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return fs.readlinkSync(`/proc/self/fd/${fd}`) === 'anon_inode:bpf-prog';
+    } catch {
+      return false;
+    }
+  }).length;
 }
 
 describe('SocketTracer arguments', () => {
@@ -293,11 +305,17 @@ describe.skipIf(SKIP)('SocketTracer on the real kernel', () => {
 
   it('close() detaches: no callbacks afterwards, programs unloaded, a second tracer starts', async () => {
     const baseline = ourProgramIds();
+    expect(bpfProgramFds()).toBe(0);
     const first = await startCollecting();
     expect(tracer!.running).toBe(true);
     expect(ourProgramIds().length).toBeGreaterThan(baseline.length);
+    // programs() names what the kernel holds for this process: one program fd per attach point.
+    expect(tracer!.programs()).toEqual([...SOCKET_TRACER_PROGRAMS]);
+    expect(bpfProgramFds()).toBe(SOCKET_TRACER_PROGRAMS.length);
     tracer!.close();
     expect(tracer!.running).toBe(false);
+    expect(tracer!.programs()).toEqual([]);
+    expect(bpfProgramFds()).toBe(0);
     tracer!.close(); // idempotent
     const callsAtClose = first.calls();
     const eventsAtClose = first.events.length;

@@ -1,156 +1,336 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type CapabilityReport, ensureTracefs, probeCapabilities, SocketTracer } from '@bathyscope/native';
-import { toWireRow, WallClock } from './capture/to-wire';
+import { type CapabilityReport, ensureTracefs, probeCapabilities } from '@bathyscope/native';
+import type { AgentCheckinStatus } from '@bathyscope/wire';
+import { CapturePipeline } from './capture/capture-pipeline';
+import { type CaptureBackend, CaptureSwitch } from './capture/capture-switch';
+import { SocketTracerBackend } from './capture/tracer-backend';
+import { type CheckinOutcome, checkIn } from './checkin/checkin-client';
+import { AgentConfigApplier } from './config/config-applier';
+import { ConfigManager } from './config/config-manager';
+import { ConfigStore } from './config/config-store';
+import { ProcessSampler, type ResourceSample, SelfMonitor } from './config/self-monitor';
 import type { AgentCredentialSource } from './credentials';
-import { ConnectionTracker } from './l7';
 import { L7Shipper } from './shipper/l7-shipper';
 
 export const AGENT_VERSION = '0.1.0';
 
 export interface AgentOptions {
+  /** Gateway to use until the control plane assigns one: the enrolled one, or --ingest / BATHYSCOPE_INGEST_URL. */
   ingestUrl: string;
   /** Access tokens renewed with the agent's key (enrolled agents) or a legacy static credential. */
   credentials: AgentCredentialSource;
   stateDir: string;
-  statusIntervalMs?: number;
+  /** What captures traffic; default the eBPF socket tracer. */
+  backend?: CaptureBackend;
+  /** Measures the agent's own CPU and memory once a second; default this process. */
+  sampler?: { sample(): ResourceSample };
 }
 
-/** Server endpoints whose traffic the agent must not record: its own exports would feed back into itself. */
-function selfEndpoints(ingestUrl: string): Set<string> {
-  const u = new URL(ingestUrl);
-  const port = u.port || (u.protocol === 'https:' ? '443' : '80');
-  const hosts = u.hostname === 'localhost' ? ['127.0.0.1', '::1'] : [u.hostname.replace(/^\[|\]$/g, '')];
-  return new Set(hosts.map((h) => `${h}:${port}`));
-}
+/** Consecutive failed check-ins to an assigned gateway before the agent falls back to its bootstrap gateway. */
+const FALLBACK_AFTER_FAILURES = 3;
+const STATUS_FILE_EVERY_TICKS = 5;
+
+type Capabilities = Pick<CapabilityReport, 'ok' | 'kernel' | 'btf' | 'tracefs' | 'problems'>;
 
 /**
- * The agent daemon: eBPF socket tracer → HTTP/1 parsing and pairing → protobuf batches to the gateway.
- * When the kernel cannot run the tracer the agent keeps running in a degraded state and says why, in its
- * status file and in the status it reports (which the console shows).
+ * The agent daemon: eBPF socket tracer → HTTP/1 parsing and pairing → filter → protobuf batches to the gateway,
+ * steered by the configuration it receives when it checks in. When the kernel cannot run the tracer the agent
+ * keeps running in a degraded state and says why, in its status file and in the status it reports.
  */
 export class AgentRuntime {
-  private tracer: SocketTracer | undefined;
-  private readonly tracker: ConnectionTracker;
   private readonly shipper: L7Shipper;
-  private readonly clock = new WallClock();
-  private readonly ignoredServers: Set<string>;
-  private capabilities: Pick<CapabilityReport, 'ok' | 'kernel' | 'btf' | 'tracefs' | 'problems'> = {
-    ok: false,
-    kernel: os.release(),
-    btf: false,
-    tracefs: false,
-    problems: [],
-  };
-  private startError: string | null = null;
+  private readonly pipeline: CapturePipeline;
+  private readonly backend: CaptureBackend;
+  private readonly capture: CaptureSwitch;
+  private readonly monitor: SelfMonitor;
+  private readonly sampler: { sample(): ResourceSample };
+  /** CPU between check-ins (the monitor's sampler measures per second). */
+  private readonly intervalSampler = new ProcessSampler();
+  private readonly configs: ConfigManager;
+  private readonly bootstrapUrl: string;
+  private ingestUrl: string;
+  private capabilities: Capabilities = { ok: false, kernel: os.release(), btf: false, tracefs: false, problems: [] };
+  private revoked: string | null = null;
+  private lastCheckin: { at: string; outcome: CheckinOutcome['kind']; error: string | null } | null = null;
+  private checkinFailures = 0;
+  private counters = { checkinFailures: 0, gatewaySwitches: 0, spoolDropsForMemory: 0 };
+  private checkinTimer: NodeJS.Timeout | undefined;
+  /** Ends the wait for the next check-in early (stop). */
+  private wakeCheckin: (() => void) | undefined;
   private timers: NodeJS.Timeout[] = [];
-  private recordsIgnored = 0;
+  private ticks = 0;
+  private stopped = false;
 
   constructor(private readonly options: AgentOptions) {
-    this.ignoredServers = selfEndpoints(options.ingestUrl);
+    this.bootstrapUrl = options.ingestUrl;
+    this.ingestUrl = options.ingestUrl;
     this.shipper = new L7Shipper({ ingestUrl: options.ingestUrl, credentials: options.credentials });
-    this.tracker = new ConnectionTracker({
-      onRecord: (record) => {
-        if (this.ignoredServers.has(`${record.serverAddr}:${record.serverPort}`)) {
-          this.recordsIgnored++;
-          return;
-        }
-        this.shipper.enqueue(toWireRow(record, this.clock));
-      },
+    this.pipeline = new CapturePipeline(this.shipper);
+    this.pipeline.filter.setGateway(options.ingestUrl);
+    this.backend = options.backend ?? new SocketTracerBackend();
+    this.capture = new CaptureSwitch(
+      this.backend,
+      (events) => this.pipeline.onEvents(events),
+      (open) => this.pipeline.setCapture(open),
+    );
+    this.sampler = options.sampler ?? new ProcessSampler();
+    // Limits come with the configuration applied below; these hold only until then.
+    this.monitor = new SelfMonitor({ cpuPercent: 100, memoryMb: 1024 });
+    const applier = new AgentConfigApplier({
+      pipeline: this.pipeline,
+      shipper: this.shipper,
+      capture: this.capture,
+      monitor: this.monitor,
     });
+    this.configs = new ConfigManager(new ConfigStore(options.stateDir), applier);
+    // The control plane's last assignment, from before a restart.
+    const assigned = this.configs.assignedIngestUrl;
+    if (assigned) this.switchGateway(assigned);
   }
 
   async start(): Promise<void> {
-    try {
-      ensureTracefs();
-    } catch {
-      // probeCapabilities reports the missing tracefs with what to do about it.
-    }
-    this.capabilities = probeCapabilities();
-    if (this.capabilities.ok) {
+    if (!this.options.backend) {
       try {
-        this.tracer = new SocketTracer({});
-        await this.tracer.start((events) => this.tracker.pushAll(events));
-      } catch (err) {
-        this.tracer = undefined;
-        this.startError = `eBPF socket tracer failed to start: ${(err as Error).message}`;
+        ensureTracefs();
+      } catch {
+        // probeCapabilities reports the missing tracefs with what to do about it.
       }
+      this.capabilities = probeCapabilities();
+    } else {
+      // Another backend (the specs' recording one) needs nothing from the kernel.
+      this.capabilities = { ok: true, kernel: os.release(), btf: true, tracefs: true, problems: [] };
     }
+    // Without what the tracer needs there is nothing to attach: no retry loop against a kernel that cannot.
+    if (!this.capabilities.ok) await this.capture.hold('unsupported', true);
+    await this.configs.start();
     this.timers.push(
-      setInterval(() => this.tracker.expire(process.hrtime.bigint()), 1000),
-      setInterval(() => this.clock.resync(), 60_000),
-      setInterval(() => void this.reportStatus(), this.options.statusIntervalMs ?? 10_000),
+      setInterval(() => this.tick(), 1000),
+      setInterval(() => this.pipeline.clock.resync(), 60_000),
     );
-    await this.reportStatus();
+    this.writeStatusFile();
+    void this.checkinLoop();
   }
 
+  /** Capturing right now: the tracer is attached and capture is not paused. */
   get capturing(): boolean {
-    return this.tracer?.running ?? false;
+    return this.capture.attached && this.capture.wanted;
   }
 
-  status() {
+  get gateway(): string {
+    return this.ingestUrl;
+  }
+
+  /** `resources`: CPU over the check-in interval when checking in; the last per-second sample otherwise. */
+  status(resources: ResourceSample | null = this.monitor.last): AgentCheckinStatus {
     const problems = [...this.capabilities.problems];
-    if (this.startError) problems.push(this.startError);
-    const tracer = this.tracer?.stats();
-    const l7 = this.tracker.stats();
-    const counters: Record<string, number> = {
+    if (this.capture.lastError) problems.push(this.capture.lastError);
+    const paused = this.monitor.problem;
+    if (paused) problems.push(paused);
+    if (this.revoked) problems.push(this.revoked);
+    if (this.stopped) problems.push('agent stopped');
+    const config = this.configs.config;
+    const wantsCapture = config.collectors.l7Requests;
+    let state: AgentCheckinStatus['state'] = 'running';
+    if (this.revoked || this.monitor.paused || this.stopped) state = 'paused';
+    else if (!this.capabilities.ok || (wantsCapture && !this.capture.attached)) state = 'degraded';
+    return {
+      version: AGENT_VERSION,
+      hostname: os.hostname().slice(0, 255),
+      state,
+      configVersion: this.configs.version,
+      configError: this.configs.configError,
+      capabilities: {
+        ok: this.capabilities.ok && (this.capture.attached || !wantsCapture),
+        kernel: this.capabilities.kernel.slice(0, 128),
+        btf: this.capabilities.btf,
+        tracefs: this.capabilities.tracefs,
+        programs: this.capture.programs().slice(0, 64),
+        problems: problems.slice(0, 20).map((p) => p.slice(0, 500)),
+      },
+      resources: {
+        cpuPercent: Math.min(100_000, Math.round((resources?.cpuPercent ?? 0) * 100) / 100),
+        rssBytes: resources?.rssBytes ?? process.memoryUsage.rss(),
+      },
+      counters: this.counterValues(),
+    };
+  }
+
+  private counterValues(): Record<string, number> {
+    const tracer = this.backend instanceof SocketTracerBackend ? this.backend.stats() : undefined;
+    const l7 = this.pipeline.tracker.stats();
+    const filtered = this.pipeline.filter.counts;
+    const ship = this.shipper.stats;
+    return {
       'ebpf.submitted': tracer?.submitted ?? 0,
       'ebpf.dropped': tracer?.dropped ?? 0,
       'ebpf.delivered': tracer?.delivered ?? 0,
       'ebpf.user_dropped': tracer?.userDropped ?? 0,
+      'ebpf.programs': this.capture.programs().length,
       'l7.records': l7.recordsEmitted,
-      'l7.ignored_self': this.recordsIgnored,
       'l7.connections': l7.activeConnections,
-      'shipper.rows_shipped': this.shipper.stats.rowsShipped,
-      'shipper.rows_dropped': this.shipper.stats.rowsDropped,
-      'shipper.rows_pending': this.shipper.stats.pendingRows,
-      'shipper.retries': this.shipper.stats.retries,
-      'process.rss_bytes': process.memoryUsage.rss(),
-    };
-    return {
-      version: AGENT_VERSION,
-      hostname: os.hostname(),
-      state: (this.capturing ? 'running' : 'degraded') as 'running' | 'degraded',
-      capabilities: {
-        ok: this.capabilities.ok && this.capturing,
-        kernel: this.capabilities.kernel,
-        btf: this.capabilities.btf,
-        tracefs: this.capabilities.tracefs,
-        problems,
-      },
-      counters,
+      'l7.parse_errors': Object.values(l7.parseErrors).reduce((a, b) => a + b, 0),
+      'l7.events_discarded': this.pipeline.eventsDiscarded,
+      'l7.ignored_self': filtered.ignoredSelf,
+      'l7.filtered_port': filtered.filteredPort,
+      'l7.sampled_out': filtered.sampledOut,
+      'l7.http1_disabled': filtered.http1Disabled,
+      'shipper.rows_queued': ship.rowsQueued,
+      'shipper.rows_shipped': ship.rowsShipped,
+      'shipper.rows_dropped': ship.rowsDropped,
+      'shipper.rows_pending': ship.pendingRows,
+      'shipper.max_pending_rows': this.shipper.maxPendingRows,
+      'shipper.batches_rejected': ship.batchesRejected,
+      'shipper.retries': ship.retries,
+      'shipper.gateway_switches': this.counters.gatewaySwitches,
+      'checkin.failures': this.counters.checkinFailures,
+      'config.applied': this.configs.applied,
+      'config.refused': this.configs.refused,
+      'limits.pauses': this.monitor.pauses,
+      'limits.spool_drops': this.counters.spoolDropsForMemory,
     };
   }
 
-  private async reportStatus(): Promise<void> {
-    const status = this.status();
-    const file = path.join(this.options.stateDir, 'agent', 'status.json');
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(
-      file,
-      `${JSON.stringify({ ...status, at: new Date().toISOString(), lastShipError: this.shipper.stats.lastError }, null, 2)}\n`,
-    );
-    try {
-      const res = await fetch(new URL('/v1/agent/status', this.options.ingestUrl), {
-        method: 'POST',
-        headers: { authorization: await this.options.credentials.authorization(), 'content-type': 'application/json' },
-        body: JSON.stringify(status),
-        signal: AbortSignal.timeout(5000),
+  private tick(): void {
+    this.pipeline.tracker.expire(process.hrtime.bigint());
+    const action = this.monitor.observe(this.sampler.sample());
+    if (action === 'pause') void this.capture.hold('paused', true);
+    else if (action === 'resume') void this.capture.hold('paused', false);
+    // Over the memory budget the spool goes: it is the one part of the agent's memory that grows with load.
+    if (this.monitor.overMemory && this.shipper.stats.pendingRows > 0) {
+      this.shipper.dropPending();
+      this.counters.spoolDropsForMemory++;
+    }
+    this.capture.tick();
+    if (action !== 'none' || ++this.ticks % STATUS_FILE_EVERY_TICKS === 0) this.writeStatusFile();
+  }
+
+  private async checkinLoop(): Promise<void> {
+    let followUp = false;
+    while (!this.stopped && !this.revoked) {
+      const accepted = await this.checkinOnce();
+      if (this.stopped || this.revoked) return;
+      // Report a newly applied configuration at once rather than an interval later (once: no loop on a bad gateway).
+      const delay =
+        accepted && !followUp ? 500 : this.configs.config.checkinIntervalSeconds * 1000 * (0.9 + Math.random() * 0.2);
+      followUp = accepted && !followUp;
+      await new Promise<void>((resolve) => {
+        this.checkinTimer = setTimeout(resolve, delay);
+        this.wakeCheckin = resolve;
       });
-      await res.text();
-      // An expired or rotated access token: the next report (and batch) gets a fresh one.
-      if (res.status === 401) this.options.credentials.invalidate();
-    } catch {
-      // The gateway may be down; the next report retries and the status file still tells the truth.
+      this.wakeCheckin = undefined;
+    }
+  }
+
+  /** One check-in and what follows from its answer. Returns whether a new configuration was accepted. */
+  async checkinOnce(timeoutMs = 10_000): Promise<boolean> {
+    const outcome = await checkIn({
+      ingestUrl: this.ingestUrl,
+      credentials: this.options.credentials,
+      status: this.status(this.intervalSampler.sample()),
+      etag: this.configs.etag,
+      timeoutMs,
+    });
+    let error: string | null = null;
+    let accepted = false;
+    switch (outcome.kind) {
+      case 'changed': {
+        this.checkinFailures = 0;
+        const errorBefore = this.configs.configError;
+        const received = this.configs.receive(outcome.body, outcome.etag, this.ingestUrl);
+        accepted = received.accepted;
+        if (received.ingestUrl) this.switchGateway(received.ingestUrl);
+        if (received.accepted && received.changed.length > 0) {
+          console.log(`agent: configuration version ${this.configs.version} applied (${received.changed.join(', ')})`);
+        } else if (!received.accepted && this.configs.configError !== errorBefore) {
+          // Logged once: the gateway sends the same refused document at every check-in until it is fixed.
+          console.error(`agent: ${this.configs.configError}`);
+        }
+        await received.settled;
+        break;
+      }
+      case 'unchanged':
+        this.checkinFailures = 0;
+        break;
+      case 'unauthorized':
+        // An expired or rotated access token: the next check-in (and batch) gets a fresh one.
+        this.options.credentials.invalidate();
+        error = `HTTP 401 ${outcome.code}: ${outcome.message}`;
+        break;
+      case 'revoked':
+        this.revoke(outcome.message);
+        error = `agent revoked: ${outcome.message}`;
+        break;
+      case 'refused':
+        error = `HTTP ${outcome.status} ${outcome.code}: ${outcome.message}`;
+        break;
+      case 'unreachable':
+        error = outcome.message;
+        this.counters.checkinFailures++;
+        // An assigned gateway that went away: the bootstrap gateway can tell where to go now.
+        if (++this.checkinFailures >= FALLBACK_AFTER_FAILURES && this.ingestUrl !== this.bootstrapUrl) {
+          console.error(`agent: gateway ${this.ingestUrl} unreachable; falling back to ${this.bootstrapUrl}`);
+          this.switchGateway(this.bootstrapUrl);
+          this.checkinFailures = 0;
+        }
+        break;
+    }
+    if (error && outcome.kind !== 'unreachable') this.counters.checkinFailures++;
+    this.lastCheckin = { at: new Date().toISOString(), outcome: outcome.kind, error };
+    this.writeStatusFile();
+    return accepted;
+  }
+
+  private switchGateway(url: string): void {
+    if (new URL(url).toString() === new URL(this.ingestUrl).toString()) return;
+    this.ingestUrl = url;
+    this.shipper.setIngestUrl(url);
+    this.options.credentials.useGateway(url);
+    this.pipeline.filter.setGateway(url);
+    this.counters.gatewaySwitches++;
+  }
+
+  /** Revocation is final: nothing is captured or shipped any more; the status file says what to do. */
+  private revoke(message: string): void {
+    if (this.revoked) return;
+    this.revoked = `agent was revoked by the control plane (${message}); re-enroll this host with a new enrollment token`;
+    console.error(`agent: ${this.revoked}`);
+    void this.capture.hold('revoked', true);
+    void this.shipper.close(0);
+  }
+
+  private writeStatusFile(): void {
+    const file = path.join(this.options.stateDir, 'agent', 'status.json');
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const body = {
+        ...this.status(),
+        at: new Date().toISOString(),
+        ingestUrl: this.ingestUrl,
+        revoked: this.revoked !== null,
+        lastCheckin: this.lastCheckin,
+        lastShipError: this.shipper.stats.lastError,
+      };
+      const tmp = `${file}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, `${JSON.stringify(body, null, 2)}\n`);
+      fs.renameSync(tmp, file);
+    } catch (err) {
+      // A full or read-only disk must not stop capture; the gateway still gets the status.
+      console.error(`agent: cannot write ${file}: ${(err as Error).message}`);
     }
   }
 
   async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
     for (const t of this.timers) clearInterval(t);
-    this.tracer?.close();
-    this.tracker.closeAll(process.hrtime.bigint());
+    if (this.checkinTimer) clearTimeout(this.checkinTimer);
+    this.wakeCheckin?.();
+    await this.capture.hold('stopping', true);
     await this.shipper.close();
-    await this.reportStatus();
+    // A last word so the console shows the agent stopping rather than going silent; short, shutdown is waiting.
+    if (!this.revoked) await this.checkinOnce(2000);
+    this.writeStatusFile();
   }
 }

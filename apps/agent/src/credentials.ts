@@ -56,7 +56,7 @@ async function postJson<T>(url: URL, body: unknown, timeoutMs = 10_000): Promise
 }
 
 /** Writes a file atomically with the given mode: a crash never leaves a half-written key or credential. */
-function writeAtomic(file: string, content: string, mode: number): void {
+export function writeAtomic(file: string, content: string, mode: number): void {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, content, { mode });
@@ -128,6 +128,8 @@ export interface AgentCredentialSource {
   invalidate(): void;
   /** Whether a 401 can be cured by invalidate() (access tokens) or means the credential is bad for good. */
   readonly renewable: boolean;
+  /** The control plane moved the agent to another gateway: renew tokens there (every gateway accepts them). */
+  useGateway(ingestUrl: string): void;
 }
 
 /** Legacy `bsa_<id>_<secret>` credentials (provisioned agents, the demo seed). */
@@ -138,6 +140,7 @@ export class StaticCredential implements AgentCredentialSource {
     return `Bearer ${this.token}`;
   }
   invalidate(): void {}
+  useGateway(): void {}
 }
 
 /**
@@ -150,6 +153,7 @@ export class AccessTokenSource implements AgentCredentialSource {
   private current: { accessToken: string; expiresAt: number } | undefined;
   private pending: Promise<string> | undefined;
   private lastTimestamp = 0;
+  private gateway: string;
 
   constructor(
     private readonly options: {
@@ -159,7 +163,9 @@ export class AccessTokenSource implements AgentCredentialSource {
       renewBeforeMs?: number;
       now?: () => number;
     },
-  ) {}
+  ) {
+    this.gateway = options.ingestUrl;
+  }
 
   async authorization(): Promise<string> {
     const now = this.options.now?.() ?? Date.now();
@@ -176,15 +182,14 @@ export class AccessTokenSource implements AgentCredentialSource {
     this.current = undefined;
   }
 
+  useGateway(ingestUrl: string): void {
+    this.gateway = ingestUrl;
+  }
+
   private async renew(): Promise<string> {
     const timestamp = Math.max(this.options.now?.() ?? Date.now(), this.lastTimestamp + 1);
     this.lastTimestamp = timestamp;
-    this.current = await requestAccessToken(
-      this.options.ingestUrl,
-      this.options.agentId,
-      this.options.privateKey,
-      timestamp,
-    );
+    this.current = await requestAccessToken(this.gateway, this.options.agentId, this.options.privateKey, timestamp);
     return this.current.accessToken;
   }
 }

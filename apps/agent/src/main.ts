@@ -12,13 +12,13 @@ const USAGE = `usage: bathyscope-agent <command> [options]
 commands:
   enroll   enroll this host with an enrollment token: creates the agent's key pair and credentials
   run      capture HTTP traffic with eBPF and ship it to the ingest gateway
-  status   print the running agent's last status report
+  status   print the running agent's last status (state, configuration version, counters)
 
 options:
   --token <T>           enrollment token (bset_…), for enroll (or env BATHYSCOPE_ENROLLMENT_TOKEN)
   --server <url>        ingest gateway to enroll with, for enroll
-  --ingest <url>        ingest gateway for run (env BATHYSCOPE_INGEST_URL; default: the enrolled one, else
-                        http://127.0.0.1:4001)
+  --ingest <url>        ingest gateway to start with (env BATHYSCOPE_INGEST_URL; default: the enrolled one, else
+                        http://127.0.0.1:4001); the control plane may assign another at check-in
   --credentials <file>  agent credential file (default <state>/agent/credentials.json)
   --state-dir <dir>     state directory (env BATHYSCOPE_STATE_DIR)`;
 
@@ -93,7 +93,8 @@ async function main(): Promise<void> {
       await agent.start();
       const s = agent.status();
       if (agent.capturing)
-        console.log(`agent: capturing HTTP with eBPF (kernel ${s.capabilities.kernel}), shipping to ${ingestUrl}`);
+        console.log(`agent: capturing HTTP with eBPF (kernel ${s.capabilities.kernel}), shipping to ${agent.gateway}`);
+      else if (s.state === 'running') console.log(`agent: capture is off by configuration ${s.configVersion}`);
       else console.error(`agent: NOT capturing — ${s.capabilities.problems.join('; ') || 'unknown reason'}`);
       let stopping = false;
       const stop = async () => {

@@ -1,6 +1,7 @@
 import type { SocketEvent } from '@bathyscope/native';
 import { HttpConnection, type PairingSink } from './http1-pairing';
 import { L7Counters } from './l7-counters';
+import { RequestIdHeaders } from './request-id-headers';
 import type { ConnectionTrackerOptions, HttpRequestRecord, L7Stats } from './types';
 
 const DEFAULT_TIMEOUT_NS = 30_000_000_000n;
@@ -22,6 +23,8 @@ export class ConnectionTracker implements PairingSink {
   readonly maxHeaderBytes: number;
   readonly maxPipelinedRequests: number;
   readonly detectChunks: number;
+  /** Which request headers are recorded as the request id; `requestIdHeaders.set()` changes it at runtime. */
+  readonly requestIdHeaders: RequestIdHeaders;
   private readonly maxConnections: number;
   private readonly timeoutNs: bigint;
   private readonly maxBufferedRecords: number;
@@ -46,6 +49,7 @@ export class ConnectionTracker implements PairingSink {
     this.maxHeaderBytes = Math.max(256, options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES);
     this.maxBufferedRecords = options.maxBufferedRecords ?? DEFAULT_MAX_BUFFERED;
     this.detectChunks = Math.max(1, options.detectChunks ?? DEFAULT_DETECT_CHUNKS);
+    this.requestIdHeaders = new RequestIdHeaders(options.requestIdHeaders);
   }
 
   /** Feeds one socket event. Events of one socket must arrive in syscall order. */

@@ -1,6 +1,7 @@
 import type { SocketEvent } from '@bathyscope/native';
 import { Http1Parser, type Http1ParserListener, type Http1RequestHead } from './http1-parser';
 import type { L7Counters } from './l7-counters';
+import type { RequestIdHeaders } from './request-id-headers';
 import type { HttpRequestRecord, HttpResponseStatus } from './types';
 
 /**
@@ -24,6 +25,8 @@ export interface PairingSink {
   readonly maxPipelinedRequests: number;
   /** Data chunks whose start may fail protocol inference before a connection is declared non-HTTP. */
   readonly detectChunks: number;
+  /** Request-id header names, shared with every parser so a change applies to live connections. */
+  readonly requestIdHeaders: RequestIdHeaders;
   emit(record: HttpRequestRecord): void;
 }
 
@@ -109,8 +112,8 @@ export class HttpConnection implements Http1ParserListener {
     this.localPort = first.localPort;
     this.remoteAddr = first.remoteAddr;
     this.remotePort = first.remotePort;
-    this.egress = new Http1Parser(this, sink.counters, sink.maxHeaderBytes);
-    this.ingress = new Http1Parser(this, sink.counters, sink.maxHeaderBytes);
+    this.egress = new Http1Parser(this, sink.counters, sink.maxHeaderBytes, 'any', sink.requestIdHeaders);
+    this.ingress = new Http1Parser(this, sink.counters, sink.maxHeaderBytes, 'any', sink.requestIdHeaders);
   }
 
   /** Still parsing (undecided or HTTP); false once known non-HTTP, upgraded or closed. */

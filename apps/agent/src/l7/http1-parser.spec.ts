@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Http1Parser } from './http1-parser';
 import { L7Counters } from './l7-counters';
 import { bytes, RecordingListener } from './l7-test-kit';
+import { RequestIdHeaders } from './request-id-headers';
 
 function setup(expect: 'any' | 'request' | 'response' = 'any', maxHeaderBytes?: number) {
   const listener = new RecordingListener();
@@ -302,5 +303,30 @@ describe('Http1Parser', () => {
       expect(listener.of('request').length + listener.of('response').length).toBe(0);
       expect(counters.snapshot(0).parseErrors.internal).toBe(0);
     }
+  });
+
+  it('reads the configured request-id headers in order of preference, any case, and follows a change', () => {
+    const listener = new RecordingListener();
+    const ids = new RequestIdHeaders(['x-correlation-id', 'request-id', 'x_trace^id']);
+    const parser = new Http1Parser(listener, new L7Counters(), undefined, 'request', ids);
+    const head = (h: string) => bytes(`GET / HTTP/1.1\r\n${h}\r\n`);
+    parser.feed(head('Request-ID: r1\r\nX-Correlation-Id:  c1 \r\nX-Request-Id: x1\r\n'), 1n);
+    parser.feed(head('X-Request-Id: x2\r\nrequest-id: r2\r\nREQUEST-ID: r2b\r\n'), 2n);
+    // `^` and `_` are token characters: no case folding may turn them into something else.
+    parser.feed(head('X_TRACE^ID: t3\r\nx_trace~id: nope\r\n'), 3n);
+    parser.feed(head('X-Request-Id: x4\r\n'), 4n);
+    ids.set(['X-Request-Id']);
+    expect(ids.names).toEqual(['x-request-id']);
+    parser.feed(head('X-Correlation-Id: c5\r\nX-Request-Id: x5\r\n'), 5n);
+    ids.set([]);
+    parser.feed(head('X-Request-Id: x6\r\n'), 6n);
+    expect(listener.of('request').map((r) => r.head.xRequestId)).toEqual([
+      'c1',
+      'r2',
+      't3',
+      undefined,
+      'x5',
+      undefined,
+    ]);
   });
 });

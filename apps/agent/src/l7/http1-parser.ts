@@ -10,6 +10,7 @@ import {
   START_REQUEST,
 } from './http1-start-line';
 import type { L7Counters } from './l7-counters';
+import { RequestIdHeaders } from './request-id-headers';
 import type { Http1ErrorReason } from './types';
 
 /**
@@ -86,6 +87,9 @@ const MAX_CHUNK_LINE = 4096;
 /** 13 hex digits = 2^52: still an exact JS number. */
 const MAX_CHUNK_DIGITS = 13;
 
+/** For parsers made without a tracker (tests, tools): the historical default. Never mutated. */
+const DEFAULT_REQUEST_ID_HEADERS = new RequestIdHeaders();
+
 /** Parsing is synchronous and never re-entered, so all parsers share one start-line result (saves memory per connection). */
 const SCRATCH_START_LINE = newStartLine();
 
@@ -100,7 +104,6 @@ const name = (s: string): Uint8Array => Buffer.from(s, 'latin1');
 const H_HOST = name('host');
 const H_USER_AGENT = name('user-agent');
 const H_TRACEPARENT = name('traceparent');
-const H_X_REQUEST_ID = name('x-request-id');
 const H_CONTENT_LENGTH = name('content-length');
 const H_TRANSFER_ENCODING = name('transfer-encoding');
 const CHUNKED = name('chunked');
@@ -147,6 +150,8 @@ export class Http1Parser {
     private readonly counters: L7Counters,
     private readonly maxHeaderBytes = 16 * 1024,
     expect: Http1Expect = 'any',
+    /** Shared with the tracker, which may change the set at any time: read at each request head. */
+    private readonly requestIdHeaders: RequestIdHeaders = DEFAULT_REQUEST_ID_HEADERS,
   ) {
     this.expect = expect === 'request' ? EXPECT_REQUEST : expect === 'response' ? EXPECT_RESPONSE : EXPECT_ANY;
     this.probing = this.expect === EXPECT_ANY;
@@ -469,7 +474,9 @@ export class Http1Parser {
     let host = '';
     let userAgent: string | undefined;
     let xRequestId: string | undefined;
+    let requestIdRank = Number.MAX_SAFE_INTEGER;
     let traceparent: string | undefined;
+    const requestIds = this.requestIdHeaders;
 
     let p = lf + 1;
     for (;;) {
@@ -492,11 +499,17 @@ export class Http1Parser {
           return false;
         }
         const nameLen = colon - p;
-        if (nameLen === 4 || (nameLen >= 10 && nameLen <= 17)) {
+        // The most preferred request-id header present wins; the first of equal names.
+        const rank = isRequest ? requestIds.rankOf(buf, p, nameLen) : -1;
+        if (rank >= 0 || nameLen === 4 || (nameLen >= 10 && nameLen <= 17)) {
           let vs = colon + 1;
           while (vs < ve && (buf[vs] === SP || buf[vs] === HTAB)) vs++;
           let vEnd = ve;
           while (vEnd > vs && (buf[vEnd - 1] === SP || buf[vEnd - 1] === HTAB)) vEnd--;
+          if (rank >= 0 && rank < requestIdRank) {
+            requestIdRank = rank;
+            xRequestId = headerValue(buf, vs, vEnd);
+          }
           switch (nameLen) {
             case 4:
               if (isRequest && nameIs(buf, p, H_HOST)) host = headerValue(buf, vs, vEnd);
@@ -506,9 +519,6 @@ export class Http1Parser {
               break;
             case 11:
               if (isRequest && nameIs(buf, p, H_TRACEPARENT)) traceparent = headerValue(buf, vs, vEnd);
-              break;
-            case 12:
-              if (isRequest && nameIs(buf, p, H_X_REQUEST_ID)) xRequestId = headerValue(buf, vs, vEnd);
               break;
             case 14:
               if (nameIs(buf, p, H_CONTENT_LENGTH)) {

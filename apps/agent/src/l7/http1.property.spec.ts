@@ -444,3 +444,89 @@ describe('HTTP/1.x parsing and pairing (properties)', () => {
     );
   });
 });
+
+describe('configurable request-id headers (properties)', () => {
+  // Any name the agent configuration accepts (RFC 9110 token characters, lower case).
+  const ridName = fc
+    .stringMatching(/^[a-z0-9!#$%&'*+.^_`|~-]{1,64}$/)
+    .filter((n) => !FRAMING_NAMES.has(n) && n !== 'connection');
+  const ridSet = fc.uniqueArray(ridName, { minLength: 1, maxLength: 8 });
+  const recase = (name: string, flips: boolean[]) =>
+    [...name].map((c, i) => (flips[i % Math.max(1, flips.length)] ? c.toUpperCase() : c)).join('');
+
+  /** A request whose headers mix unrelated ones with some configured names (any case, repeats allowed). */
+  const requestWith = (names: string[]) =>
+    fc.record({
+      others: fc.array(fc.tuple(headerName, headerValue), { maxLength: 6 }),
+      picks: fc.array(fc.tuple(fc.nat(names.length - 1), headerValue, fc.array(fc.boolean(), { maxLength: 8 })), {
+        maxLength: 5,
+      }),
+      order: fc.array(fc.nat(), { maxLength: 12 }),
+    });
+
+  function expectedId(picks: [number, string, boolean[]][]): string | undefined {
+    let best: [number, string] | undefined;
+    for (const [i, value] of picks) if (best === undefined || i < best[0]) best = [i, value];
+    return best?.[1];
+  }
+
+  /** `avoid`: names unrelated headers must not take (every configured name, before and after a change). */
+  function render(
+    names: string[],
+    avoid: string[],
+    others: [string, string][],
+    picks: [number, string, boolean[]][],
+    order: number[],
+  ) {
+    const lines = others.filter(([n]) => !avoid.includes(n.toLowerCase())).map(([n, v]) => `${n}: ${v}\r\n`);
+    // Configured headers keep their relative order (the first of equal rank wins), spread among the others.
+    const slots = picks.map((_, k) => (order[k] ?? 0) % (lines.length + 1)).sort((a, b) => a - b);
+    const out: string[] = [];
+    let k = 0;
+    for (let at = 0; at <= lines.length; at++) {
+      while (k < picks.length && slots[k] === at) {
+        const [i, value, flips] = picks[k++] as [number, string, boolean[]];
+        out.push(`${recase(names[i] as string, flips)}:  ${value} \r\n`);
+      }
+      if (at < lines.length) out.push(lines[at] as string);
+    }
+    return out.join('');
+  }
+
+  it('records the value of the most preferred configured header present, whatever its case and position', () => {
+    fc.assert(
+      fc.property(
+        ridSet.chain((names) => fc.tuple(fc.constant(names), requestWith(names), ridSet, requestWith(names))),
+        ([names, first, nextNames, second]) => {
+          const records: HttpRequestRecord[] = [];
+          const tracker = new ConnectionTracker({ onRecord: (r) => records.push(r), requestIdHeaders: names });
+          const send = (ts: bigint, headers: string) => {
+            const req = Buffer.from(`GET /r HTTP/1.1\r\nHost: h\r\n${headers}\r\n`, 'latin1');
+            tracker.push(socketEvent({ direction: 'egress', tsNs: ts, data: req }));
+            tracker.push(
+              socketEvent({
+                direction: 'ingress',
+                tsNs: ts + 1n,
+                data: Buffer.from('HTTP/1.1 204 No Content\r\n\r\n'),
+              }),
+            );
+          };
+          send(10n, render(names, [...names, ...nextNames], first.others, first.picks, first.order));
+          // A configuration change reaches the live connection at its next request head.
+          tracker.requestIdHeaders.set(nextNames);
+          const secondHeaders = render(names, [...names, ...nextNames], second.others, second.picks, second.order);
+          send(20n, secondHeaders);
+          expect(records).toHaveLength(2);
+          expect(records[0]?.xRequestId).toBe(expectedId(first.picks));
+          // Against the new set: the same bytes, read with the new preference order.
+          const present = second.picks.map(([i, value]) => [nextNames.indexOf(names[i] as string), value] as const);
+          const wanted = present.filter(([rank]) => rank >= 0).sort((a, b) => a[0] - b[0])[0];
+          expect(records[1]?.xRequestId).toBe(wanted?.[1]);
+          expect(records.every((r) => r.host === 'h' && r.status === 204)).toBe(true);
+          expect(tracker.stats().desyncs).toBe(0);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+});

@@ -9,6 +9,7 @@ export {
 export { HttpConnection, type PairingSink, responseStatusOf } from './http1-pairing';
 export { HTTP1_METHODS } from './http1-start-line';
 export { L7Counters } from './l7-counters';
+export { MAX_REQUEST_ID_HEADER_NAME, RequestIdHeaders } from './request-id-headers';
 export {
   type ConnectionTrackerOptions,
   HTTP1_ERROR_REASONS,

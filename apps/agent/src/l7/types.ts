@@ -34,6 +34,7 @@ export interface HttpRequestRecord {
   /** Whole response on the wire, including interim 1xx responses that preceded the final one. */
   responseBytes: number;
   userAgent?: string;
+  /** Value of the most preferred request-id header present (`requestIdHeaders`, default x-request-id). */
   xRequestId?: string;
   traceparent?: string;
   /** Added: socket fd in the observed process. */
@@ -130,4 +131,6 @@ export interface ConnectionTrackerOptions {
    * to show the next message; each try is a constant-time look at a few bytes.
    */
   detectChunks?: number;
+  /** Request headers recorded as `xRequestId`, most preferred first (case-insensitive). Default ['x-request-id']. */
+  requestIdHeaders?: readonly string[];
 }

@@ -56,7 +56,9 @@ export class L7Shipper {
   private sending: Promise<void> | undefined;
   private closed = false;
   private readonly opts: Required<ShipperSettings>;
-  private readonly ingestUrl: string;
+  /** Rows per queued chunk (= per batch): at most half the pending bound, so dropping whole chunks keeps it. */
+  private chunkRows: number;
+  private ingestUrl: string;
   private readonly credentials: AgentCredentialSource;
   readonly stats: ShipperStats = {
     rowsQueued: 0,
@@ -77,7 +79,8 @@ export class L7Shipper {
       maxPendingRows: options.maxPendingRows ?? 200_000,
       requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
     };
-    this.ingestUrl = options.ingestUrl;
+    this.chunkRows = chunkRowsFor(this.opts.maxBatchRows, this.opts.maxPendingRows);
+    this.ingestUrl = new URL(options.ingestUrl).toString();
     this.credentials = options.credentials ?? new StaticCredential((options as { token: string }).token);
     // Sequence numbers must not repeat across restarts of the agent: start from the clock.
     this.seq = options.startSeq ?? Date.now() * 1000;
@@ -86,22 +89,72 @@ export class L7Shipper {
   enqueue(row: L7Request): void {
     if (this.closed) return;
     let tail = this.chunks[this.chunks.length - 1];
-    if (!tail || tail.length >= this.opts.maxBatchRows) {
+    if (!tail || tail.length >= this.chunkRows) {
       tail = [];
       this.chunks.push(tail);
     }
     tail.push(row);
     this.pendingCount++;
     this.stats.rowsQueued++;
-    // Over the cap the oldest whole chunk goes, counted: never silently, never row by row.
+    this.trim();
+    if (this.chunks.length > 1 || tail.length >= this.chunkRows) this.kick();
+    else if (!this.timer) this.timer = setTimeout(() => this.kick(), this.opts.flushIntervalMs);
+  }
+
+  get maxPendingRows(): number {
+    return this.opts.maxPendingRows;
+  }
+
+  /** The gateway rows go to. */
+  get url(): string {
+    return this.ingestUrl;
+  }
+
+  /** Changes the pending-row bound now: a smaller bound drops the oldest rows at once (counted). */
+  setMaxPendingRows(rows: number): void {
+    if (!(rows >= 1)) throw new RangeError(`maxPendingRows must be >= 1, got ${rows}`);
+    this.opts.maxPendingRows = Math.floor(rows);
+    this.chunkRows = chunkRowsFor(this.opts.maxBatchRows, this.opts.maxPendingRows);
+    this.trim();
+  }
+
+  /**
+   * Ships to another gateway from now on. Pending rows are kept (they go to the new gateway), and a batch waiting
+   * out a retry back-off is retried there at once; a batch in flight finishes against the old one.
+   */
+  setIngestUrl(url: string): void {
+    const next = new URL(url).toString();
+    if (next === this.ingestUrl) return;
+    this.ingestUrl = next;
+    this.wakeBackoff?.();
+  }
+
+  /** Drops every pending row (counted), e.g. when the agent is over its memory budget. Returns how many. */
+  dropPending(): number {
+    const n = this.pendingCount;
+    this.stats.rowsDropped += n;
+    this.chunks = [];
+    this.pendingCount = 0;
+    this.stats.pendingRows = 0;
+    return n;
+  }
+
+  /** Over the bound the oldest whole chunks go, counted: never silently, never row by row. */
+  private trim(): void {
     while (this.pendingCount > this.opts.maxPendingRows && this.chunks.length > 1) {
       const dropped = this.chunks.shift() as L7Request[];
       this.pendingCount -= dropped.length;
       this.stats.rowsDropped += dropped.length;
     }
+    // A single chunk over a freshly lowered bound: only its newest rows stay.
+    const head = this.chunks[0];
+    if (head !== undefined && this.pendingCount > this.opts.maxPendingRows) {
+      const excess = this.pendingCount - this.opts.maxPendingRows;
+      head.splice(0, excess);
+      this.pendingCount -= excess;
+      this.stats.rowsDropped += excess;
+    }
     this.stats.pendingRows = this.pendingCount;
-    if (this.chunks.length > 1 || tail.length >= this.opts.maxBatchRows) this.kick();
-    else if (!this.timer) this.timer = setTimeout(() => this.kick(), this.opts.flushIntervalMs);
   }
 
   /** Sends everything pending; resolves when the gateway acknowledged it or gave up. */
@@ -222,4 +275,8 @@ export class L7Shipper {
       if (this.closed) throw new ShutdownError('agent is shutting down');
     }
   }
+}
+
+function chunkRowsFor(maxBatchRows: number, maxPendingRows: number): number {
+  return Math.max(1, Math.min(maxBatchRows, Math.floor(maxPendingRows / 2)));
 }

@@ -1,0 +1,55 @@
+import { type SocketEvent, SocketTracer, type SocketTracerStats } from '@bathyscope/native';
+import type { CaptureBackend } from './capture-switch';
+
+type Totals = Pick<SocketTracerStats, 'submitted' | 'dropped' | 'delivered' | 'userDropped'>;
+
+/**
+ * The eBPF socket tracer as a capture backend. A closed tracer cannot start again, so each attach loads a fresh
+ * one; counters are summed over all of them so the agent's reported totals never go backwards.
+ */
+export class SocketTracerBackend implements CaptureBackend {
+  private tracer: SocketTracer | undefined;
+  private readonly past: Totals = { submitted: 0, dropped: 0, delivered: 0, userDropped: 0 };
+
+  async attach(onEvents: (events: SocketEvent[]) => void): Promise<void> {
+    if (this.tracer?.running) return;
+    const tracer = new SocketTracer({});
+    try {
+      await tracer.start(onEvents);
+    } catch (err) {
+      tracer.close();
+      throw new Error(`eBPF socket tracer failed to start: ${(err as Error).message}`);
+    }
+    this.tracer = tracer;
+  }
+
+  detach(): void {
+    const tracer = this.tracer;
+    if (!tracer) return;
+    this.tracer = undefined;
+    tracer.close();
+    const s = tracer.stats();
+    this.past.submitted += s.submitted;
+    this.past.dropped += s.dropped;
+    this.past.delivered += s.delivered;
+    this.past.userDropped += s.userDropped;
+  }
+
+  get attached(): boolean {
+    return this.tracer?.running ?? false;
+  }
+
+  programs(): string[] {
+    return this.tracer?.programs() ?? [];
+  }
+
+  stats(): Totals {
+    const s = this.tracer?.stats();
+    return {
+      submitted: this.past.submitted + (s?.submitted ?? 0),
+      dropped: this.past.dropped + (s?.dropped ?? 0),
+      delivered: this.past.delivered + (s?.delivered ?? 0),
+      userDropped: this.past.userDropped + (s?.userDropped ?? 0),
+    };
+  }
+}
