@@ -1,13 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import {
+  captureSummary,
   captureWarningMessage,
   captureWarnings,
+  configSummary,
+  configSync,
+  configVersionLabel,
   counterValue,
+  distinctProblems,
   droppedEvents,
   formatCount,
   formatMiB,
   formatRelativeTime,
   isNotCapturing,
+  MAX_LABELS,
+  memoryBytes,
+  parseLabels,
   stateLabel,
   stateTone,
 } from './agent-format';
@@ -27,6 +35,11 @@ function agent(overrides: Partial<Agent> = {}): Agent {
     counters: [],
     group: null,
     labels: [],
+    configVersion: 0,
+    desiredConfigVersion: 0,
+    configError: null,
+    rssBytes: null,
+    revokedAt: null,
     ...overrides,
   };
 }
@@ -138,5 +151,69 @@ describe('capture warnings', () => {
       'Agent edge-1 is not capturing: eBPF capture is unavailable on this host',
     ]);
     expect(warnings.map((warning) => warning.agentId)).toEqual([2, 3, 4]);
+  });
+});
+
+describe('fleet columns', () => {
+  it('reads memory from the check-in, else from the older counter', () => {
+    expect(memoryBytes(agent({ rssBytes: 1024 }))).toBe(1024);
+    expect(memoryBytes(agent({ counters: [{ name: 'process.rss_bytes', value: 7 }] }))).toBe(7);
+    expect(memoryBytes(agent({ rssBytes: 5, counters: [{ name: 'process.rss_bytes', value: 7 }] }))).toBe(5);
+    expect(memoryBytes(agent())).toBeUndefined();
+  });
+
+  it('sums up capture: OK, or not capturing with the number of distinct problems', () => {
+    expect(captureSummary(agent())).toBe('OK');
+    expect(captureSummary(agent({ ebpfOk: false }))).toBe('Not capturing');
+    expect(captureSummary(agent({ ebpfOk: false, problems: ['no BTF', ' no BTF ', ''] }))).toBe(
+      'Not capturing · 1 problem',
+    );
+    expect(captureSummary(agent({ ebpfOk: false, problems: ['no BTF', 'no tracefs'] }))).toBe(
+      'Not capturing · 2 problems',
+    );
+    expect(distinctProblems([' a ', 'a', '', 'b'])).toEqual(['a', 'b']);
+  });
+
+  it('tells whether an agent runs its group configuration', () => {
+    expect(configSync(agent({ configVersion: 3, desiredConfigVersion: 3 }))).toBe('current');
+    expect(configSync(agent({ configVersion: 2, desiredConfigVersion: 3 }))).toBe('outdated');
+    expect(configSync(agent({ configVersion: 2, desiredConfigVersion: 3, configError: '/sampling: bad' }))).toBe(
+      'error',
+    );
+    expect(configSync(agent({ configVersion: 3, desiredConfigVersion: 3, configError: '  ' }))).toBe('current');
+    expect(configSync(agent({ lastSeenAt: null, desiredConfigVersion: 3 }))).toBe('unknown');
+  });
+
+  it('writes the config column and version labels', () => {
+    expect(configSummary(agent({ configVersion: 3, desiredConfigVersion: 3 }))).toBe('v3');
+    expect(configSummary(agent({ configVersion: 1, desiredConfigVersion: 3 }))).toBe('v1 → v3');
+    expect(configSummary(agent({ lastSeenAt: null, desiredConfigVersion: 2 }))).toBe('— → v2');
+    expect(configVersionLabel(0)).toBe('v0 (defaults)');
+    expect(configVersionLabel(12)).toBe('v12');
+  });
+});
+
+describe('parseLabels', () => {
+  it('takes one key=value per line, dropping blank lines and repeats', () => {
+    expect(parseLabels('team=payments\n\n  tier=web  \nteam=payments\nnote=a, b')).toEqual({
+      ok: true,
+      labels: ['team=payments', 'tier=web', 'note=a, b'],
+    });
+    expect(parseLabels('')).toEqual({ ok: true, labels: [] });
+    expect(parseLabels('k8s.io/zone=')).toEqual({ ok: true, labels: ['k8s.io/zone='] });
+  });
+
+  it('names the first entry that is not a label, as the API would refuse it', () => {
+    const refused = parseLabels('team=payments\nno-equals\n=x');
+    expect(refused.ok).toBe(false);
+    expect(!refused.ok && refused.message).toContain('"no-equals" is not a label');
+    expect(parseLabels('-team=x').ok).toBe(false);
+    expect(parseLabels(`${'k'.repeat(64)}=v`).ok).toBe(false);
+    expect(parseLabels('bell=\u0007').ok).toBe(false);
+  });
+
+  it('caps the number of labels', () => {
+    const many = Array.from({ length: MAX_LABELS + 1 }, (_, i) => `k${i}=v`).join('\n');
+    expect(parseLabels(many)).toEqual({ ok: false, message: `Use at most ${MAX_LABELS} labels.` });
   });
 });

@@ -10,6 +10,7 @@ export const COUNTERS = {
   rowsShipped: 'shipper.rows_shipped',
   rowsDropped: 'shipper.rows_dropped',
   rssBytes: 'process.rss_bytes',
+  rowsPending: 'shipper.rows_pending',
 } as const;
 
 export function counterValue(counters: readonly AgentCounter[], name: string): number | undefined {
@@ -108,4 +109,76 @@ export function captureWarnings(agents: readonly Agent[]): CaptureWarning[] {
 
 export function captureWarningMessage(warning: CaptureWarning): string {
   return `Agent ${warning.agentName} is not capturing: ${warning.reason}`;
+}
+
+/** The agent's own memory: what its last check-in measured, else the counter older agents report. */
+export function memoryBytes(agent: Pick<Agent, 'rssBytes' | 'counters'>): number | undefined {
+  if (agent.rssBytes !== null && Number.isFinite(agent.rssBytes)) return agent.rssBytes;
+  return counterValue(agent.counters, COUNTERS.rssBytes);
+}
+
+/** Problems worth listing: blank and repeated entries add nothing. */
+export function distinctProblems(problems: readonly string[]): string[] {
+  return [...new Set(problems.map((problem) => problem.trim()).filter((problem) => problem !== ''))];
+}
+
+/** The eBPF column: "OK", or "Not capturing" with how many problems the agent listed. */
+export function captureSummary(agent: Pick<Agent, 'ebpfOk' | 'problems'>): string {
+  if (agent.ebpfOk) return 'OK';
+  const count = distinctProblems(agent.problems).length;
+  return count === 0 ? 'Not capturing' : `Not capturing · ${count} ${count === 1 ? 'problem' : 'problems'}`;
+}
+
+/**
+ * Whether the agent runs its group's configuration: `current`; `outdated` (it reports another version than its
+ * group's: not applied yet, or refused); `error` (it said why it could not apply it); `unknown` before its first
+ * check-in.
+ */
+export type ConfigSync = 'current' | 'outdated' | 'error' | 'unknown';
+
+export function configSync(
+  agent: Pick<Agent, 'lastSeenAt' | 'configVersion' | 'desiredConfigVersion' | 'configError'>,
+): ConfigSync {
+  if (agent.lastSeenAt === null) return 'unknown';
+  if (agent.configError !== null && agent.configError.trim() !== '') return 'error';
+  return agent.configVersion === agent.desiredConfigVersion ? 'current' : 'outdated';
+}
+
+/** "v3", "v0 (defaults)". */
+export function configVersionLabel(version: number): string {
+  return version === 0 ? 'v0 (defaults)' : `v${version}`;
+}
+
+/** The config column: "v3" when in step, "v2 → v3" while the agent is behind its group. */
+export function configSummary(agent: Pick<Agent, 'lastSeenAt' | 'configVersion' | 'desiredConfigVersion'>): string {
+  if (agent.lastSeenAt === null) return `— → v${agent.desiredConfigVersion}`;
+  if (agent.configVersion === agent.desiredConfigVersion) return `v${agent.configVersion}`;
+  return `v${agent.configVersion} → v${agent.desiredConfigVersion}`;
+}
+
+/** The API's rule for labels: `key=value`, the key starting with a letter or digit. */
+const LABEL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}=[^\p{Cc}]{0,253}$/u;
+export const MAX_LABELS = 50;
+
+export type LabelsChoice = { ok: true; labels: string[] } | { ok: false; message: string };
+
+/** Labels typed one per line (a value may hold commas): each checked, blank lines and repeats dropped. */
+export function parseLabels(text: string): LabelsChoice {
+  const labels = [
+    ...new Set(
+      text
+        .split('\n')
+        .map((entry) => entry.trim())
+        .filter((entry) => entry !== ''),
+    ),
+  ];
+  const bad = labels.find((label) => !LABEL_PATTERN.test(label));
+  if (bad !== undefined) {
+    return {
+      ok: false,
+      message: `"${bad}" is not a label: write key=value, the key of letters, digits, ".", "_", "/" or "-".`,
+    };
+  }
+  if (labels.length > MAX_LABELS) return { ok: false, message: `Use at most ${MAX_LABELS} labels.` };
+  return { ok: true, labels };
 }
