@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const only = process.argv[2];
+// Arguments after the name go to that benchmark: `npm run bench -- smart-encoding 10000000`.
+const benchArgs = only ? process.argv.slice(3) : [];
 const svc = await import('./lib/services.mjs');
 
 const build = spawnSync(
@@ -35,7 +37,7 @@ for (const file of readdirSync(path.join(root, 'bench'))
   .sort()) {
   if (only && !file.includes(only)) continue;
   console.error(`== ${file}`);
-  const r = spawnSync(process.execPath, [path.join(root, 'bench', file)], {
+  const r = spawnSync(process.execPath, [path.join(root, 'bench', file), ...benchArgs], {
     cwd: root,
     stdio: 'inherit',
     env: process.env,

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import type { BathyscopeConfig } from '@bathyscope/config';
+import { assertTarget, quote } from './ddl/render';
 
 export type { ClickHouseClient } from '@clickhouse/client';
 
@@ -12,6 +13,8 @@ export interface ClickHouseHandle {
   /** Database holding Bathyscope tables. */
   database: string;
   mode: 'embedded' | 'server';
+  /** Cluster the DDL targets (`ON CLUSTER`, Replicated tables, Distributed tables); undefined for one node. */
+  cluster?: string;
   close(): Promise<void>;
 }
 
@@ -21,11 +24,16 @@ export interface ClickHouseHandle {
  * open the embedded store.
  */
 export async function openClickHouse(
-  config: Pick<BathyscopeConfig, 'clickhouseUrl' | 'clickhouseDatabase' | 'stateDir'>,
+  config: Pick<BathyscopeConfig, 'clickhouseUrl' | 'clickhouseDatabase' | 'stateDir'> & {
+    /** CLICKHOUSE_CLUSTER: a `remote_servers` cluster name or a macro such as `{cluster}`. */
+    clickhouseCluster?: string;
+  },
 ): Promise<ClickHouseHandle> {
   const database = config.clickhouseDatabase;
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {
-    throw new Error(`CLICKHOUSE_DATABASE must be an identifier, got "${database}"`);
+  const cluster = config.clickhouseCluster || undefined;
+  assertTarget({ database, cluster });
+  if (cluster !== undefined && !config.clickhouseUrl) {
+    throw new Error('CLICKHOUSE_CLUSTER needs CLICKHOUSE_URL: embedded ClickHouse is a single node');
   }
   let client: ClickHouseClient;
   let mode: ClickHouseHandle['mode'];
@@ -42,11 +50,13 @@ export async function openClickHouse(
     client = createClient({ connection });
     mode = 'embedded';
   }
-  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+  const onCluster = cluster === undefined ? '' : ` ON CLUSTER ${quote(cluster)}`;
+  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}${onCluster}` });
   return {
     client,
     database,
     mode,
+    ...(cluster === undefined ? {} : { cluster }),
     close: () => client.close(),
   };
 }

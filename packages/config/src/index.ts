@@ -13,6 +13,8 @@ export interface BathyscopeConfig {
   /** ClickHouse server URL; undefined means embedded chDB under `stateDir/clickhouse`. */
   clickhouseUrl: string | undefined;
   clickhouseDatabase: string;
+  /** ClickHouse cluster name (CLICKHOUSE_CLUSTER): DDL goes ON CLUSTER with Replicated/Distributed tables. */
+  clickhouseCluster: string | undefined;
   apiHost: string;
   apiPort: number;
   ingestHost: string;
@@ -51,6 +53,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BathyscopeConf
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
     clickhouseUrl: env.CLICKHOUSE_URL || undefined,
     clickhouseDatabase: env.CLICKHOUSE_DATABASE || 'bathyscope',
+    clickhouseCluster: env.CLICKHOUSE_CLUSTER || undefined,
     apiHost: env.API_HOST || '127.0.0.1',
     apiPort: intFromEnv(env, 'API_PORT', 4000),
     ingestHost: env.INGEST_HOST || '127.0.0.1',
