@@ -1,11 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { gzipSync } from 'node:zlib';
-import { encodeL7RequestBatch, type L7Request, type ResponseStatus } from '@bathyscope/wire';
+import {
+  AGENT_CHECKIN_PATH,
+  type AgentCheckinStatus,
+  encodeL7RequestBatch,
+  type L7Request,
+  type ResponseStatus,
+} from '@bathyscope/wire';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import '../kit/stack-info';
 import { createTenantWithAgent, testPrisma } from '../kit/fixtures';
-import { allRequests, GraphQLSession } from '../kit/graphql-client';
+import { allRequests, eventually, GraphQLSession } from '../kit/graphql-client';
 import { wireRow } from '../kit/l7-rows';
 
 const stack = inject('stack');
@@ -175,24 +181,31 @@ describe('ingest gateway', () => {
     expect(await allRequests(sessionA, { pathContains: `/partial-${run}` })).toHaveLength(0);
   });
 
-  it('validates agent status reports against their schema', async () => {
+  it('validates check-ins against their schema and stores the status', async () => {
     const send = (body: unknown) =>
-      fetch(`${stack.ingestUrl}/v1/agent/status`, {
+      fetch(`${stack.ingestUrl}${AGENT_CHECKIN_PATH}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${a.agent.token}` },
         body: JSON.stringify(body),
       });
-    const ok = {
+    const ok: AgentCheckinStatus = {
       version: '0.1.0',
-      hostname: 'h',
+      hostname: `h-${run}`,
       state: 'running',
-      capabilities: { ok: true, kernel: '6.18', btf: true, tracefs: true, problems: [] },
+      configVersion: 0,
+      configError: null,
+      capabilities: { ok: true, kernel: '6.18', btf: true, tracefs: true, programs: [], problems: [] },
+      resources: { cpuPercent: 1, rssBytes: 1_000_000 },
       counters: { 'ebpf.dropped': 0 },
     };
     expect((await send(ok)).status).toBe(200);
     expect((await send({ ...ok, tenantId: 1 })).status).toBe(400);
     expect((await send({ ...ok, counters: { x: -1 } })).status).toBe(400);
-    const row2 = await testPrisma().agent.findUnique({ where: { id: a.agent.agentId } });
-    expect(row2?.hostname).toBe('h');
+    const row2 = await eventually(
+      () => testPrisma().agent.findUnique({ where: { id: a.agent.agentId } }),
+      (r) => r?.hostname === `h-${run}`,
+      10_000,
+    );
+    expect(row2?.hostname).toBe(`h-${run}`);
   });
 });

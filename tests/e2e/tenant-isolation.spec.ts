@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { encodeL7RequestBatch } from '@bathyscope/wire';
+import { AGENT_CHECKIN_PATH, DEFAULT_AGENT_CONFIG, encodeL7RequestBatch } from '@bathyscope/wire';
 import { buildSchema, type GraphQLObjectType } from 'graphql';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import '../kit/stack-info';
@@ -33,6 +33,8 @@ interface TenantA {
   agentId: number;
   enrollmentTokenId: string;
   enrollmentTokenPrefix: string;
+  /** A request-id header name only A's group configuration contains. */
+  configMarker: string;
 }
 
 type Probe = (
@@ -62,6 +64,8 @@ const reads: Record<string, Probe> = {
   authzCatalog: (b) => b.request('{ authzCatalog { actions resources { name } } }'),
   tenantSettings: (b) => b.request('{ tenantSettings { slug name plan retentionDays } }'),
   enrollmentTokens: (b) => b.request('{ enrollmentTokens { edges { node { id prefix name group { id name } } } } }'),
+  agentConfigSchema: (b) => b.request('{ agentConfigSchema }'),
+  ingestGateways: (b) => b.request('{ ingestGateways { id url healthy agentCount } }'),
 };
 
 /** Mutations that address one of A's objects: B must get NOT_FOUND or FORBIDDEN. */
@@ -92,6 +96,18 @@ const writesById: Record<string, Probe> = {
   deleteAgentGroup: (b, a) => b.request(`mutation { deleteAgentGroup(id: "${a.agentGroupId}") }`),
   revokeEnrollmentToken: (b, a) => b.request(`mutation { revokeEnrollmentToken(id: "${a.enrollmentTokenId}") { id } }`),
   revokeAgent: (b, a) => b.request(`mutation { revokeAgent(id: ${a.agentId}) { id } }`),
+  agent: (b, a) => b.request(`{ agent(id: ${a.agentId}) { id name hostname } }`),
+  deleteAgent: (b, a) => b.request(`mutation { deleteAgent(id: ${a.agentId}) }`),
+  agentGroupConfig: (b, a) => b.request(`{ agentGroupConfig(groupId: "${a.agentGroupId}") { version config } }`),
+  agentGroupConfigHistory: (b, a) =>
+    b.request(`{ agentGroupConfigHistory(groupId: "${a.agentGroupId}") { edges { node { version config } } } }`),
+  updateAgentGroupConfig: (b, a) =>
+    b.request('mutation($g: ID!, $c: JSON!) { updateAgentGroupConfig(groupId: $g, config: $c) { version } }', {
+      g: a.agentGroupId,
+      c: { ...DEFAULT_AGENT_CONFIG, sampling: { l7Rate: 0 } },
+    }),
+  rollbackAgentGroupConfig: (b, a) =>
+    b.request(`mutation { rollbackAgentGroupConfig(groupId: "${a.agentGroupId}", version: 0) { version } }`),
 };
 
 /** Own-tenant writes that name one of A's objects inside the input: refused as unknown, never linked. */
@@ -221,6 +237,12 @@ describe('tenant isolation (generated from the schema)', () => {
       `mutation($g: ID) { createEnrollmentToken(input: { name: "a-token", groupId: $g, expiresAt: "${new Date(Date.now() + 86_400_000).toISOString()}" }) { enrollmentToken { id prefix } } }`,
       { g: group.data?.createAgentGroup.id },
     );
+    const configMarker = `x-iso-${randomBytes(4).toString('hex')}`;
+    const configured = await sessionA.request<{ updateAgentGroupConfig: { version: number } }>(
+      'mutation($g: ID!, $c: JSON!) { updateAgentGroupConfig(groupId: $g, config: $c) { version } }',
+      { g: group.data?.createAgentGroup.id, c: { ...DEFAULT_AGENT_CONFIG, requestIdHeaders: [configMarker] } },
+    );
+    expect(configured.data?.updateAgentGroupConfig.version).toBe(1);
     a = {
       slug: ta.slug,
       email: ta.email,
@@ -236,6 +258,7 @@ describe('tenant isolation (generated from the schema)', () => {
       agentId: ta.agent.agentId,
       enrollmentTokenId: enrollmentToken.data?.createEnrollmentToken.enrollmentToken.id as string,
       enrollmentTokenPrefix: enrollmentToken.data?.createEnrollmentToken.enrollmentToken.prefix as string,
+      configMarker,
     };
     expect(Object.values(a).every(Boolean)).toBe(true);
   });
@@ -267,6 +290,7 @@ describe('tenant isolation (generated from the schema)', () => {
       a.agentGroupId,
       a.enrollmentTokenId,
       a.enrollmentTokenPrefix,
+      a.configMarker,
       'a-token',
       'a-team',
       'a-policy',
@@ -332,5 +356,35 @@ describe('tenant isolation (generated from the schema)', () => {
     expect(tokens.data?.enrollmentTokens.edges.map((e) => e.node)).toEqual([
       { id: a.enrollmentTokenId, status: 'ACTIVE', group: { id: a.agentGroupId } },
     ]);
+    const config = await sessionA.request<{
+      agentGroupConfig: { version: number; config: { requestIdHeaders: string[] } };
+      agent: { id: number; revokedAt: string | null };
+    }>(
+      `{ agentGroupConfig(groupId: "${a.agentGroupId}") { version config } agent(id: ${a.agentId}) { id revokedAt } }`,
+    );
+    expect(config.data?.agentGroupConfig).toMatchObject({ version: 1, config: { requestIdHeaders: [a.configMarker] } });
+    expect(config.data?.agent).toEqual({ id: a.agentId, revokedAt: null });
+  });
+
+  it("never hands B's agents A's configuration at check-in", async () => {
+    const tb = await createTenantWithAgent('iso-checkin-b');
+    const res = await fetch(`${stack.ingestUrl}${AGENT_CHECKIN_PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${tb.agent.token}` },
+      body: JSON.stringify({
+        version: '0.2.0',
+        hostname: 'b',
+        state: 'running',
+        configVersion: 1,
+        configError: null,
+        capabilities: { ok: true, kernel: 'k', btf: true, tracefs: true, programs: [], problems: [] },
+        resources: { cpuPercent: 0, rssBytes: 0 },
+        counters: {},
+      }),
+    });
+    const body = await res.text();
+    expect(res.status).toBe(200);
+    expect(body).not.toContain(a.configMarker);
+    expect(JSON.parse(body).configVersion).toBe(0);
   });
 });

@@ -9,11 +9,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { complexityLimitPlugin, depthLimitRule } from './graphql-limits.js';
 import { InfraModule } from './infra/infra.module.js';
+import { AgentConfigModule } from './modules/agent-config/agent-config.module.js';
 import { AgentsModule } from './modules/agents/agents.module.js';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module.js';
 import { AuditLogModule } from './modules/audit/audit-log.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
 import { EnrollmentModule } from './modules/enrollment/enrollment.module.js';
+import { InstallModule } from './modules/install/install.module.js';
 import { MembersModule } from './modules/members/members.module.js';
 import { SsoModule } from './modules/sso/sso.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
@@ -57,10 +59,12 @@ export class AppModule {
         MembersModule,
         SsoModule,
         AgentsModule,
+        AgentConfigModule,
         TeamsModule,
         TenantSettingsModule,
         PoliciesModule,
         EnrollmentModule,
+        InstallModule,
       ],
     };
   }

@@ -1,7 +1,12 @@
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import type { ClickHouseHandle } from '@bathyscope/clickhouse';
 import type { PrismaClient } from '@bathyscope/db';
-import { agentTokenRequestMessage, signAgentAccessToken } from '@bathyscope/wire';
+import {
+  AGENT_CHECKIN_PATH,
+  type AgentCheckinStatus,
+  agentTokenRequestMessage,
+  signAgentAccessToken,
+} from '@bathyscope/wire';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseEd25519PublicKey, verifyAgentSignature } from './agent-keys';
@@ -9,6 +14,17 @@ import { FailureLimiter } from './failure-limiter';
 import { createIngestServer } from './ingest-server';
 
 const KEY = randomBytes(32);
+
+const checkinBody: AgentCheckinStatus = {
+  version: '0.1.0',
+  hostname: 'h',
+  state: 'running',
+  configVersion: 0,
+  configError: null,
+  capabilities: { ok: true, kernel: 'k', btf: true, tracefs: true, programs: [], problems: [] },
+  resources: { cpuPercent: 1, rssBytes: 1 },
+  counters: {},
+};
 
 interface FakeAgent {
   id: number;
@@ -32,6 +48,15 @@ function fakePrisma(agents: FakeAgent[] = []) {
       updateMany: async () => ({ count: 1 }),
     },
     auditLog: { create: async (a: unknown) => audit.push(a) },
+    // Check-in status writes: nothing written here.
+    // AgentAuthenticator's batched load; the gateway registry's reads find no gateway.
+    $queryRaw: async (strings: TemplateStringsArray, ids: unknown) =>
+      strings.join('?').includes('FROM "Agent"')
+        ? agents
+            .filter((a) => (ids as number[]).includes(a.id))
+            .map((a) => ({ ...a, revoked: a.revokedAt !== null, groupId: null, retentionDays: 7 }))
+        : [],
+    $executeRaw: async () => 0,
   };
   return { prisma: prisma as unknown as PrismaClient, audit };
 }
@@ -207,19 +232,13 @@ describe('POST /v1/agent/token', () => {
     const { accessToken, expiresAt } = res.json();
     expect(accessToken).toMatch(/^bsat\./);
     expect(Date.parse(expiresAt) - Date.now()).toBeGreaterThan(14 * 60_000);
-    const status = await app.inject({
+    const checkin = await app.inject({
       method: 'POST',
-      url: '/v1/agent/status',
+      url: AGENT_CHECKIN_PATH,
       headers: { authorization: `Bearer ${accessToken}` },
-      payload: {
-        version: '0.1.0',
-        hostname: 'h',
-        state: 'running',
-        capabilities: { ok: true, kernel: 'k', btf: true, tracefs: true, problems: [] },
-        counters: {},
-      },
+      payload: checkinBody,
     });
-    expect(status.statusCode).toBe(200);
+    expect(checkin.statusCode).toBe(200);
   });
 
   it('refuses skewed clocks, bad signatures, other agents and revoked agents with precise codes', async () => {
@@ -247,20 +266,13 @@ describe('POST /v1/agent/token', () => {
 });
 
 describe('agent access tokens at the gateway', () => {
-  const statusBody = {
-    version: '0.1.0',
-    hostname: 'h',
-    state: 'running',
-    capabilities: { ok: true, kernel: 'k', btf: true, tracefs: true, problems: [] },
-    counters: {},
-  };
   const exp = () => Math.floor(Date.now() / 1000) + 60;
   const post = async (app: ReturnType<typeof server>['app'], token: string) => {
     const res = await app.inject({
       method: 'POST',
-      url: '/v1/agent/status',
+      url: AGENT_CHECKIN_PATH,
       headers: { authorization: `Bearer ${token}` },
-      payload: statusBody,
+      payload: checkinBody,
     });
     return [res.statusCode, res.json().error?.code ?? 'ok'];
   };

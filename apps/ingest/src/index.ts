@@ -1,8 +1,11 @@
 export { AgentAuthenticator, hashAgentSecret } from './agent-auth';
-export { createIngestServer, type IngestServerOptions } from './ingest-server';
+export { createIngestServer, type IngestServer, type IngestServerOptions } from './ingest-server';
 export { IngestMetrics } from './ingest-metrics';
 export { InvalidRowError, toL7FlowLogRows, formatMicros, ROW_LIMITS } from './l7-rows';
-export { AGENT_STATUS_PATH, type AgentStatusReport } from './agent-status';
+export { checkinEtag, etagMatches, CHECKIN_BODY_LIMIT } from './checkin';
+export { assignGateway, rendezvousScore, type GatewayNode } from './rendezvous';
+export { GATEWAY_HEALTHY_WITHIN_SECONDS, gatewayIdFor } from './gateway-registry';
+export { DEFAULT_SERVED_CONFIG, type ServedConfig } from './group-config-cache';
 export { newEnrollmentToken } from './enrollment-token';
 export { loadAgentTokenKey } from './agent-token-key';
 export { parseEd25519PublicKey, verifyAgentSignature } from './agent-keys';

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The gateway's own Prometheus metrics, served at /metrics. */
 export class IngestMetrics {
@@ -44,6 +44,51 @@ export class IngestMetrics {
     help: 'ClickHouse insert latency',
     labelNames: ['table'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly checkins = new Counter({
+    name: 'bathyscope_ingest_checkins_total',
+    help: 'Agent check-ins (POST /v1/agent/checkin), by outcome: config (200), not_modified (304) or the error code',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  readonly checkinSeconds = new Histogram({
+    name: 'bathyscope_ingest_checkin_duration_seconds',
+    help: 'Time from request received to response, per answered check-in (200 or 304)',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1],
+    registers: [this.registry],
+  });
+  readonly statusPending = new Gauge({
+    name: 'bathyscope_ingest_checkin_status_pending',
+    help: 'Agents whose latest check-in status waits for the next batched write to Postgres',
+    registers: [this.registry],
+  });
+  readonly statusWrites = new Counter({
+    name: 'bathyscope_ingest_checkin_status_writes_total',
+    help: 'Batched status writes (one UPDATE each), by outcome: ok or error',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  readonly statusRows = new Counter({
+    name: 'bathyscope_ingest_checkin_status_rows_total',
+    help: 'Agent statuses written to Postgres',
+    registers: [this.registry],
+  });
+  readonly statusDropped = new Counter({
+    name: 'bathyscope_ingest_checkin_status_dropped_total',
+    help: 'Check-in statuses not stored, by reason: buffer_full or write_failed (the next check-in carries a newer one)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly statusWriteSeconds = new Histogram({
+    name: 'bathyscope_ingest_checkin_status_write_duration_seconds',
+    help: 'Latency of one batched status UPDATE',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly healthyGateways = new Gauge({
+    name: 'bathyscope_ingest_healthy_gateways',
+    help: 'Healthy ingest gateways this gateway assigns agents over (heartbeat within 30 s)',
     registers: [this.registry],
   });
 }

@@ -3,6 +3,7 @@ import type { ClickHouseHandle } from '@bathyscope/clickhouse';
 import { loadConfig } from '@bathyscope/config';
 import type { PrismaClient } from '@bathyscope/db';
 import {
+  AGENT_CHECKIN_PATH,
   AGENT_TOKEN_PATH,
   decodeL7RequestBatch,
   ENROLL_PATH,
@@ -13,12 +14,15 @@ import {
 } from '@bathyscope/wire';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { AgentAuthenticator } from './agent-auth';
-import { registerAgentStatusRoute } from './agent-status';
 import { loadAgentTokenKey } from './agent-token-key';
+import { registerCheckinRoute } from './checkin';
 import { registerEnrollmentRoutes } from './enrollment';
 import { FailureLimiter } from './failure-limiter';
+import { GatewayRegistry, type GatewayRegistryOptions, listenUrl } from './gateway-registry';
+import { GroupConfigCache, type GroupConfigCacheOptions } from './group-config-cache';
 import { IngestMetrics } from './ingest-metrics';
 import { InvalidRowError, toL7FlowLogRows } from './l7-rows';
+import { CheckinStatusWriter, type StatusWriterOptions } from './status-writer';
 
 export interface IngestServerOptions {
   ch: ClickHouseHandle;
@@ -32,6 +36,22 @@ export interface IngestServerOptions {
   publicUrl?: string;
   /** Failed enrollment / token requests per address and minute (INGEST_AUTH_FAILURES_PER_MIN, 30). */
   authFailuresPerMinute?: number;
+  /** Check-in tuning (defaults: config cache 2 s, status writes every 1 s, gateway heartbeat 10 s / list 5 s). */
+  checkin?: {
+    configCache?: GroupConfigCacheOptions;
+    statusWriter?: StatusWriterOptions;
+    gateways?: GatewayRegistryOptions;
+    /** Register in IngestGateway when listening (default true). */
+    register?: boolean;
+  };
+}
+
+export interface IngestServer {
+  app: FastifyInstance;
+  metrics: IngestMetrics;
+  /** Check-in internals, exposed for benchmarks and tests (e.g. `statusWriter.flush()`). */
+  statusWriter: CheckinStatusWriter;
+  gateways: GatewayRegistry;
 }
 
 const STREAM_RE = /^[a-z0-9_-]{1,32}$/;
@@ -43,9 +63,13 @@ function fail(reply: FastifyReply, status: number, code: IngestErrorCode, messag
 /**
  * The tenant-scoped ingest gateway. Each batch is authenticated (agent credential → tenant), decoded,
  * validated as a whole and written to ClickHouse; the agent gets 200 only after the insert committed, and a
- * retry of the same (agent, stream, seq) is deduplicated by ClickHouse.
+ * retry of the same (agent, stream, seq) is deduplicated by ClickHouse. Agents check in here too (checkin.ts).
+ *
+ * Lifecycle: on ready the gateway starts following the healthy gateways and writing check-in statuses; on listen
+ * it registers itself (INGEST_PUBLIC_URL, else its listen address) and heartbeats; on close it deregisters and
+ * writes the statuses still pending. `app.inject()` alone never registers a gateway.
  */
-export function createIngestServer(options: IngestServerOptions): { app: FastifyInstance; metrics: IngestMetrics } {
+export function createIngestServer(options: IngestServerOptions): IngestServer {
   const { ch, prisma, maxBatchBytes } = options;
   const metrics = new IngestMetrics();
   const config = loadConfig();
@@ -66,10 +90,16 @@ export function createIngestServer(options: IngestServerOptions): { app: Fastify
   app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, req, reply) => {
     const status = error.statusCode ?? 500;
     const route = req.routeOptions?.url;
-    if ((route === ENROLL_PATH || route === AGENT_TOKEN_PATH) && status < 500) {
+    if ((route === ENROLL_PATH || route === AGENT_TOKEN_PATH || route === AGENT_CHECKIN_PATH) && status < 500) {
       // A JSON control request, not a batch (e.g. a body that is not JSON).
       const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'INVALID_REQUEST';
-      (route === ENROLL_PATH ? metrics.enrollments : metrics.accessTokens).inc({ outcome: code });
+      const counter =
+        route === ENROLL_PATH
+          ? metrics.enrollments
+          : route === AGENT_TOKEN_PATH
+            ? metrics.accessTokens
+            : metrics.checkins;
+      counter.inc({ outcome: code });
       return fail(reply, status, code, error.message);
     }
     if (error.code === 'FST_ERR_VALIDATION') {
@@ -89,13 +119,40 @@ export function createIngestServer(options: IngestServerOptions): { app: Fastify
   });
 
   app.get('/healthz', async () => ({ ok: true }));
-  registerAgentStatusRoute(app, { prisma, auth, metrics });
+  const publicUrl = options.publicUrl ?? config.ingestPublicUrl;
+  const logTo = (err: unknown, message: string) => app.log.error({ err }, message);
+  const statusWriter = new CheckinStatusWriter(prisma, metrics, options.checkin?.statusWriter, logTo);
+  const gateways = new GatewayRegistry(prisma, metrics, options.checkin?.gateways, logTo);
+  registerCheckinRoute(app, {
+    auth,
+    metrics,
+    configs: new GroupConfigCache(prisma, options.checkin?.configCache),
+    writer: statusWriter,
+    gateways,
+    publicUrl,
+  });
+  app.addHook('onReady', async () => {
+    statusWriter.start();
+    await gateways.follow();
+  });
+  app.addHook('onListen', async () => {
+    if (options.checkin?.register === false) return;
+    const address = app.addresses().find((a) => typeof a === 'object');
+    const url =
+      publicUrl ?? (address && typeof address === 'object' ? listenUrl(address.address, address.port) : undefined);
+    if (!url) return;
+    await gateways.register(url);
+  });
+  app.addHook('onClose', async () => {
+    await gateways.close();
+    await statusWriter.close();
+  });
   registerEnrollmentRoutes(app, {
     prisma,
     metrics,
     accessTokenKey,
     limiter: new FailureLimiter(options.authFailuresPerMinute ?? config.ingestAuthFailuresPerMin),
-    publicUrl: options.publicUrl ?? config.ingestPublicUrl,
+    publicUrl,
   });
   app.get('/metrics', async (_req, reply) => {
     reply.header('content-type', metrics.registry.contentType);
@@ -176,5 +233,5 @@ export function createIngestServer(options: IngestServerOptions): { app: Fastify
     return { accepted: rows.length, seq: batch.seq };
   });
 
-  return { app, metrics };
+  return { app, metrics, statusWriter, gateways };
 }

@@ -10,16 +10,26 @@ import {
   type Agent,
   type AgentGroup,
   type AgentGroupInput,
+  type AgentHostFacts,
   AgentState,
   type UpdateAgentInput,
 } from './agents.types.js';
 
-const OFFLINE_AFTER_MS = 60_000;
+/** An agent is OFFLINE after this many check-in intervals of silence, and never sooner than OFFLINE_MIN_MS. */
+const OFFLINE_AFTER_INTERVALS = 3;
+const OFFLINE_MIN_MS = 60_000;
+/** Agents that never reported an interval (statuses from before check-in) are assumed to use the default. */
+const DEFAULT_CHECKIN_INTERVAL_S = 30;
 
+/** The `status` JSON the gateway stores at each check-in (apps/ingest/src/checkin.ts); older rows lack fields. */
 interface StoredStatus {
   state?: string;
-  capabilities?: { ok?: boolean; kernel?: string; problems?: string[] };
+  configVersion?: number;
+  configError?: string | null;
+  capabilities?: { ok?: boolean; kernel?: string; problems?: string[]; programs?: string[] };
+  resources?: { cpuPercent?: number; rssBytes?: number };
   counters?: Record<string, number>;
+  checkinIntervalSeconds?: number;
 }
 
 export const AGENT_SELECT = {
@@ -31,7 +41,9 @@ export const AGENT_SELECT = {
   lastSeenAt: true,
   status: true,
   labels: true,
-  group: { select: { id: true, name: true, description: true, createdAt: true } },
+  hostFacts: true,
+  enrolledAt: true,
+  group: { select: { id: true, name: true, description: true, createdAt: true, configVersion: true } },
 } as const;
 
 export type AgentRow = {
@@ -43,19 +55,51 @@ export type AgentRow = {
   lastSeenAt: Date | null;
   status: unknown;
   labels: string[];
-  group: { id: string; name: string; description: string; createdAt: Date } | null;
+  hostFacts: unknown;
+  enrolledAt: Date | null;
+  group: { id: string; name: string; description: string; createdAt: Date; configVersion: number } | null;
 };
+
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/** Host facts as enrollment stored them (validated there); anything else reads as absent. */
+function toHostFacts(raw: unknown): AgentHostFacts | null {
+  if (raw === null || typeof raw !== 'object') return null;
+  const f = raw as Record<string, unknown>;
+  const str = (k: string) => (typeof f[k] === 'string' ? (f[k] as string) : '');
+  return {
+    hostname: str('hostname'),
+    machineId: str('machineId'),
+    kernel: str('kernel'),
+    ips: isStringArray(f.ips) ? f.ips : [],
+    btf: f.btf === true,
+    capabilities: isStringArray(f.capabilities) ? f.capabilities : [],
+    cgroupVersion: typeof f.cgroupVersion === 'number' ? f.cgroupVersion : null,
+    agentVersion: str('agentVersion'),
+  };
+}
+
+/**
+ * ONLINE / DEGRADED / OFFLINE / NEVER_SEEN. Silence is measured in the agent's own check-in intervals: the status
+ * records the interval the gateway last told it to use, and an agent applies a new interval right after the
+ * check-in that delivered it, so `3 × that interval` is always the right yardstick.
+ */
+export function agentState(r: Pick<AgentRow, 'revokedAt' | 'lastSeenAt' | 'status'>, now: number): AgentState {
+  if (!r.lastSeenAt) return AgentState.NEVER_SEEN;
+  if (r.revokedAt) return AgentState.OFFLINE;
+  const status = (r.status ?? {}) as StoredStatus;
+  const interval = status.checkinIntervalSeconds ?? DEFAULT_CHECKIN_INTERVAL_S;
+  if (now - r.lastSeenAt.getTime() > Math.max(OFFLINE_MIN_MS, OFFLINE_AFTER_INTERVALS * interval * 1000)) {
+    return AgentState.OFFLINE;
+  }
+  const troubled = (status.capabilities?.problems?.length ?? 0) > 0 || Boolean(status.configError);
+  return status.state === 'running' && !troubled ? AgentState.ONLINE : AgentState.DEGRADED;
+}
 
 /** A revoked agent reports nothing any more: it is OFFLINE (or NEVER_SEEN) and says why. */
 export function toAgent(r: AgentRow, now: number): Agent {
   const status = (r.status ?? {}) as StoredStatus;
-  let state: AgentState = AgentState.NEVER_SEEN;
-  if (r.revokedAt) {
-    state = r.lastSeenAt ? AgentState.OFFLINE : AgentState.NEVER_SEEN;
-  } else if (r.lastSeenAt) {
-    if (now - r.lastSeenAt.getTime() > OFFLINE_AFTER_MS) state = AgentState.OFFLINE;
-    else state = status.state === 'running' ? AgentState.ONLINE : AgentState.DEGRADED;
-  }
+  const state = agentState(r, now);
   return {
     id: r.id,
     name: r.name,
@@ -69,6 +113,15 @@ export function toAgent(r: AgentRow, now: number): Agent {
     counters: r.revokedAt ? [] : Object.entries(status.counters ?? {}).map(([name, value]) => ({ name, value })),
     group: r.group ? { ...r.group, agentCount: 0 } : null,
     labels: r.labels,
+    configVersion: status.configVersion ?? 0,
+    desiredConfigVersion: r.group?.configVersion ?? 0,
+    configError: status.configError ?? null,
+    programs: r.revokedAt ? [] : (status.capabilities?.programs ?? []),
+    cpuPercent: status.resources?.cpuPercent ?? null,
+    rssBytes: status.resources?.rssBytes ?? null,
+    hostFacts: toHostFacts(r.hostFacts),
+    enrolledAt: r.enrolledAt,
+    revokedAt: r.revokedAt,
   };
 }
 
@@ -104,6 +157,49 @@ export class AgentsService {
     return rows.filter((r) => ability.can('read', agentSubject(r))).map((r) => toAgent(r, now));
   }
 
+  /** One agent, revoked ones included (they show why they stopped); NOT_FOUND when not visible to the viewer. */
+  async get(viewer: Viewer, id: number): Promise<Agent> {
+    const row = await this.prisma.agent.findFirst({
+      where: { AND: [{ id, tenantId: viewer.tenantId }, await this.authz.accessibleWhere(viewer, 'read', 'Agent')] },
+      select: AGENT_SELECT,
+    });
+    if (!row) throw apiError('NOT_FOUND', 'no such agent');
+    return toAgent(row, Date.now());
+  }
+
+  /**
+   * Removes an agent. Its credential stops working at once for new access tokens and within the gateways' 5 s
+   * agent cache for everything else (the row is gone, so the credential names an unknown agent: 401); a status
+   * write still buffered for it matches no row. Its telemetry stays (rows carry the agent id); the machine can
+   * enroll again as a new agent. Checked on the agent as it is, like revokeAgent, but as `delete`: admins, or
+   * whom a policy allows.
+   */
+  async delete(viewer: Viewer, id: number, ctx: GqlContext): Promise<boolean> {
+    const agent = await this.prisma.agent.findFirst({
+      where: { AND: [{ id, tenantId: viewer.tenantId }, await this.authz.accessibleWhere(viewer, 'read', 'Agent')] },
+      select: AGENT_SELECT,
+    });
+    if (!agent) throw apiError('NOT_FOUND', 'no such agent');
+    await this.authz.authorize(viewer, 'delete', agentSubject(agent), { what: `deleting agent ${agent.name}` });
+    const deleted = await this.prisma.agent.deleteMany({ where: { id: agent.id, tenantId: viewer.tenantId } });
+    if (deleted.count === 0) throw apiError('NOT_FOUND', 'no such agent');
+    await this.audit.record(ctx, {
+      tenantId: viewer.tenantId,
+      ...actorOf(viewer),
+      action: 'agent.delete',
+      targetType: 'Agent',
+      targetId: String(id),
+      before: {
+        name: agent.name,
+        hostname: agent.hostname,
+        group: agent.group?.name ?? null,
+        labels: agent.labels,
+        revokedAt: agent.revokedAt,
+      },
+    });
+    return true;
+  }
+
   /**
    * Moves an agent between groups and sets its labels. The policy is checked on the agent as it is and as it
    * would be, so nobody can move an agent out of (or into) a scope they do not control.
@@ -125,7 +221,7 @@ export class AgentsService {
     else if (input.groupId) {
       group = await this.prisma.agentGroup.findFirst({
         where: { id: input.groupId, tenantId: viewer.tenantId },
-        select: { id: true, name: true, description: true, createdAt: true },
+        select: { id: true, name: true, description: true, createdAt: true, configVersion: true },
       });
       if (!group) throw apiError('NOT_FOUND', 'no such agent group');
     }
@@ -154,7 +250,7 @@ export class AgentsService {
     const [groups, visibleAgents] = await Promise.all([
       this.prisma.agentGroup.findMany({
         where: { AND: [{ tenantId: viewer.tenantId }, await this.authz.accessibleWhere(viewer, 'read', 'AgentGroup')] },
-        select: { id: true, name: true, description: true, createdAt: true },
+        select: { id: true, name: true, description: true, createdAt: true, configVersion: true },
         orderBy: { name: 'asc' },
       }),
       this.list(viewer),
@@ -169,7 +265,7 @@ export class AgentsService {
     try {
       const row = await this.prisma.agentGroup.create({
         data: { tenantId: viewer.tenantId, name: input.name, description: input.description ?? '' },
-        select: { id: true, name: true, description: true, createdAt: true },
+        select: { id: true, name: true, description: true, createdAt: true, configVersion: true },
       });
       await this.audit.record(ctx, {
         tenantId: viewer.tenantId,

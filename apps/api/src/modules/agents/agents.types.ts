@@ -22,6 +22,21 @@ export class AgentGroup {
   @Field() description: string;
   @Field() createdAt: Date;
   @Field(() => Int, { description: 'Agents in the group that the caller may see.' }) agentCount: number;
+  @Field(() => Int, { description: 'Current configuration version; 0 when never configured (built-in defaults).' })
+  configVersion: number;
+}
+
+@ObjectType({ description: 'What the agent reported about its host when it enrolled.' })
+export class AgentHostFacts {
+  @Field() hostname: string;
+  @Field() machineId: string;
+  @Field() kernel: string;
+  @Field(() => [String]) ips: string[];
+  @Field() btf: boolean;
+  @Field(() => [String], { description: 'Linux capabilities the agent holds (cap_bpf, cap_perfmon, …).' })
+  capabilities: string[];
+  @Field(() => Int, { nullable: true }) cgroupVersion: number | null;
+  @Field() agentVersion: string;
 }
 
 @ObjectType()
@@ -30,7 +45,11 @@ export class Agent {
   @Field() name: string;
   @Field() hostname: string;
   @Field() version: string;
-  @Field(() => AgentState, { description: 'From the last status report: OFFLINE after 60 s of silence.' })
+  @Field(() => AgentState, {
+    description:
+      'From the last check-in: OFFLINE after 3 check-in intervals of silence (at least 60 s); DEGRADED when the agent ' +
+      'reports degraded or paused, eBPF problems or a configuration error. Revoked agents are OFFLINE.',
+  })
   state: AgentState;
   @Field(() => Date, { nullable: true }) lastSeenAt: Date | null;
   @Field({ description: 'Whether the kernel offers what eBPF capture needs.' }) ebpfOk: boolean;
@@ -39,6 +58,37 @@ export class Agent {
   @Field(() => [AgentCounter]) counters: AgentCounter[];
   @Field(() => AgentGroup, { nullable: true }) group: AgentGroup | null;
   @Field(() => [String], { description: 'key=value labels; policies can match them.' }) labels: string[];
+  @Field(() => Int, { description: 'Configuration version the agent reports running (0 = built-in defaults).' })
+  configVersion: number;
+  @Field(() => Int, { description: "Its group's current configuration version (0 = built-in defaults)." })
+  desiredConfigVersion: number;
+  @Field(() => String, {
+    nullable: true,
+    description: 'Why the agent could not apply its configuration, if it could not.',
+  })
+  configError: string | null;
+  @Field(() => [String], { description: 'eBPF programs attached at the last check-in.' }) programs: string[];
+  @Field(() => Float, {
+    nullable: true,
+    description: "The agent's own CPU, percent of one core, at the last check-in.",
+  })
+  cpuPercent: number | null;
+  @Field(() => Float, { nullable: true, description: "The agent's own resident memory at the last check-in." })
+  rssBytes: number | null;
+  @Field(() => AgentHostFacts, { nullable: true, description: 'Null for agents that never enrolled (legacy).' })
+  hostFacts: AgentHostFacts | null;
+  @Field(() => Date, { nullable: true }) enrolledAt: Date | null;
+  @Field(() => Date, { nullable: true }) revokedAt: Date | null;
+}
+
+@ObjectType({ description: 'An ingest gateway process; agents are spread over the healthy ones (rendezvous hashing).' })
+export class IngestGateway {
+  @Field(() => ID) id: string;
+  @Field() url: string;
+  @Field({ description: 'Heartbeat within the last 30 s.' }) healthy: boolean;
+  @Field() lastHeartbeatAt: Date;
+  @Field(() => Int, { description: 'Agents of this tenant (that the caller may see) assigned to the gateway.' })
+  agentCount: number;
 }
 
 const LABEL = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}=[^\p{Cc}]{0,253}$/u;

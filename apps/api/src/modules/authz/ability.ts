@@ -58,9 +58,11 @@ export function roleRules(role: Role): AppRule[] {
     case 'viewer':
       return viewer;
     case 'editor':
+      // Editors manage the fleet but do not delete agents (deleteAgent): that is for admins, or a policy's grant.
       return [
         ...viewer,
-        { action: ['create', 'update', 'delete'], subject: ['Agent', 'AgentGroup'], origin: origin() },
+        { action: ['create', 'update'], subject: 'Agent', origin: origin() },
+        { action: ['create', 'update', 'delete'], subject: 'AgentGroup', origin: origin() },
       ];
     case 'admin':
       return [

@@ -19,6 +19,7 @@ export const RESOURCE_TYPES = [
   'AuditLog',
   'SsoConnection',
   'EnrollmentToken',
+  'IngestGateway',
   'Tenant',
 ] as const;
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
@@ -39,6 +40,7 @@ export const RESOURCE_ATTRIBUTES: Record<ResourceType, readonly Attribute[]> = {
   AuditLog: [],
   SsoConnection: [],
   EnrollmentToken: [],
+  IngestGateway: [],
   Tenant: [],
 };
 
@@ -55,6 +57,7 @@ export const RESTRICTABLE_FIELDS: Record<ResourceType, readonly string[]> = {
   AuditLog: [],
   SsoConnection: [],
   EnrollmentToken: [],
+  IngestGateway: [],
   Tenant: [],
 };
 
