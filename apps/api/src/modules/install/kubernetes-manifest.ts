@@ -1,5 +1,7 @@
 import { assertSafeUrl } from './install-urls.js';
-import { toYamlDocuments, type YamlValue } from './yaml-emitter.js';
+import { stringify } from 'yaml';
+
+type YamlValue = string | number | boolean | null | YamlValue[] | { [key: string]: YamlValue };
 
 export const AGENT_NAMESPACE = 'bathyscope';
 /** Where the image keeps the unpacked agent bundle (apps/agent/Dockerfile). */
@@ -112,5 +114,6 @@ export function agentKubernetesManifest(o: AgentManifestOptions): string {
       },
     },
   ];
-  return toYamlDocuments(docs);
+  // YAML 1.1 output: older kubectl (and PyYAML) read `on`/`yes` as booleans, so such strings get quoted.
+  return docs.map((d) => stringify(d, { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
 }
