@@ -11,6 +11,7 @@ const { openClickHouse, migrateClickHouse } = require('../packages/clickhouse/di
 const { createIngestServer, toL7FlowLogRows } = require('../apps/ingest/dist/index.js');
 const { encodeL7RequestBatch, TapSide, L7Protocol, ResponseStatus } = require('../packages/wire/dist/index.js');
 const { createPrismaClient } = require('../packages/db/dist/src/index.js');
+const { Redis } = require('ioredis');
 
 const totalRows = Number(process.argv[2] ?? 200_000);
 const batchRows = Number(process.argv[3] ?? 10_000);
@@ -63,6 +64,10 @@ const tenant = await provisionTenant(prisma, {
   email: `bench-${Date.now()}@example.test`,
 });
 const agent = await provisionAgent(prisma, tenant.tenantId, 'bench');
+// The gateway path includes the per-tenant quota check (one Redis script per batch); enterprise's quota is far
+// above what one gateway process sustains, so it is measured, not hit.
+await prisma.tenant.update({ where: { id: tenant.tenantId }, data: { plan: 'enterprise' } });
+const redis = new Redis(process.env.REDIS_URL || 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 2 });
 
 const batches = [];
 for (let off = 0; off < totalRows; off += batchRows) batches.push(makeRows(Math.min(batchRows, totalRows - off), off));
@@ -89,7 +94,7 @@ const directS = Number(process.hrtime.bigint() - t0) / 1e9;
 // 2) Through the gateway: HTTP, agent auth, protobuf decode, validation, insert.
 const bodies = batches.map((rows, i) => encodeL7RequestBatch({ stream: 'l7', seq: i + 1, rows }));
 const bytesPerRow = bodies.reduce((a, b) => a + b.length, 0) / totalRows;
-const { app } = createIngestServer({ ch, prisma, maxBatchBytes: 64 * 1024 * 1024 });
+const { app, metrics } = createIngestServer({ ch, prisma, redis, maxBatchBytes: 64 * 1024 * 1024 });
 await app.listen({ port: 0, host: '127.0.0.1' });
 const url = `http://127.0.0.1:${app.server.address().port}/v1/l7`;
 t0 = process.hrtime.bigint();
@@ -108,6 +113,10 @@ const rs = await ch.client.query({ query: 'SELECT count() AS n FROM bench.l7_flo
 const [{ n }] = await rs.json();
 if (Number(n) !== totalRows * 2) throw new Error(`expected ${totalRows * 2} rows, found ${n}`);
 
+const quotaChecked = (await metrics.quotaChecks.get()).values.find((v) => v.labels.outcome === 'ok')?.value ?? 0;
+if (quotaChecked !== bodies.length)
+  throw new Error(`expected ${bodies.length} quota checks, Redis answered ${quotaChecked}`);
+
 const result = {
   bench: 'ingest',
   rows: totalRows,
@@ -121,4 +130,5 @@ console.log(JSON.stringify(result));
 await app.close();
 await ch.close();
 await prisma.$disconnect();
+redis.disconnect();
 rmSync(dir, { recursive: true, force: true });

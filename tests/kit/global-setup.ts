@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startSmtpSink } from './smtp-sink';
@@ -29,6 +30,17 @@ async function waitForHttp(url: string, timeoutMs: number, what: string): Promis
   throw new Error(`${what} not ready at ${url} after ${timeoutMs} ms: ${lastError}`);
 }
 
+function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 function start(name: string, args: string[], env: NodeJS.ProcessEnv, logDir: string, cwd = root): void {
   const log = path.join(logDir, `${name}.log`);
   const fd = fs.openSync(log, 'a');
@@ -48,7 +60,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (!databaseUrl) throw new Error('DATABASE_URL must be set for system tests (npm test sets it)');
   // A second stack (another checkout's test run) can use another base: BATHYSCOPE_TEST_PORT_BASE.
   const base = Number(process.env.BATHYSCOPE_TEST_PORT_BASE ?? 14000);
-  const ports = { api: base, ingest: base + 1, web: base + 2 };
+  const ports = { api: base, ingest: base + 1, web: base + 2, ingestH2: base + 3 };
+  // A leftover server from an interrupted run would answer in place of this stack (stale console, old code):
+  // refuse to start rather than test the wrong thing.
+  for (const [name, port] of Object.entries(ports)) {
+    if (await portInUse(port))
+      throw new Error(
+        `port ${port} (${name}) is already in use: stop what listens there or set BATHYSCOPE_TEST_PORT_BASE`,
+      );
+  }
   const mailboxDir = path.join(stateDir, 'mailbox');
   const smtp = await startSmtpSink(mailboxDir);
   const env: NodeJS.ProcessEnv = {
@@ -56,6 +76,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     DATABASE_URL: databaseUrl,
     API_PORT: String(ports.api),
     INGEST_PORT: String(ports.ingest),
+    INGEST_H2_PORT: String(ports.ingestH2),
+    // No other spec uses the team plan: quotas.spec.ts moves a tenant to it to exhaust a quota in seconds, while
+    // free tenants (every other spec) keep the default quota.
+    INGEST_QUOTA_TEAM_ROWS_PER_SEC: '500',
     // Low enough for a test to exhaust quickly; sessions keep the default.
     API_RATE_LIMIT_KEY_PER_MIN: '40',
     SMTP_URL: smtp.url,
@@ -102,6 +126,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const info: StackInfo = {
     apiUrl: `http://127.0.0.1:${ports.api}`,
     ingestUrl: `http://127.0.0.1:${ports.ingest}`,
+    ingestH2Url: `http://127.0.0.1:${ports.ingestH2}`,
     webUrl: `http://127.0.0.1:${ports.web}`,
     stateDir,
     databaseUrl,

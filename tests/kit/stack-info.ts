@@ -2,6 +2,8 @@
 export interface StackInfo {
   apiUrl: string;
   ingestUrl: string;
+  /** The gateway's HTTP/2 cleartext (h2c, prior knowledge) listener. */
+  ingestH2Url: string;
   webUrl: string;
   stateDir: string;
   databaseUrl: string;

@@ -58,9 +58,13 @@ async function main(): Promise<void> {
   const closers: Array<() => Promise<unknown>> = [];
 
   if (roles.has('ingest')) {
-    const { app } = createIngestServer({ ch, prisma, maxBatchBytes: config.ingestMaxBatchBytes });
+    const { app, listenH2 } = createIngestServer({ ch, prisma, redis, maxBatchBytes: config.ingestMaxBatchBytes });
     await app.listen({ host: config.ingestHost, port: config.ingestPort });
     console.log(`ingest listening on http://${config.ingestHost}:${config.ingestPort}`);
+    if (config.ingestH2Port !== undefined) {
+      await listenH2(config.ingestH2Port, config.ingestHost);
+      console.log(`ingest listening on h2c://${config.ingestHost}:${config.ingestH2Port} (HTTP/2, prior knowledge)`);
+    }
     closers.push(() => app.close());
   }
 

@@ -9,6 +9,8 @@ export interface AgentIdentity {
   retentionDays: number;
   /** The agent's group (its configuration), cached like the rest of the row: a move reaches check-ins within the TTL. */
   groupId: string | null;
+  /** The tenant's plan (free, team, enterprise): its ingest quotas. Cached like the rest of the row. */
+  plan: string;
 }
 
 export type AgentAuthResult =
@@ -23,6 +25,7 @@ interface CachedAgent {
   tenantId: number;
   retentionDays: number;
   groupId: string | null;
+  plan: string;
   /** Null for enrolled agents: they have no static secret. */
   secretHash: Buffer | null;
   revoked: boolean;
@@ -36,6 +39,7 @@ interface AgentAuthRow {
   revoked: boolean;
   groupId: string | null;
   retentionDays: number;
+  plan: string;
 }
 
 interface AgentWaiter {
@@ -102,6 +106,7 @@ export class AgentAuthenticator {
         tenantId: agent.tenantId,
         retentionDays: agent.retentionDays,
         groupId: agent.groupId,
+        plan: agent.plan,
       },
     };
   }
@@ -124,7 +129,16 @@ export class AgentAuthenticator {
       return { ok: false, code: 'UNAUTHENTICATED', message: 'unknown agent' };
     }
     if (agent.revoked) return { ok: false, code: 'AGENT_REVOKED', message: 'agent credential was revoked' };
-    return { ok: true, agent: { agentId, tenantId, retentionDays: agent.retentionDays, groupId: agent.groupId } };
+    return {
+      ok: true,
+      agent: {
+        agentId,
+        tenantId,
+        retentionDays: agent.retentionDays,
+        groupId: agent.groupId,
+        plan: agent.plan,
+      },
+    };
   }
 
   private load(agentId: number): Promise<CachedAgent | null> {
@@ -185,7 +199,7 @@ export class AgentAuthenticator {
     // the client, which is most of this path's CPU at thousands of check-ins a second.
     const rows = await this.prisma.$queryRaw<AgentAuthRow[]>`
       SELECT a."id", a."tenantId", a."secretHash", a."revokedAt" IS NOT NULL AS "revoked", a."groupId",
-             t."retentionDays"
+             t."retentionDays", t."plan"
       FROM "Agent" a JOIN "Tenant" t ON t."id" = a."tenantId"
       WHERE a."id" = ANY(${agentIds}::int[])`;
     const found = new Map<number, CachedAgent>();
@@ -195,6 +209,7 @@ export class AgentAuthenticator {
         tenantId: row.tenantId,
         retentionDays: row.retentionDays,
         groupId: row.groupId,
+        plan: row.plan,
         secretHash: row.secretHash ? Buffer.from(row.secretHash, 'hex') : null,
         revoked: row.revoked,
         fetchedAt: now,

@@ -10,3 +10,5 @@ export { newEnrollmentToken } from './enrollment-token';
 export { loadAgentTokenKey } from './agent-token-key';
 export { parseEd25519PublicKey, verifyAgentSignature } from './agent-keys';
 export { FailureLimiter } from './failure-limiter';
+export { TenantQuota, type QuotaVerdict } from './tenant-quota';
+export { OverloadGuard, type Admission } from './overload-guard';

@@ -35,8 +35,25 @@ export class IngestMetrics {
   });
   readonly batchSeconds = new Histogram({
     name: 'bathyscope_ingest_batch_duration_seconds',
-    help: 'Time from request received to response, per accepted batch',
+    help: 'Time from request received to answer, per batch that reached the handler, by outcome: accepted or the error code',
+    labelNames: ['outcome'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly pendingBatches = new Gauge({
+    name: 'bathyscope_ingest_pending_batches',
+    help: 'Queue depth: batches admitted and not yet answered (most wait for their ClickHouse insert)',
+    registers: [this.registry],
+  });
+  readonly inflightBytes = new Gauge({
+    name: 'bathyscope_ingest_inflight_bytes',
+    help: 'Bytes of batches being worked on (body and decompressed payload), bounded by INGEST_MAX_INFLIGHT_BYTES',
+    registers: [this.registry],
+  });
+  readonly quotaChecks = new Counter({
+    name: 'bathyscope_ingest_quota_checks_total',
+    help: 'Per-tenant quota checks, by outcome: ok, exceeded, unlimited, unavailable (Redis down: admitted unchecked)',
+    labelNames: ['outcome'],
     registers: [this.registry],
   });
   readonly insertSeconds = new Histogram({

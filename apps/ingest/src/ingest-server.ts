@@ -1,18 +1,16 @@
-import { gunzipSync } from 'node:zlib';
+import type { AddressInfo } from 'node:net';
 import type { ClickHouseHandle } from '@bathyscope/clickhouse';
 import { loadConfig } from '@bathyscope/config';
 import type { PrismaClient } from '@bathyscope/db';
 import {
   AGENT_CHECKIN_PATH,
   AGENT_TOKEN_PATH,
-  decodeL7RequestBatch,
   ENROLL_PATH,
-  INGEST_L7_PATH,
   type IngestErrorCode,
   PROTOBUF_CONTENT_TYPE,
-  WireDecodeError,
 } from '@bathyscope/wire';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import { AgentAuthenticator } from './agent-auth';
 import { loadAgentTokenKey } from './agent-token-key';
 import { registerCheckinRoute } from './checkin';
@@ -20,9 +18,13 @@ import { registerEnrollmentRoutes } from './enrollment';
 import { FailureLimiter } from './failure-limiter';
 import { GatewayRegistry, type GatewayRegistryOptions, listenUrl } from './gateway-registry';
 import { GroupConfigCache, type GroupConfigCacheOptions } from './group-config-cache';
+import { type H2cListener, listenH2c } from './h2c-listener';
 import { IngestMetrics } from './ingest-metrics';
-import { InvalidRowError, toL7FlowLogRows } from './l7-rows';
+import { fail, registerL7Route } from './l7-route';
+import { OverloadGuard } from './overload-guard';
+import { standardSignalRoutes } from './signals/standard-signals';
 import { CheckinStatusWriter, type StatusWriterOptions } from './status-writer';
+import { TenantQuota, type TenantQuotaOptions } from './tenant-quota';
 
 export interface IngestServerOptions {
   ch: ClickHouseHandle;
@@ -30,6 +32,15 @@ export interface IngestServerOptions {
   /** Largest accepted batch after decompression. The compressed body is capped at the same size. */
   maxBatchBytes: number;
   logger?: boolean;
+  /**
+   * Shared store of the per-tenant quota buckets. Without it (or while it is unreachable) batches are admitted
+   * unchecked and counted as `bathyscope_ingest_quota_checks_total{outcome="unavailable"}`.
+   */
+  redis?: Redis;
+  /** Quotas per plan and burst (default: INGEST_QUOTA_* from the environment). */
+  quotas?: Pick<TenantQuotaOptions, 'quotas' | 'burstSeconds'>;
+  /** Global bounds before 503 OVERLOADED (default: INGEST_MAX_INFLIGHT_BYTES, INGEST_MAX_PENDING_BATCHES). */
+  overload?: { maxInflightBytes: number; maxPendingBatches: number };
   /** HMAC key of agent access tokens; default: BATHYSCOPE_AGENT_TOKEN_KEY or `<state>/agent-token.key`. */
   accessTokenKey?: Buffer;
   /** Ingest URL handed to enrolling agents (INGEST_PUBLIC_URL); default: the address they reached us at. */
@@ -52,12 +63,11 @@ export interface IngestServer {
   /** Check-in internals, exposed for benchmarks and tests (e.g. `statusWriter.flush()`). */
   statusWriter: CheckinStatusWriter;
   gateways: GatewayRegistry;
-}
-
-const STREAM_RE = /^[a-z0-9_-]{1,32}$/;
-
-function fail(reply: FastifyReply, status: number, code: IngestErrorCode, message: string, extra = {}) {
-  return reply.code(status).send({ error: { code, message, ...extra } });
+  /** Global overload bound (in-flight bytes and pending batches). */
+  guard: OverloadGuard;
+  quota: TenantQuota;
+  /** Opens the HTTP/2 cleartext (h2c) listener next to the HTTP/1.1 one (INGEST_H2_PORT); closed with `app`. */
+  listenH2(port: number, host: string): Promise<AddressInfo>;
 }
 
 /**
@@ -119,6 +129,17 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
   });
 
   app.get('/healthz', async () => ({ ok: true }));
+  const overload = options.overload ?? {
+    maxInflightBytes: config.ingestMaxInflightBytes,
+    maxPendingBatches: config.ingestMaxPendingBatches,
+  };
+  const guard = new OverloadGuard(overload.maxInflightBytes, overload.maxPendingBatches, metrics);
+  const quota = new TenantQuota(
+    options.redis,
+    options.quotas ?? { quotas: config.ingestQuotas, burstSeconds: config.ingestQuotaBurstSeconds },
+    metrics.quotaChecks,
+    (err) => app.log.warn({ err }, 'quota check failed: admitting unchecked'),
+  );
   const publicUrl = options.publicUrl ?? config.ingestPublicUrl;
   const logTo = (err: unknown, message: string) => app.log.error({ err }, message);
   const statusWriter = new CheckinStatusWriter(prisma, metrics, options.checkin?.statusWriter, logTo);
@@ -159,79 +180,18 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
     return metrics.registry.metrics();
   });
 
-  app.post(INGEST_L7_PATH, async (req, reply) => {
-    const started = process.hrtime.bigint();
-    const reject = (status: number, code: IngestErrorCode, message: string, rows = 0, extra = {}) => {
-      metrics.rejectedBatches.inc({ reason: code });
-      if (rows > 0) metrics.rejectedRows.inc({ reason: code }, rows);
-      return fail(reply, status, code, message, extra);
-    };
+  registerL7Route(app, { ch, auth, metrics, guard, quota, maxBatchBytes });
+  app.register(standardSignalRoutes, { ch, prisma, agents: auth, metrics, maxBatchBytes });
 
-    const identity = await auth.authenticate(req.headers.authorization);
-    if (!identity.ok) return reject(identity.code === 'AGENT_REVOKED' ? 403 : 401, identity.code, identity.message);
-
-    if (req.headers['content-type'] !== PROTOBUF_CONTENT_TYPE) {
-      return reject(415, 'UNSUPPORTED_MEDIA_TYPE', `expected ${PROTOBUF_CONTENT_TYPE}`);
-    }
-    let payload = req.body as Buffer;
-    const encoding = req.headers['content-encoding'];
-    if (encoding === 'gzip') {
-      try {
-        // maxOutputLength stops a decompression bomb before it allocates.
-        payload = gunzipSync(payload, { maxOutputLength: maxBatchBytes });
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
-          return reject(413, 'PAYLOAD_TOO_LARGE', `decompressed batch exceeds ${maxBatchBytes} bytes`);
-        }
-        return reject(400, 'MALFORMED_BATCH', `invalid gzip body: ${(err as Error).message}`);
-      }
-    } else if (encoding !== undefined && encoding !== 'identity') {
-      return reject(415, 'UNSUPPORTED_MEDIA_TYPE', `unsupported content-encoding ${encoding}`);
-    }
-
-    let batch: ReturnType<typeof decodeL7RequestBatch>;
-    try {
-      batch = decodeL7RequestBatch(payload);
-    } catch (err) {
-      if (err instanceof WireDecodeError) return reject(400, 'MALFORMED_BATCH', err.message);
-      throw err;
-    }
-    if (!STREAM_RE.test(batch.stream)) return reject(400, 'MALFORMED_BATCH', 'stream must match [a-z0-9_-]{1,32}');
-    if (!Number.isSafeInteger(batch.seq) || batch.seq < 0)
-      return reject(400, 'MALFORMED_BATCH', 'seq must be a non-negative integer');
-
-    let rows: ReturnType<typeof toL7FlowLogRows>;
-    try {
-      rows = toL7FlowLogRows(batch, identity.agent, Date.now() * 1000);
-    } catch (err) {
-      if (err instanceof InvalidRowError) {
-        return reject(422, 'INVALID_ROW', err.message, batch.rows.length, { row: err.rowIndex, field: err.field });
-      }
-      throw err;
-    }
-
-    if (rows.length > 0) {
-      const insertStarted = process.hrtime.bigint();
-      try {
-        await ch.client.insert({
-          table: `${ch.database}.l7_flow_log`,
-          values: rows,
-          format: 'JSONEachRow',
-          clickhouse_settings: {
-            insert_deduplication_token: `${identity.agent.agentId}:${batch.stream}:${batch.seq}`,
-          },
-        });
-      } catch (err) {
-        req.log.error({ err }, 'clickhouse insert failed');
-        reply.header('retry-after', '5');
-        return reject(503, 'STORAGE_UNAVAILABLE', 'storage is unavailable, retry later', rows.length);
-      }
-      metrics.insertSeconds.observe({ table: 'l7_flow_log' }, Number(process.hrtime.bigint() - insertStarted) / 1e9);
-      metrics.acceptedRows.inc({ table: 'l7_flow_log' }, rows.length);
-    }
-    metrics.batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-    return { accepted: rows.length, seq: batch.seq };
+  let h2c: H2cListener | undefined;
+  const listenH2 = async (port: number, host: string) => {
+    if (h2c) throw new Error('the HTTP/2 listener is already open');
+    h2c = await listenH2c(app, port, host);
+    return h2c.address;
+  };
+  app.addHook('onClose', async () => {
+    await h2c?.close();
   });
 
-  return { app, metrics, statusWriter, gateways };
+  return { app, metrics, statusWriter, gateways, guard, quota, listenH2 };
 }

@@ -30,7 +30,34 @@ export interface BathyscopeConfig {
   ingestPublicUrl: string | undefined;
   /** Failed enrollment / access-token requests per client address and minute before 429 (per gateway process). */
   ingestAuthFailuresPerMin: number;
+  /** Per-tenant ingest quotas by plan (`INGEST_QUOTA_<PLAN>_ROWS_PER_SEC` / `_BYTES_PER_SEC`; 0 = unlimited). */
+  ingestQuotas: Record<IngestPlan, IngestQuota>;
+  /** Bucket depth in seconds of quota: how large a burst a tenant may send after being idle. */
+  ingestQuotaBurstSeconds: number;
+  /** Batch bytes (compressed + decompressed) the gateway holds at once before answering 503 OVERLOADED. */
+  ingestMaxInflightBytes: number;
+  /** Batches between receipt and answer (most of them waiting for ClickHouse) before answering 503 OVERLOADED. */
+  ingestMaxPendingBatches: number;
+  /** Second listener speaking HTTP/2 cleartext (h2c, prior knowledge); undefined: none. */
+  ingestH2Port: number | undefined;
 }
+
+export const INGEST_PLANS = ['free', 'team', 'enterprise'] as const;
+export type IngestPlan = (typeof INGEST_PLANS)[number];
+
+export interface IngestQuota {
+  /** Rows per second a tenant may write, summed over its agents and gateways; 0 = unlimited. */
+  rowsPerSec: number;
+  /** Decompressed batch bytes per second; 0 = unlimited. */
+  bytesPerSec: number;
+}
+
+/** Plan defaults: a free tenant is a handful of hosts, enterprise the ~2 cores' worth of a whole gateway fleet. */
+export const DEFAULT_INGEST_QUOTAS: Record<IngestPlan, IngestQuota> = {
+  free: { rowsPerSec: 20_000, bytesPerSec: 8 * 1024 * 1024 },
+  team: { rowsPerSec: 200_000, bytesPerSec: 64 * 1024 * 1024 },
+  enterprise: { rowsPerSec: 2_000_000, bytesPerSec: 512 * 1024 * 1024 },
+};
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -64,5 +91,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BathyscopeConf
     ingestMaxBatchBytes: intFromEnv(env, 'INGEST_MAX_BATCH_BYTES', 8 * 1024 * 1024),
     ingestPublicUrl: env.INGEST_PUBLIC_URL ? env.INGEST_PUBLIC_URL.replace(/\/$/, '') : undefined,
     ingestAuthFailuresPerMin: intFromEnv(env, 'INGEST_AUTH_FAILURES_PER_MIN', 30),
+    ingestQuotas: Object.fromEntries(
+      INGEST_PLANS.map((plan) => {
+        const d = DEFAULT_INGEST_QUOTAS[plan];
+        const prefix = `INGEST_QUOTA_${plan.toUpperCase()}`;
+        return [
+          plan,
+          {
+            rowsPerSec: intFromEnv(env, `${prefix}_ROWS_PER_SEC`, d.rowsPerSec),
+            bytesPerSec: intFromEnv(env, `${prefix}_BYTES_PER_SEC`, d.bytesPerSec),
+          },
+        ];
+      }),
+    ) as Record<IngestPlan, IngestQuota>,
+    ingestQuotaBurstSeconds: Math.max(1, intFromEnv(env, 'INGEST_QUOTA_BURST_SECONDS', 2)),
+    ingestMaxInflightBytes: intFromEnv(env, 'INGEST_MAX_INFLIGHT_BYTES', 256 * 1024 * 1024),
+    ingestMaxPendingBatches: intFromEnv(env, 'INGEST_MAX_PENDING_BATCHES', 256),
+    ingestH2Port: env.INGEST_H2_PORT ? intFromEnv(env, 'INGEST_H2_PORT', 0) : undefined,
   };
 }

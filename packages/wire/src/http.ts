@@ -28,6 +28,9 @@ export type IngestErrorCode =
   | 'MALFORMED_BATCH'
   | 'INVALID_ROW'
   | 'STORAGE_UNAVAILABLE'
+  // Backpressure (429 / 503 with Retry-After): the tenant's quota, or the whole gateway, is full.
+  | 'QUOTA_EXCEEDED'
+  | 'OVERLOADED'
   // Enrollment (POST /v1/enroll) and access tokens (POST /v1/agent/token):
   | 'INVALID_REQUEST'
   | 'TOKEN_INVALID'
