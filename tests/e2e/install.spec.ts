@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import '../kit/stack-info';
 import { createTenantWithAgent, testPrisma } from '../kit/fixtures';
 import { allRequests, eventually, GraphQLSession } from '../kit/graphql-client';
@@ -134,7 +135,14 @@ describe('agent install script (served by the control plane, run for real)', () 
     expect(install.cli).toBe(`bathyscope-agent enroll --token ${token} --server ${stack.ingestUrl}`);
     expect(install.kubernetes).toContain('kind: DaemonSet');
     expect(install.kubernetes).toContain(`token: ${token}`);
-    expect(install.kubernetes).toContain(`value: ${JSON.stringify(stack.ingestUrl)}`);
+    const daemonSet = parseAllDocuments(install.kubernetes)
+      .map(
+        (d) =>
+          d.toJS() as { kind?: string; spec?: { template: { spec: { containers: { env: { value?: string }[] }[] } } } },
+      )
+      .find((d) => d.kind === 'DaemonSet');
+    const env = daemonSet?.spec?.template.spec.containers[0]?.env ?? [];
+    expect(env.map((e) => e.value)).toContain(stack.ingestUrl);
     // Straight to the API, the commands name the API's address, which serves install.sh as well.
     const direct = new GraphQLSession(stack.apiUrl);
     await direct.login(login.email, login.password);
