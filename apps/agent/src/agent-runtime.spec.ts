@@ -178,7 +178,7 @@ describe('AgentRuntime check-in', () => {
     expect(runtime.gateway).toBe(a.url);
   }, 30_000);
 
-  it('over its memory budget pauses capture and drops its spool, saying why', async () => {
+  it('over its memory budget pauses capture and moves its backlog to the disk spool, saying why', async () => {
     const g = await gateway();
     g.setConfig(1, (c) => {
       c.checkinIntervalSeconds = 1;
@@ -196,7 +196,10 @@ describe('AgentRuntime check-in', () => {
     const paused = await g.waitForCheckin((c) => c.status.state === 'paused');
     expect(paused.status.capabilities.problems.join(' ')).toMatch(/memory 300 MB is over its budget of 256 MB/);
     expect(paused.status.capabilities.programs).toEqual([]);
-    expect(paused.status.counters['shipper.rows_pending']).toBe(0);
+    // The backlog is on disk, not in memory: nothing had to be dropped for the budget.
+    expect(paused.status.counters['spool.rows_pending']).toBe(6);
+    expect(paused.status.counters['spool.rows_dropped']).toBe(0);
+    expect(paused.status.counters['limits.spool_drops']).toBe(0);
     expect(paused.status.counters['limits.pauses']).toBe(1);
     expect(backend.attached).toBe(false);
   });

@@ -12,7 +12,7 @@ import { ConfigManager } from './config/config-manager';
 import { ConfigStore } from './config/config-store';
 import { ProcessSampler, type ResourceSample, SelfMonitor } from './config/self-monitor';
 import type { AgentCredentialSource } from './credentials';
-import { L7Shipper } from './shipper/l7-shipper';
+import { L7Shipper, type SpoolSettings } from './shipper/l7-shipper';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -26,7 +26,12 @@ export interface AgentOptions {
   backend?: CaptureBackend;
   /** Measures the agent's own CPU and memory once a second; default this process. */
   sampler?: { sample(): ResourceSample };
+  /** Where batches wait for the gateway; default a disk spool in `<stateDir>/agent/spool` with default bounds. */
+  spool?: SpoolSettings;
 }
+
+/** A spool loss stays a problem in the status (and so in the console) this long after the last dropped batch. */
+const SPOOL_LOSS_PROBLEM_MS = 10 * 60_000;
 
 /** Consecutive failed check-ins to an assigned gateway before the agent falls back to its bootstrap gateway. */
 const FALLBACK_AFTER_FAILURES = 3;
@@ -66,7 +71,11 @@ export class AgentRuntime {
   constructor(private readonly options: AgentOptions) {
     this.bootstrapUrl = options.ingestUrl;
     this.ingestUrl = options.ingestUrl;
-    this.shipper = new L7Shipper({ ingestUrl: options.ingestUrl, credentials: options.credentials });
+    this.shipper = new L7Shipper({
+      ingestUrl: options.ingestUrl,
+      credentials: options.credentials,
+      spool: options.spool ?? { dir: path.join(options.stateDir, 'agent', 'spool') },
+    });
     this.pipeline = new CapturePipeline(this.shipper);
     this.pipeline.filter.setGateway(options.ingestUrl);
     this.backend = options.backend ?? new SocketTracerBackend();
@@ -130,6 +139,15 @@ export class AgentRuntime {
     if (paused) problems.push(paused);
     if (this.revoked) problems.push(this.revoked);
     if (this.stopped) problems.push('agent stopped');
+    const losses = this.shipper.spool.losses;
+    if (losses.lastDropAt !== null && Date.now() - losses.lastDropAt < SPOOL_LOSS_PROBLEM_MS) {
+      problems.push(
+        `spool full: ${losses.rowsDropped} rows dropped so far, oldest first (${losses.rowsDroppedAge} over the age bound), last at ${new Date(losses.lastDropAt).toISOString()}`,
+      );
+    }
+    if (this.shipper.spool.stats.lastWriteError) {
+      problems.push(`spool cannot write to disk (${this.shipper.spool.stats.lastWriteError}): batches wait in memory`);
+    }
     const config = this.configs.config;
     const wantsCapture = config.collectors.l7Requests;
     let state: AgentCheckinStatus['state'] = 'running';
@@ -184,6 +202,7 @@ export class AgentRuntime {
       'shipper.batches_rejected': ship.batchesRejected,
       'shipper.retries': ship.retries,
       'shipper.gateway_switches': this.counters.gatewaySwitches,
+      ...this.shipper.spoolCounters(),
       'checkin.failures': this.counters.checkinFailures,
       'config.applied': this.configs.applied,
       'config.refused': this.configs.refused,
@@ -197,10 +216,9 @@ export class AgentRuntime {
     const action = this.monitor.observe(this.sampler.sample());
     if (action === 'pause') void this.capture.hold('paused', true);
     else if (action === 'resume') void this.capture.hold('paused', false);
-    // Over the memory budget the spool goes: it is the one part of the agent's memory that grows with load.
+    // Over the memory budget the backlog leaves memory: to disk with a disk spool, else dropped (counted).
     if (this.monitor.overMemory && this.shipper.stats.pendingRows > 0) {
-      this.shipper.dropPending();
-      this.counters.spoolDropsForMemory++;
+      if (this.shipper.relieveMemory() > 0) this.counters.spoolDropsForMemory++;
     }
     this.capture.tick();
     if (action !== 'none' || ++this.ticks % STATUS_FILE_EVERY_TICKS === 0) this.writeStatusFile();

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@bathyscope/config';
 import { AGENT_VERSION, AgentRuntime } from './agent-runtime';
+import { spoolSettings } from './config/spool-settings';
 import { agentFiles, enroll, GatewayError, loadCredentials } from './credentials';
 import { gatherHostFacts } from './host-facts';
 
@@ -20,7 +21,13 @@ options:
   --ingest <url>        ingest gateway to start with (env BATHYSCOPE_INGEST_URL; default: the enrolled one, else
                         http://127.0.0.1:4001); the control plane may assign another at check-in
   --credentials <file>  agent credential file (default <state>/agent/credentials.json)
-  --state-dir <dir>     state directory (env BATHYSCOPE_STATE_DIR)`;
+  --state-dir <dir>     state directory (env BATHYSCOPE_STATE_DIR)
+  --spool-dir <dir>     where batches wait while the gateway is unreachable (env BATHYSCOPE_SPOOL_DIR;
+                        default <state>/agent/spool; "none" keeps them in memory only)
+  --spool-max-bytes <n> disk the spool may use, e.g. 512MiB (env BATHYSCOPE_SPOOL_MAX_BYTES; default 256MiB)
+  --spool-max-age <t>   batches older than this are dropped unsent, e.g. 6h (env BATHYSCOPE_SPOOL_MAX_AGE;
+                        default 24h)
+  --spool-fsync-ms <n>  fsync the spool this often; 0 = every batch (env BATHYSCOPE_SPOOL_FSYNC_MS; default 1000)`;
 
 function fail(message: string, code = 2): never {
   console.error(`bathyscope-agent: ${message}`);
@@ -36,6 +43,10 @@ async function main(): Promise<void> {
       'state-dir': { type: 'string' },
       token: { type: 'string' },
       server: { type: 'string' },
+      'spool-dir': { type: 'string' },
+      'spool-max-bytes': { type: 'string' },
+      'spool-max-age': { type: 'string' },
+      'spool-fsync-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -89,13 +100,21 @@ async function main(): Promise<void> {
         fail((err as Error).message);
       }
       const ingestUrl = loaded.ingestUrl ?? `http://127.0.0.1:${config.ingestPort}`;
-      const agent = new AgentRuntime({ ingestUrl, credentials: loaded.source, stateDir: config.stateDir });
+      let spool: ReturnType<typeof spoolSettings>;
+      try {
+        spool = spoolSettings(values, process.env, config.stateDir);
+      } catch (err) {
+        fail((err as Error).message);
+      }
+      const agent = new AgentRuntime({ ingestUrl, credentials: loaded.source, stateDir: config.stateDir, spool });
       await agent.start();
       const s = agent.status();
       if (agent.capturing)
         console.log(`agent: capturing HTTP with eBPF (kernel ${s.capabilities.kernel}), shipping to ${agent.gateway}`);
       else if (s.state === 'running') console.log(`agent: capture is off by configuration ${s.configVersion}`);
       else console.error(`agent: NOT capturing — ${s.capabilities.problems.join('; ') || 'unknown reason'}`);
+      const recovered = s.counters['spool.rows_recovered'] ?? 0;
+      if (recovered > 0) console.log(`agent: ${recovered} rows recovered from the spool, replaying them in order`);
       let stopping = false;
       const stop = async () => {
         if (stopping) return;

@@ -38,6 +38,10 @@ export class TestGateway {
   override: ((seen: SeenCheckin) => Answer | undefined) | undefined;
   /** Status code for L7 batches (200 accepts). */
   l7Status = 200;
+  /** Overrides the answer to L7 batches (e.g. 429 with Retry-After); undefined lets the batch through. */
+  l7Override: ((seq: number) => Answer | undefined) | undefined;
+  /** Every L7 attempt: its seq, rows, when it arrived and how it was answered. */
+  readonly l7Attempts: { seq: number; rows: number; at: number; status: number }[] = [];
 
   private constructor(
     private readonly server: http.Server,
@@ -99,11 +103,19 @@ export class TestGateway {
       res.end(a.body === undefined ? undefined : JSON.stringify(a.body));
     };
     if (req.method === 'POST' && req.url === INGEST_L7_PATH) {
+      const batch = decodeL7RequestBatch(req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body);
+      const attempt = { seq: batch.seq, rows: batch.rows.length, at: Date.now(), status: this.l7Status };
+      this.l7Attempts.push(attempt);
       if (this.l7Status !== 200) {
         send({ status: this.l7Status, body: { error: { code: 'X', message: 'no' } } });
         return;
       }
-      const batch = decodeL7RequestBatch(req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body);
+      const override = this.l7Override?.(batch.seq);
+      if (override) {
+        attempt.status = override.status;
+        send(override);
+        return;
+      }
       this.rows.push(...batch.rows);
       send({ status: 200, body: { accepted: batch.rows.length, seq: batch.seq } });
       return;

@@ -1,6 +1,10 @@
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
 import net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { L7Protocol, type L7Request, ResponseStatus, TapSide } from '@bathyscope/wire';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { TestGateway } from '../checkin/gateway-test-kit';
 import { L7Shipper } from './l7-shipper';
 
@@ -115,5 +119,119 @@ describe('L7Shipper reconfigured at runtime', () => {
     expect(shipper.dropPending()).toBe(pending);
     expect([shipper.stats.pendingRows, shipper.stats.rowsDropped]).toEqual([0, dropped + pending]);
     await shipper.close(10);
+  });
+});
+
+describe('L7Shipper with a disk spool', () => {
+  const dirs: string[] = [];
+  const spoolDir = () => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'bathyscope-shipper-spool-'));
+    dirs.push(d);
+    return d;
+  };
+  afterAll(() => {
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  it("a crashed agent's batches are replayed by the next one in order, with their original seqs", async () => {
+    const dir = spoolDir();
+    const down = new L7Shipper({
+      ingestUrl: `http://127.0.0.1:${await closedPort()}`,
+      token: 'bsa_1_xxxxxxxxxxxxxxxxxxxx',
+      maxBatchRows: 100,
+      flushIntervalMs: 20,
+      spool: { dir },
+    });
+    for (let i = 0; i < 1050; i++) down.enqueue(row(i));
+    await new Promise((r) => setTimeout(r, 100)); // the last 50 rows are sealed by the flush timer
+    expect(down.stats.pendingRows).toBe(1050);
+    expect(down.spool.stats.pendingBatches).toBe(11);
+    // "kill -9": this shipper is simply abandoned (its retries go nowhere); a new process opens the same spool.
+    const gateway = await TestGateway.start();
+    const up = new L7Shipper({
+      ingestUrl: gateway.url,
+      token: 'bsa_1_xxxxxxxxxxxxxxxxxxxx',
+      flushIntervalMs: 20,
+      spool: { dir },
+    });
+    try {
+      expect(up.spoolCounters()['spool.rows_recovered']).toBe(1050);
+      await up.flush();
+      expect(gateway.rows.map((r) => r.pid)).toEqual(Array.from({ length: 1050 }, (_, i) => i));
+      const seqs = gateway.l7Attempts.map((a) => a.seq);
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      expect(new Set(seqs).size).toBe(11);
+      // New batches continue above the replayed ones.
+      up.enqueue(row(5000));
+      await up.flush();
+      expect(gateway.l7Attempts.at(-1)?.seq).toBeGreaterThan(Math.max(...seqs));
+      expect(up.spoolCounters()).toMatchObject({ 'spool.rows_pending': 0, 'spool.rows_dropped': 0 });
+    } finally {
+      await down.close(0);
+      await up.close(100);
+      await gateway.close();
+    }
+    // close() with a disk spool keeps what is unsent: the abandoned shipper's batches are still on disk (the
+    // gateway has them already; a replay would be deduplicated by seq).
+    expect(down.stats.rowsDropped).toBe(0);
+  });
+
+  it('honours Retry-After on 429 and 503, then delivers', async () => {
+    const gateway = await TestGateway.start();
+    let refusals = 0;
+    gateway.l7Override = () =>
+      refusals++ < 2
+        ? {
+            status: refusals === 1 ? 429 : 503,
+            headers: { 'retry-after': '1' },
+            body: { error: { code: refusals === 1 ? 'QUOTA_EXCEEDED' : 'OVERLOADED', message: 'later' } },
+          }
+        : undefined;
+    const shipper = new L7Shipper({
+      ingestUrl: gateway.url,
+      token: 'bsa_1_xxxxxxxxxxxxxxxxxxxx',
+      flushIntervalMs: 10,
+      spool: { dir: spoolDir() },
+    });
+    try {
+      shipper.enqueue(row(1));
+      await shipper.flush();
+      const at = gateway.l7Attempts.map((a) => a.at);
+      expect(gateway.l7Attempts.map((a) => a.status)).toEqual([429, 503, 200]);
+      expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(990);
+      expect(at[2]! - at[1]!).toBeGreaterThanOrEqual(990);
+      expect(at[2]! - at[0]!).toBeLessThan(2 * 1100 + 500);
+      expect(shipper.stats).toMatchObject({ retryAfterWaits: 2, retries: 2, rowsShipped: 1, rowsDropped: 0 });
+    } finally {
+      await shipper.close(100);
+      await gateway.close();
+    }
+  });
+
+  it('keeps sealing batches to disk while the gateway is down: a small byte bound drops the oldest, counted', async () => {
+    const dir = spoolDir();
+    const shipper = new L7Shipper({
+      ingestUrl: `http://127.0.0.1:${await closedPort()}`,
+      token: 'bsa_1_xxxxxxxxxxxxxxxxxxxx',
+      maxBatchRows: 500,
+      spool: { dir, maxBytes: 1 << 20 },
+    });
+    // Paths of random bytes do not compress: the spool fills fast.
+    for (let i = 0; i < 40_000; i++) shipper.enqueue({ ...row(i), path: `/${randomBytes(32).toString('base64')}` });
+    const c = shipper.spoolCounters();
+    expect(c['spool.bytes']).toBeLessThanOrEqual(1 << 20);
+    expect(c['spool.rows_dropped']).toBeGreaterThan(0);
+    expect(c['spool.rows_dropped']! + c['spool.rows_pending']!).toBe(40_000);
+    expect(shipper.stats.rowsDropped).toBe(c['spool.rows_dropped']);
+    await shipper.close(0);
+    // Reported again after a restart: the loss is never forgotten.
+    const again = new L7Shipper({
+      ingestUrl: 'http://127.0.0.1:1',
+      token: 'bsa_1_xxxxxxxxxxxxxxxxxxxx',
+      spool: { dir },
+    });
+    expect(again.spoolCounters()['spool.rows_dropped']).toBe(c['spool.rows_dropped']);
+    expect(again.stats.rowsDropped).toBe(0);
+    await again.close(0);
   });
 });

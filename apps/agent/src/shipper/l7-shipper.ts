@@ -1,21 +1,42 @@
 import { gzipSync } from 'node:zlib';
 import { encodeL7RequestBatch, INGEST_L7_PATH, type L7Request, PROTOBUF_CONTENT_TYPE } from '@bathyscope/wire';
 import { type AgentCredentialSource, GatewayError, StaticCredential } from '../credentials';
+import { BatchSpool, type SpooledBatch } from '../spool/batch-spool';
+import { parseRetryAfter, retryDelayMs } from './retry-policy';
 
 interface ShipperSettings {
   /** Flush when this many rows are pending… */
   maxBatchRows?: number;
   /** …or when the oldest pending row is this old. */
   flushIntervalMs?: number;
-  /** Rows held in memory while the gateway is unreachable; beyond it the oldest rows are dropped and counted. */
+  /** Rows held (open batch + spool) while the gateway lags; beyond it the oldest batches are dropped and counted. */
   maxPendingRows?: number;
   requestTimeoutMs?: number;
 }
 
+/** Where batches wait for the gateway. Without a directory they wait in memory and a restart loses them (counted). */
+export interface SpoolSettings {
+  dir: string | null;
+  /** Default 256 MiB. */
+  maxBytes?: number;
+  /** Default 24 h. */
+  maxAgeSeconds?: number;
+  /** Default 1000 ms; 0 fsyncs every batch. */
+  fsyncIntervalMs?: number;
+  /** Default 16 MiB. */
+  memoryCacheBytes?: number;
+}
+
+export const DEFAULT_SPOOL_MAX_BYTES = 256 << 20;
+export const DEFAULT_SPOOL_MAX_AGE_SECONDS = 24 * 3600;
+
 export type ShipperOptions = ShipperSettings & {
   ingestUrl: string;
-  /** Only for tests: the sequence number to start from. */
+  /** Only for tests: the sequence number to start from (raised above anything already in the spool). */
   startSeq?: number;
+  spool?: SpoolSettings;
+  /** Jitter source, for tests. */
+  random?: () => number;
 } & (
     | { /** Legacy static credential `bsa_<id>_<secret>`. */ token: string; credentials?: undefined }
     | { /** Access tokens renewed with the agent's key, or a static credential. */ credentials: AgentCredentialSource }
@@ -24,10 +45,14 @@ export type ShipperOptions = ShipperSettings & {
 export interface ShipperStats {
   rowsQueued: number;
   rowsShipped: number;
+  /** Rows lost in this process: refused batches, spool bounds, memory relief, shutdown without a disk spool. */
   rowsDropped: number;
   batchesShipped: number;
   batchesRejected: number;
   retries: number;
+  /** Waits whose length the gateway set with Retry-After. */
+  retryAfterWaits: number;
+  /** Rows in the open batch and in the spool (in flight included). */
   pendingRows: number;
   lastError: string | null;
   lastShippedAt: number | null;
@@ -35,41 +60,49 @@ export interface ShipperStats {
 
 class RejectedBatchError extends Error {}
 class ShutdownError extends Error {}
+/** The batch in flight was dropped by a spool bound while it was being retried (counted there). */
+class AbandonedBatchError extends Error {}
+
+const ENFORCE_EVERY_MS = 5_000;
 
 /**
- * Ships request-log rows to the ingest gateway in protobuf batches. Each batch gets the next sequence
- * number once and keeps it across retries, so the gateway's deduplication stores it once. Transient
- * failures (network, 429, 5xx) retry with capped exponential backoff and jitter, honouring Retry-After;
- * a batch the gateway refuses as invalid (4xx) is dropped and counted — retrying it can never succeed.
+ * Ships request-log rows to the ingest gateway in protobuf batches. A batch is sealed (given the next sequence
+ * number, encoded and gzipped) once, appended to the spool, and sent from the spool in order, the same bytes on
+ * every attempt, so the gateway's deduplication by (agent, stream, seq) stores it once even when a replay after a
+ * crash repeats a batch it already had. Transient failures (network, 429, 5xx) retry with capped exponential
+ * backoff and full jitter, honouring Retry-After; a batch the gateway refuses as invalid (4xx) is dropped and
+ * counted — retrying it can never succeed.
  */
 export class L7Shipper {
-  /**
-   * Pending rows as a queue of batch-sized chunks: enqueue, taking a batch and dropping the oldest rows
-   * are all O(1), however large the backlog grows while the gateway is away.
-   */
-  private chunks: L7Request[][] = [];
-  private pendingCount = 0;
+  /** Rows of the batch being filled; sealed at maxBatchRows or flushIntervalMs. */
+  private open: L7Request[] = [];
+  readonly spool: BatchSpool;
   /** Ends a retry back-off early, so close() does not wait out a 30 s sleep. */
   private wakeBackoff: (() => void) | undefined;
   private seq: number;
-  private timer: NodeJS.Timeout | undefined;
+  private sealTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly enforceTimer: NodeJS.Timeout;
   private sending: Promise<void> | undefined;
   private closed = false;
   private readonly opts: Required<ShipperSettings>;
-  /** Rows per queued chunk (= per batch): at most half the pending bound, so dropping whole chunks keeps it. */
+  /** Rows per batch: at most half the pending bound, so dropping whole batches keeps it. */
   private chunkRows: number;
   private ingestUrl: string;
   private readonly credentials: AgentCredentialSource;
-  readonly stats: ShipperStats = {
+  private readonly random: () => number;
+  /** The spool's persisted losses when this process started: this process's own are counted from there. */
+  private readonly lossesAtStart: number;
+  private readonly s = {
     rowsQueued: 0,
     rowsShipped: 0,
-    rowsDropped: 0,
+    rowsLost: 0,
     batchesShipped: 0,
     batchesRejected: 0,
     retries: 0,
-    pendingRows: 0,
-    lastError: null,
-    lastShippedAt: null,
+    retryAfterWaits: 0,
+    lastError: null as string | null,
+    lastShippedAt: null as number | null,
   };
 
   constructor(options: ShipperOptions) {
@@ -82,23 +115,65 @@ export class L7Shipper {
     this.chunkRows = chunkRowsFor(this.opts.maxBatchRows, this.opts.maxPendingRows);
     this.ingestUrl = new URL(options.ingestUrl).toString();
     this.credentials = options.credentials ?? new StaticCredential((options as { token: string }).token);
-    // Sequence numbers must not repeat across restarts of the agent: start from the clock.
-    this.seq = options.startSeq ?? Date.now() * 1000;
+    this.random = options.random ?? Math.random;
+    const spool = options.spool ?? { dir: null };
+    this.spool = new BatchSpool({
+      dir: spool.dir,
+      maxBytes: spool.maxBytes ?? DEFAULT_SPOOL_MAX_BYTES,
+      maxAgeMs: (spool.maxAgeSeconds ?? DEFAULT_SPOOL_MAX_AGE_SECONDS) * 1000,
+      maxRows: this.opts.maxPendingRows - this.chunkRows,
+      fsyncIntervalMs: spool.fsyncIntervalMs,
+      memoryCacheBytes: spool.memoryCacheBytes,
+    });
+    this.lossesAtStart = this.spool.losses.rowsDropped;
+    // Sequence numbers must not repeat across restarts of the agent: start from the clock, above the spool.
+    this.seq = Math.max(options.startSeq ?? Date.now() * 1000, this.spool.lastSeq + 1);
+    this.enforceTimer = setInterval(() => this.spool.enforce(), ENFORCE_EVERY_MS);
+    this.enforceTimer.unref();
+    // Batches recovered from disk go first, in order.
+    if (this.spool.pendingBatches > 0) this.kick();
+  }
+
+  get stats(): ShipperStats {
+    return {
+      rowsQueued: this.s.rowsQueued,
+      rowsShipped: this.s.rowsShipped,
+      rowsDropped: this.s.rowsLost + this.spool.losses.rowsDropped - this.lossesAtStart,
+      batchesShipped: this.s.batchesShipped,
+      batchesRejected: this.s.batchesRejected,
+      retries: this.s.retries,
+      retryAfterWaits: this.s.retryAfterWaits,
+      pendingRows: this.open.length + this.spool.stats.pendingRows,
+      lastError: this.s.lastError,
+      lastShippedAt: this.s.lastShippedAt,
+    };
+  }
+
+  /** The spool's own counters for the check-in status (losses are cumulative across restarts). */
+  spoolCounters(): Record<string, number> {
+    const { losses, stats } = this.spool;
+    return {
+      'spool.disk': this.spool.dir ? 1 : 0,
+      'spool.rows_pending': stats.pendingRows,
+      'spool.batches_pending': stats.pendingBatches,
+      'spool.bytes': stats.bytes,
+      'spool.rows_dropped': losses.rowsDropped,
+      'spool.bytes_dropped': losses.bytesDropped,
+      'spool.rows_dropped_age': losses.rowsDroppedAge,
+      'spool.rows_dropped_size': losses.rowsDroppedSize,
+      'spool.rows_recovered': stats.rowsRecovered,
+      'spool.bytes_truncated': stats.bytesTruncated,
+      'spool.write_errors': stats.writeErrors,
+      'shipper.retry_after_waits': this.s.retryAfterWaits,
+    };
   }
 
   enqueue(row: L7Request): void {
     if (this.closed) return;
-    let tail = this.chunks[this.chunks.length - 1];
-    if (!tail || tail.length >= this.chunkRows) {
-      tail = [];
-      this.chunks.push(tail);
-    }
-    tail.push(row);
-    this.pendingCount++;
-    this.stats.rowsQueued++;
-    this.trim();
-    if (this.chunks.length > 1 || tail.length >= this.chunkRows) this.kick();
-    else if (!this.timer) this.timer = setTimeout(() => this.kick(), this.opts.flushIntervalMs);
+    this.open.push(row);
+    this.s.rowsQueued++;
+    if (this.open.length >= this.chunkRows) this.seal();
+    else if (!this.sealTimer) this.sealTimer = setTimeout(() => this.seal(), this.opts.flushIntervalMs);
   }
 
   get maxPendingRows(): number {
@@ -110,12 +185,13 @@ export class L7Shipper {
     return this.ingestUrl;
   }
 
-  /** Changes the pending-row bound now: a smaller bound drops the oldest rows at once (counted). */
+  /** Changes the pending-row bound now: a smaller bound drops the oldest batches at once (counted). */
   setMaxPendingRows(rows: number): void {
     if (!(rows >= 1)) throw new RangeError(`maxPendingRows must be >= 1, got ${rows}`);
     this.opts.maxPendingRows = Math.floor(rows);
     this.chunkRows = chunkRowsFor(this.opts.maxBatchRows, this.opts.maxPendingRows);
-    this.trim();
+    if (this.open.length >= this.chunkRows) this.seal();
+    this.spool.setBounds({ maxRows: this.opts.maxPendingRows - this.chunkRows });
   }
 
   /**
@@ -129,101 +205,116 @@ export class L7Shipper {
     this.wakeBackoff?.();
   }
 
-  /** Drops every pending row (counted), e.g. when the agent is over its memory budget. Returns how many. */
+  /** Drops every pending row (counted). Returns how many. */
   dropPending(): number {
-    const n = this.pendingCount;
-    this.stats.rowsDropped += n;
-    this.chunks = [];
-    this.pendingCount = 0;
-    this.stats.pendingRows = 0;
-    return n;
+    const n = this.open.length;
+    this.s.rowsLost += n;
+    this.open = [];
+    return n + this.spool.dropAll('size');
   }
 
-  /** Over the bound the oldest whole chunks go, counted: never silently, never row by row. */
-  private trim(): void {
-    while (this.pendingCount > this.opts.maxPendingRows && this.chunks.length > 1) {
-      const dropped = this.chunks.shift() as L7Request[];
-      this.pendingCount -= dropped.length;
-      this.stats.rowsDropped += dropped.length;
+  /**
+   * The agent is over its memory budget. With a disk spool nothing needs to go: the open batch is sealed to disk
+   * and cached bodies released. Without one the backlog is what grows, so it is dropped (counted).
+   * Returns the rows dropped.
+   */
+  relieveMemory(): number {
+    if (!this.spool.dir) return this.dropPending();
+    this.seal();
+    this.spool.shedMemory();
+    return 0;
+  }
+
+  /** Seals the open batch: next seq, encoded, gzipped, into the spool. */
+  private seal(): void {
+    if (this.sealTimer) {
+      clearTimeout(this.sealTimer);
+      this.sealTimer = undefined;
     }
-    // A single chunk over a freshly lowered bound: only its newest rows stay.
-    const head = this.chunks[0];
-    if (head !== undefined && this.pendingCount > this.opts.maxPendingRows) {
-      const excess = this.pendingCount - this.opts.maxPendingRows;
-      head.splice(0, excess);
-      this.pendingCount -= excess;
-      this.stats.rowsDropped += excess;
-    }
-    this.stats.pendingRows = this.pendingCount;
+    if (this.open.length === 0) return;
+    const rows = this.open;
+    this.open = [];
+    const seq = this.seq++;
+    const body = gzipSync(encodeL7RequestBatch({ stream: L7_STREAM, seq, rows }));
+    this.spool.append({ seq, stream: L7_STREAM, rows: rows.length, createdAtMs: Date.now(), body });
+    this.kick();
   }
 
   /** Sends everything pending; resolves when the gateway acknowledged it or gave up. */
   async flush(): Promise<void> {
-    while (!this.closed && (this.pendingCount > 0 || this.sending)) {
+    this.seal();
+    while (!this.closed && (this.spool.pendingBatches > 0 || this.sending)) {
       this.kick();
       await this.sending;
     }
   }
 
   /**
-   * Flushes for at most `timeoutMs`; whatever is still unsent then is counted as dropped (an on-disk spool
-   * that survives restarts is the next step for this path).
+   * Flushes for at most `timeoutMs`. With a disk spool whatever is still unsent stays there for the next start;
+   * without one it is counted as dropped.
    */
   async close(timeoutMs = 5_000): Promise<void> {
+    if (this.closed) return;
     let timeout: NodeJS.Timeout | undefined;
     await Promise.race([this.flush(), new Promise((r) => (timeout = setTimeout(r, timeoutMs)))]);
     clearTimeout(timeout);
+    this.seal();
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
+    clearTimeout(this.retryTimer);
+    clearInterval(this.enforceTimer);
     this.wakeBackoff?.();
     await this.sending?.catch(() => {});
-    this.stats.rowsDropped += this.pendingCount;
-    this.chunks = [];
-    this.pendingCount = 0;
-    this.stats.pendingRows = 0;
+    if (this.spool.dir) this.spool.close();
+    else this.spool.dropAll('shutdown');
   }
 
   private kick(): void {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
-    if (this.closed || this.sending || this.pendingCount === 0) return;
-    this.sending = this.sendLoop().finally(() => {
-      this.sending = undefined;
-      if (this.pendingCount > 0 && !this.timer) this.timer = setTimeout(() => this.kick(), this.opts.flushIntervalMs);
-    });
+    if (this.closed || this.sending || this.spool.pendingBatches === 0) return;
+    this.sending = this.sendLoop()
+      .catch((err) => {
+        this.s.lastError = (err as Error).message;
+      })
+      .finally(() => {
+        this.sending = undefined;
+        if (!this.closed && this.spool.pendingBatches > 0 && !this.retryTimer) {
+          this.retryTimer = setTimeout(() => {
+            this.retryTimer = undefined;
+            this.kick();
+          }, this.opts.flushIntervalMs);
+        }
+      });
   }
 
   private async sendLoop(): Promise<void> {
-    while (this.pendingCount > 0) {
-      const rows = this.chunks.shift() as L7Request[];
-      this.pendingCount -= rows.length;
-      this.stats.pendingRows = this.pendingCount;
-      const seq = this.seq++;
-      const body = gzipSync(encodeL7RequestBatch({ stream: 'l7', seq, rows }));
+    for (;;) {
+      if (this.closed) return;
+      const batch = this.spool.peek();
+      if (!batch) return;
       try {
-        await this.sendWithRetry(body, rows.length);
-        this.stats.rowsShipped += rows.length;
-        this.stats.batchesShipped++;
-        this.stats.lastShippedAt = Date.now();
+        await this.sendWithRetry(batch);
+        this.spool.ack(batch.seq);
+        this.s.rowsShipped += batch.rows;
+        this.s.batchesShipped++;
+        this.s.lastShippedAt = Date.now();
       } catch (err) {
         if (err instanceof RejectedBatchError) {
-          this.stats.batchesRejected++;
-          this.stats.rowsDropped += rows.length;
+          if (this.spool.ack(batch.seq)) {
+            this.s.batchesRejected++;
+            this.s.rowsLost += batch.rows;
+          }
         } else if (err instanceof ShutdownError) {
-          this.stats.rowsDropped += rows.length;
           return;
-        } else {
+        } else if (!(err instanceof AbandonedBatchError)) {
           throw err;
         }
       }
     }
   }
 
-  private async sendWithRetry(body: Buffer, rowCount: number): Promise<void> {
+  private async sendWithRetry(batch: SpooledBatch): Promise<void> {
     let attempt = 0;
     for (;;) {
+      if (!this.spool.isPending(batch.seq)) throw new AbandonedBatchError();
       let retryAfterMs: number | undefined;
       try {
         const authorization = await this.credentials.authorization();
@@ -234,36 +325,35 @@ export class L7Shipper {
             'content-type': PROTOBUF_CONTENT_TYPE,
             'content-encoding': 'gzip',
           },
-          body,
+          body: batch.body,
           signal: AbortSignal.timeout(this.opts.requestTimeoutMs),
         });
         const text = await res.text();
         if (res.ok) {
-          this.stats.lastError = null;
+          this.s.lastError = null;
           return;
         }
-        this.stats.lastError = `HTTP ${res.status}: ${text.slice(0, 200)}`;
+        this.s.lastError = `HTTP ${res.status}: ${text.slice(0, 200)}`;
         // An expired or rotated access token: renew it and retry rather than lose the batch.
         if (res.status === 401 && this.credentials.renewable) this.credentials.invalidate();
         else if (res.status !== 429 && res.status < 500) {
-          throw new RejectedBatchError(`gateway refused a batch of ${rowCount} rows: ${this.stats.lastError}`);
+          throw new RejectedBatchError(`gateway refused a batch of ${batch.rows} rows: ${this.s.lastError}`);
         }
-        const ra = Number(res.headers.get('retry-after'));
-        if (Number.isFinite(ra) && ra > 0) retryAfterMs = Math.min(ra * 1000, 60_000);
+        retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
       } catch (err) {
         if (err instanceof RejectedBatchError) throw err;
         // The gateway refused to issue an access token for good (agent revoked): nothing can ship.
         if (err instanceof GatewayError && err.status === 403) {
-          this.stats.lastError = `access token refused: ${err.message}`;
-          throw new RejectedBatchError(`gateway refused a batch of ${rowCount} rows: ${this.stats.lastError}`);
+          this.s.lastError = `access token refused: ${err.message}`;
+          throw new RejectedBatchError(`gateway refused a batch of ${batch.rows} rows: ${this.s.lastError}`);
         }
-        this.stats.lastError = (err as Error).message;
+        this.s.lastError = (err as Error).message;
       }
       if (this.closed) throw new ShutdownError('agent is shutting down');
       attempt++;
-      this.stats.retries++;
-      const backoff = Math.min(30_000, 250 * 2 ** Math.min(attempt, 7));
-      const delay = retryAfterMs ?? backoff / 2 + Math.random() * (backoff / 2);
+      this.s.retries++;
+      if (retryAfterMs !== undefined && retryAfterMs > 0) this.s.retryAfterWaits++;
+      const delay = retryDelayMs(attempt, retryAfterMs, this.random);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, delay);
         this.wakeBackoff = () => {
@@ -276,6 +366,8 @@ export class L7Shipper {
     }
   }
 }
+
+const L7_STREAM = 'l7';
 
 function chunkRowsFor(maxBatchRows: number, maxPendingRows: number): number {
   return Math.max(1, Math.min(maxBatchRows, Math.floor(maxPendingRows / 2)));
