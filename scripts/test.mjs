@@ -33,6 +33,11 @@ try {
     if (!svc.isRoot) throw new svc.StepError('chromium is missing', 'sudo apt-get install -y chromium');
     svc.aptInstall(['chromium']);
   }
+  // A real remote_write client for tests/e2e/prometheus-remote-write.spec.ts.
+  if (!existsSync('/usr/bin/prometheus')) {
+    if (!svc.isRoot) throw new svc.StepError('prometheus is missing', 'sudo apt-get install -y prometheus');
+    svc.aptInstall(['prometheus']);
+  }
 } catch (err) {
   console.error(`${err.message}${err.hint ? `\nWhat to do: ${err.hint}` : ''}`);
   console.log('tests: 0 passed, 1 failed');

@@ -6,7 +6,8 @@ const BY_SERIES = { kind: 'sharded', shardingKey: 'cityHash64(tenant_id, series_
 
 /**
  * Prometheus remote_write series: labels stored once per series and day (like stacks for profiles), samples
- * carry only the series id. `series_id` is cityHash64 of the sorted label set, computed at ingest.
+ * carry only the series id. `series_id` is 64 bits of sha256 over the sorted label set, computed at ingest
+ * (apps/ingest/src/prom/series.ts).
  */
 export const prometheusSeries: TableDef = {
   name: 'prometheus_series',
