@@ -3,7 +3,7 @@ import { encodeL7RequestBatch, type L7Request } from '@bathyscope/wire';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import '../kit/stack-info';
 import { createTenantWithAgent, testPrisma } from '../kit/fixtures';
-import { allRequests, GraphQLSession } from '../kit/graphql-client';
+import { allRequests, GraphQLSession, ok } from '../kit/graphql-client';
 import { wireRow } from '../kit/l7-rows';
 
 /**
@@ -15,12 +15,6 @@ const stack = inject('stack');
 // biome-ignore lint/suspicious/noExplicitAny: responses of many shapes are navigated in assertions
 type Loose = any;
 type Gql = { data: Record<string, Loose> | null; errors?: { message: string; extensions?: { code?: string } }[] };
-
-async function ok(p: Promise<Gql>): Promise<Record<string, Loose>> {
-  const r = await p;
-  if (r.errors) throw new Error(JSON.stringify(r.errors));
-  return r.data as Record<string, Loose>;
-}
 
 async function ingest(token: string, seq: number, rows: L7Request[]): Promise<void> {
   const res = await fetch(`${stack.ingestUrl}/v1/l7`, {

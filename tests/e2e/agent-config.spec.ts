@@ -8,7 +8,7 @@ import { type AgentConfig, DEFAULT_AGENT_CONFIG } from '@bathyscope/wire';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import '../kit/stack-info';
 import { createTenantWithAgent } from '../kit/fixtures';
-import { allRequests, eventually, GraphQLSession, type RequestNode } from '../kit/graphql-client';
+import { allRequests, eventually, GraphQLSession, ok, type RequestNode } from '../kit/graphql-client';
 import { curl, startHttpTarget } from '../kit/http-target';
 
 /**
@@ -26,12 +26,6 @@ const root = path.resolve(__dirname, '..', '..');
 const agentMain = path.join(root, 'apps', 'agent', 'dist', 'main.js');
 const inDays = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function ok(p: Promise<{ data: unknown; errors?: unknown }>): Promise<Record<string, Loose>> {
-  const r = await p;
-  if (r.errors) throw new Error(JSON.stringify(r.errors));
-  return r.data as Record<string, Loose>;
-}
 
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {

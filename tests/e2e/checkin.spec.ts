@@ -11,7 +11,7 @@ import {
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import '../kit/stack-info';
 import { createTenantWithAgent, testPrisma } from '../kit/fixtures';
-import { eventually, GraphQLSession } from '../kit/graphql-client';
+import { eventually, GraphQLSession, ok } from '../kit/graphql-client';
 
 /**
  * Agent check-in end to end against the real gateway and Postgres: configuration and ETags, config changes and
@@ -22,13 +22,6 @@ const stack = inject('stack');
 
 // biome-ignore lint/suspicious/noExplicitAny: responses of many shapes are navigated in assertions
 type Loose = any;
-type Gql = { data: Record<string, Loose> | null; errors?: { message: string; extensions?: { code?: string } }[] };
-
-async function ok(p: Promise<Gql>): Promise<Record<string, Loose>> {
-  const r = await p;
-  if (r.errors) throw new Error(JSON.stringify(r.errors));
-  return r.data as Record<string, Loose>;
-}
 
 function status(patch: Partial<AgentCheckinStatus> = {}): AgentCheckinStatus {
   return {

@@ -8,7 +8,7 @@ import { agentTokenRequestMessage, encodeL7RequestBatch, parseEnrollmentToken } 
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import '../kit/stack-info';
 import { createTenantWithAgent, testPrisma } from '../kit/fixtures';
-import { allRequests, eventually, GraphQLSession } from '../kit/graphql-client';
+import { allRequests, eventually, GraphQLSession, ok } from '../kit/graphql-client';
 import { wireRow } from '../kit/l7-rows';
 
 /**
@@ -20,13 +20,6 @@ const stack = inject('stack');
 
 // biome-ignore lint/suspicious/noExplicitAny: responses of many shapes are navigated in assertions
 type Loose = any;
-type Gql = { data: Record<string, Loose> | null; errors?: { message: string; extensions?: { code?: string } }[] };
-
-async function ok(p: Promise<Gql>): Promise<Record<string, Loose>> {
-  const r = await p;
-  if (r.errors) throw new Error(JSON.stringify(r.errors));
-  return r.data as Record<string, Loose>;
-}
 
 const TOKEN_FIELDS = 'id name prefix group { id name } expiresAt maxUses uses revokedAt status createdBy';
 const inDays = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString();

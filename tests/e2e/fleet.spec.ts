@@ -3,7 +3,7 @@ import { AGENT_CHECKIN_PATH, type AgentConfig, DEFAULT_AGENT_CONFIG } from '@bat
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import '../kit/stack-info';
 import { createTenantWithAgent, testPrisma } from '../kit/fixtures';
-import { eventually, GraphQLSession } from '../kit/graphql-client';
+import { eventually, GraphQLSession, ok } from '../kit/graphql-client';
 
 /**
  * The fleet API: one agent with its reported state, versioned group configuration (validation with JSON-pointer
@@ -13,16 +13,6 @@ const stack = inject('stack');
 
 // biome-ignore lint/suspicious/noExplicitAny: responses of many shapes are navigated in assertions
 type Loose = any;
-type Gql = {
-  data: Record<string, Loose> | null;
-  errors?: { message: string; extensions?: { code?: string; errors?: string[] } }[];
-};
-
-async function ok(p: Promise<Gql>): Promise<Record<string, Loose>> {
-  const r = await p;
-  if (r.errors) throw new Error(JSON.stringify(r.errors));
-  return r.data as Record<string, Loose>;
-}
 
 const VERSION_FIELDS = 'version config comment createdAt createdBy rolledBackFrom';
 const UPDATE = `mutation($g: ID!, $c: JSON!, $m: String) {

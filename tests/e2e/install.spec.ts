@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import '../kit/stack-info';
 import { createTenantWithAgent, testPrisma } from '../kit/fixtures';
-import { allRequests, eventually, GraphQLSession } from '../kit/graphql-client';
+import { allRequests, eventually, GraphQLSession, ok } from '../kit/graphql-client';
 import { curl, startHttpTarget } from '../kit/http-target';
 
 /**
@@ -27,12 +27,6 @@ type Loose = any;
 const ARCH = process.arch === 'arm64' ? 'arm64' : 'x64';
 const inDays = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString();
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
-
-async function ok(p: Promise<{ data: Record<string, Loose> | null; errors?: unknown[] }>) {
-  const r = await p;
-  if (r.errors) throw new Error(JSON.stringify(r.errors));
-  return r.data as Record<string, Loose>;
-}
 
 /**
  * `curl -fsSL <url> | sh -s -- <args>`, the way the console tells users to install. Asynchronous, so servers in

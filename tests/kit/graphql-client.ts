@@ -91,3 +91,13 @@ export async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean,
   }
   return last;
 }
+
+// biome-ignore lint/suspicious/noExplicitAny: answers of many shapes are navigated in assertions
+type Loose = any;
+
+/** The `data` of a GraphQL answer, or a thrown error naming its errors: for calls that must succeed. */
+export async function ok(p: Promise<{ data: unknown; errors?: unknown }>): Promise<Record<string, Loose>> {
+  const r = await p;
+  if (r.errors) throw new Error(JSON.stringify(r.errors));
+  return r.data as Record<string, Loose>;
+}
