@@ -5,7 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as protobuf from 'protobufjs';
-import snappy from 'snappyjs';
+import { compressSync } from 'snappy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../kit/api-keys';
 import { createTenantWithAgent } from '../kit/fixtures';
@@ -159,7 +159,7 @@ describe("Prometheus remote_write: Debian's prometheus 2.42 writing to the gatew
         body: new Uint8Array(body),
       });
     const write = (series: Series[], token: string, headers: Record<string, string> = {}) =>
-      post(snappy.compress(Buffer.from(encodeWrite(series))), token, headers);
+      post(compressSync(Buffer.from(encodeWrite(series))), token, headers);
     const series = (labels: Record<string, string>, timestamp = Date.now()): Series => ({
       labels,
       samples: [{ value: 1.5, timestamp }],
@@ -186,7 +186,7 @@ describe("Prometheus remote_write: Debian's prometheus 2.42 writing to the gatew
       const token = a.agent.token;
       const ok = encodeWrite([series({ __name__: `bad_${run}`, job })]);
       const cases: [string, () => Promise<Response>, number, string][] = [
-        ['no credential', () => post(snappy.compress(Buffer.from(ok)), ''), 401, 'UNAUTHENTICATED'],
+        ['no credential', () => post(compressSync(Buffer.from(ok)), ''), 401, 'UNAUTHENTICATED'],
         ['no snappy', () => post(ok, token, { 'content-encoding': 'identity' }), 415, 'UNSUPPORTED_MEDIA_TYPE'],
         ['json', () => write([], token, { 'content-type': 'application/json' }), 415, 'UNSUPPORTED_MEDIA_TYPE'],
         [
@@ -211,7 +211,7 @@ describe("Prometheus remote_write: Debian's prometheus 2.42 writing to the gatew
         ['broken snappy', () => post(Uint8Array.from([0x05, 0xff, 0xff]), token), 400, 'MALFORMED_BATCH'],
         [
           'truncated protobuf',
-          () => post(snappy.compress(Buffer.from(ok.subarray(0, ok.length - 3))), token),
+          () => post(compressSync(Buffer.from(ok.subarray(0, ok.length - 3))), token),
           400,
           'MALFORMED_BATCH',
         ],

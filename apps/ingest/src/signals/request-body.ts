@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import snappy from 'snappyjs';
+import { uncompressSync } from 'snappy';
 import { malformed, SignalError } from './signal-error';
 
 /**
@@ -27,10 +27,11 @@ export function decodeBody(
     }
   }
   if (name === 'snappy') {
-    // snappyjs reads the announced length first and throws before allocating when it is over the limit.
+    // The announced length is checked before anything is allocated. Decoding is Google's snappy (native): the
+    // pure-JS snappyjs loops forever on some crafted literals (a negative length moves its cursor backwards).
     if (snappyLength(body) > maxBytes) throw tooLarge(maxBytes);
     try {
-      return Buffer.from(snappy.uncompress(body, maxBytes));
+      return uncompressSync(body, { asBuffer: true }) as Buffer;
     } catch (err) {
       throw malformed(`invalid snappy body: ${(err as Error).message}`);
     }
