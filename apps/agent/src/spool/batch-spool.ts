@@ -287,6 +287,15 @@ export class BatchSpool {
       if (reason === 'age') this.losses.rowsDroppedAge += e.rows;
       else if (reason === 'size') this.losses.rowsDroppedSize += e.rows;
       this.losses.lastDropAt = this.now();
+      // A counted loss is written before anything can report it (a microtask: once per burst of drops), so
+      // `kill -9` right after the status shows a drop cannot make the agent forget it.
+      if (!this.lossWriteQueued) {
+        this.lossWriteQueued = true;
+        queueMicrotask(() => {
+          this.lossWriteQueued = false;
+          this.writeState();
+        });
+      }
     }
     if (e.seq > this.consumedThrough) this.consumedThrough = e.seq;
     if (e.segment) {
@@ -441,6 +450,8 @@ export class BatchSpool {
       }
     }
   }
+
+  private lossWriteQueued = false;
 
   private scheduleState(): void {
     if (!this.dir || this.stateTimer || this.closed) return;
