@@ -24,6 +24,7 @@ import { fail, registerL7Route } from './l7-route';
 import { OverloadGuard } from './overload-guard';
 import { standardSignalRoutes } from './signals/standard-signals';
 import { CheckinStatusWriter, type StatusWriterOptions } from './status-writer';
+import { ResourceTagger } from './tagging/l7-tagger';
 import { TenantQuota, type TenantQuotaOptions } from './tenant-quota';
 
 export interface IngestServerOptions {
@@ -180,7 +181,8 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
     return metrics.registry.metrics();
   });
 
-  registerL7Route(app, { ch, auth, metrics, guard, quota, maxBatchBytes });
+  const tagger = new ResourceTagger(prisma, ch);
+  registerL7Route(app, { ch, auth, metrics, guard, quota, tagger, maxBatchBytes });
   app.register(standardSignalRoutes, { ch, prisma, agents: auth, metrics, maxBatchBytes });
 
   let h2c: H2cListener | undefined;

@@ -4,14 +4,16 @@ import {
   decodeL7RequestBatch,
   INGEST_L7_PATH,
   type IngestErrorCode,
+  type L7Request,
   PROTOBUF_CONTENT_TYPE,
   WireDecodeError,
 } from '@bathyscope/wire';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AgentAuthenticator, AgentIdentity } from './agent-auth';
 import type { IngestMetrics } from './ingest-metrics';
-import { InvalidRowError, toL7FlowLogRows } from './l7-rows';
+import { InvalidRowError, type L7FlowLogRow, toL7FlowLogRows } from './l7-rows';
 import type { Admission, OverloadGuard } from './overload-guard';
+import type { ObservedIdentity, ResourceTagger } from './tagging/l7-tagger';
 import type { TenantQuota } from './tenant-quota';
 
 const STREAM_RE = /^[a-z0-9_-]{1,32}$/;
@@ -24,6 +26,7 @@ export interface L7RouteDeps {
   metrics: IngestMetrics;
   guard: OverloadGuard;
   quota: TenantQuota;
+  tagger: ResourceTagger;
   maxBatchBytes: number;
 }
 
@@ -46,7 +49,7 @@ export function fail(reply: FastifyReply, status: number, code: IngestErrorCode,
  * quota, insert, and answer 200 only after ClickHouse committed.
  */
 export function registerL7Route(app: FastifyInstance, deps: L7RouteDeps): void {
-  const { ch, auth, metrics, guard, quota, maxBatchBytes } = deps;
+  const { ch, auth, metrics, guard, quota, tagger, maxBatchBytes } = deps;
   const admitted = new WeakMap<FastifyRequest, Admitted>();
 
   const refuse = (
@@ -167,6 +170,14 @@ export function registerL7Route(app: FastifyInstance, deps: L7RouteDeps): void {
     }
 
     if (rows.length > 0) {
+      try {
+        await tagger.tag(identity, observedIdentities(batch.rows, rows), rows as unknown as Record<string, unknown>[]);
+      } catch (err) {
+        // Tags are part of the stored row and cannot be added later: refuse, and the agent's retry tags it.
+        req.log.error({ err }, 'resource tagging failed');
+        reply.header('retry-after', '5');
+        return reject(503, 'STORAGE_UNAVAILABLE', 'resource tagging is unavailable, retry later', rows.length);
+      }
       const insertStarted = process.hrtime.bigint();
       try {
         await ch.client.insert({
@@ -188,4 +199,27 @@ export function registerL7Route(app: FastifyInstance, deps: L7RouteDeps): void {
     }
     return { accepted: rows.length, seq: batch.seq };
   }
+}
+
+/** The identity fields the tagger needs, from the validated storage rows and the agent's wire rows. */
+function observedIdentities(wire: readonly L7Request[], rows: readonly L7FlowLogRow[]): ObservedIdentity[] {
+  const out = new Array<ObservedIdentity>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i] as L7FlowLogRow;
+    const w = wire[i] as L7Request & { containerId?: string; podUid?: string; processStartTime?: number };
+    out[i] = {
+      tapSide: r.tap_side,
+      startTimeUs: w.startTimeUs,
+      pid: r.pid,
+      processName: r.process_name,
+      processStartTime: w.processStartTime,
+      containerId: w.containerId,
+      podUid: w.podUid,
+      namespace: r.namespace,
+      service: r.service,
+      clientIp: r.client_ip,
+      serverIp: r.server_ip,
+    };
+  }
+  return out;
 }

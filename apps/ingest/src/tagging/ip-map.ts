@@ -1,0 +1,102 @@
+import { isIP } from 'node:net';
+import type { PrismaClient } from '@bathyscope/db';
+
+interface Interval {
+  from: number;
+  /** Exclusive; Infinity while open. */
+  to: number;
+  resourceId: number;
+}
+
+interface TenantMap {
+  byIp: Map<string, Interval[]>;
+  loadedAt: number;
+  loading: Promise<void> | null;
+}
+
+export interface IpMapOptions {
+  /** A tenant's map older than this is reloaded in the background (the old one answers meanwhile). Default 5 s. */
+  refreshMs?: number;
+}
+
+/**
+ * Which resource held an IP at a time, per tenant, in memory (from Postgres `ResourceIp`). An IP can map to a
+ * different pod tomorrow, so lookups take the row's own time: the mapping valid then, the latest-started when
+ * several overlap (a new pod got the IP before the old one's mapping was closed). A tenant's map is reloaded when
+ * older than `refreshMs` while the previous one keeps answering, so a new mapping tags traffic within twice that.
+ */
+export class IpResourceMap {
+  private tenants = new Map<number, TenantMap>();
+  private readonly refreshMs: number;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    options: IpMapOptions = {},
+  ) {
+    this.refreshMs = options.refreshMs ?? 5_000;
+  }
+
+  /** Resolves once the tenant's map exists (first use loads it; later calls never wait for a refresh). */
+  async ready(tenantId: number): Promise<void> {
+    let t = this.tenants.get(tenantId);
+    if (!t) {
+      t = { byIp: new Map(), loadedAt: 0, loading: null };
+      this.tenants.set(tenantId, t);
+      await this.reload(tenantId, t);
+      return;
+    }
+    if (t.loading && t.loadedAt === 0) return t.loading;
+    if (!t.loading && Date.now() - t.loadedAt > this.refreshMs) void this.reload(tenantId, t).catch(() => {});
+  }
+
+  /** Forget a tenant's map so the next batch reads the new mappings (after this gateway wrote one). */
+  invalidate(tenantId: number): void {
+    this.tenants.delete(tenantId);
+  }
+
+  /** The resource holding `ip` at `atMs`, or 0. `ip` must be canonical (see `canonicalIp`). */
+  lookup(tenantId: number, ip: string, atMs: number): number {
+    const list = this.tenants.get(tenantId)?.byIp.get(ip);
+    if (!list) return 0;
+    let best: Interval | undefined;
+    for (const iv of list) {
+      if (iv.from <= atMs && atMs < iv.to && (!best || iv.from > best.from)) best = iv;
+    }
+    return best?.resourceId ?? 0;
+  }
+
+  private reload(tenantId: number, t: TenantMap): Promise<void> {
+    t.loading = (async () => {
+      try {
+        const rows = await this.prisma.resourceIp.findMany({
+          where: { tenantId },
+          select: { ip: true, resourceId: true, validFrom: true, validTo: true },
+        });
+        const byIp = new Map<string, Interval[]>();
+        for (const r of rows) {
+          const ip = canonicalIp(r.ip);
+          const iv = { from: r.validFrom.getTime(), to: r.validTo?.getTime() ?? Infinity, resourceId: r.resourceId };
+          const list = byIp.get(ip);
+          if (list) list.push(iv);
+          else byIp.set(ip, [iv]);
+        }
+        t.byIp = byIp;
+        t.loadedAt = Date.now();
+      } finally {
+        t.loading = null;
+      }
+    })();
+    return t.loading;
+  }
+}
+
+/** One spelling per address: IPv4-mapped IPv6 (`::ffff:10.0.0.1`) as IPv4, IPv6 lower-case. */
+export function canonicalIp(ip: string): string {
+  if (ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4) return ip.slice(7);
+  return ip.toLowerCase();
+}
+
+/** Addresses that name "this host" wherever they are seen, so they never identify another resource. */
+export function isHostLocalIp(ip: string): boolean {
+  return ip.startsWith('127.') || ip === '::1' || ip === '0.0.0.0' || ip === '::' || /^fe[89ab]/i.test(ip);
+}
