@@ -1,6 +1,7 @@
-// Ingest throughput: rows/s through the gateway (HTTP + auth + protobuf decode + validation + insert) against
-// the engine's own insert rate for the same rows in the same format, side by side in one run.
-//   node bench/ingest.bench.mjs [rows=200000] [batch=10000]
+// Ingest throughput: rows/s through the gateway (HTTP + auth + protobuf decode + validation + AutoTagging + insert)
+// against the engine's own insert rate for the same (tagged) rows in the same format, side by side in one run.
+// `senders` agents post concurrently, each its own stream; acknowledgement latency is per batch.
+//   node bench/ingest.bench.mjs [rows=200000] [batch=10000] [senders=4]
 import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -8,13 +9,19 @@ import path from 'node:path';
 
 const require = createRequire(import.meta.url);
 const { openClickHouse, migrateClickHouse } = require('../packages/clickhouse/dist/index.js');
-const { createIngestServer, toL7FlowLogRows } = require('../apps/ingest/dist/index.js');
+const {
+  createIngestServer,
+  toL7FlowLogRows,
+  ResourceTagger,
+  observedIdentities,
+} = require('../apps/ingest/dist/index.js');
 const { encodeL7RequestBatch, TapSide, L7Protocol, ResponseStatus } = require('../packages/wire/dist/index.js');
 const { createPrismaClient } = require('../packages/db/dist/src/index.js');
 const { Redis } = require('ioredis');
 
 const totalRows = Number(process.argv[2] ?? 200_000);
 const batchRows = Number(process.argv[3] ?? 10_000);
+const senders = Number(process.argv[4] ?? 4);
 const databaseUrl = process.env.DATABASE_URL;
 if (!databaseUrl) throw new Error('DATABASE_URL must be set (npm run bench sets it)');
 
@@ -63,7 +70,9 @@ const tenant = await provisionTenant(prisma, {
   name: 'bench',
   email: `bench-${Date.now()}@example.test`,
 });
-const agent = await provisionAgent(prisma, tenant.tenantId, 'bench');
+const agents = [];
+for (let i = 0; i < senders; i++) agents.push(await provisionAgent(prisma, tenant.tenantId, `bench-${i}`));
+const agent = agents[0];
 // The gateway path includes the per-tenant quota check (one Redis script per batch); enterprise's quota is far
 // above what one gateway process sustains, so it is measured, not hit.
 await prisma.tenant.update({ where: { id: tenant.tenantId }, data: { plan: 'enterprise' } });
@@ -76,10 +85,19 @@ for (let off = 0; off < totalRows; off += batchRows) batches.push(makeRows(Math.
 const storageBatches = batches.map((rows) =>
   toL7FlowLogRows(
     { stream: 'l7', seq: 0, rows },
-    { tenantId: tenant.tenantId, agentId: agent.agentId },
+    { tenantId: tenant.tenantId, agentId: agent.agentId, retentionDays: 7 },
     Date.now() * 1000,
   ),
 );
+// The rows the engine gets directly carry the same tags the gateway writes (tagged here, outside the timing).
+const tagger = new ResourceTagger(prisma, ch);
+for (const [i, values] of storageBatches.entries()) {
+  await tagger.tag(
+    { tenantId: tenant.tenantId, agentId: agent.agentId },
+    observedIdentities(batches[i], values),
+    values,
+  );
+}
 let t0 = process.hrtime.bigint();
 for (const [i, values] of storageBatches.entries()) {
   await ch.client.insert({
@@ -93,29 +111,56 @@ const directS = Number(process.hrtime.bigint() - t0) / 1e9;
 
 // 2) Through the gateway: HTTP, agent auth, protobuf decode, validation, insert.
 const bodies = batches.map((rows, i) => encodeL7RequestBatch({ stream: 'l7', seq: i + 1, rows }));
+const latenciesMs = [];
 const bytesPerRow = bodies.reduce((a, b) => a + b.length, 0) / totalRows;
 const { app, metrics } = createIngestServer({ ch, prisma, redis, maxBatchBytes: 64 * 1024 * 1024 });
 await app.listen({ port: 0, host: '127.0.0.1' });
 const url = `http://127.0.0.1:${app.server.address().port}/v1/l7`;
-t0 = process.hrtime.bigint();
-for (const body of bodies) {
+// Warm the gateway's caches (credential, host, resources) for every sender with one row, outside the timing.
+for (const a of agents) {
+  const warm = encodeL7RequestBatch({ stream: 'warm', seq: 1, rows: batches[0].slice(0, 1) });
   const res = await fetch(url, {
     method: 'POST',
-    headers: { authorization: `Bearer ${agent.token}`, 'content-type': 'application/x-protobuf' },
-    body,
+    headers: { authorization: `Bearer ${a.token}`, 'content-type': 'application/x-protobuf' },
+    body: warm,
   });
   if (res.status !== 200) throw new Error(`gateway answered ${res.status}: ${await res.text()}`);
-  await res.text();
 }
+t0 = process.hrtime.bigint();
+let next = 0;
+await Promise.all(
+  agents.map(async (a) => {
+    for (let i = next++; i < bodies.length; i = next++) {
+      const sent = process.hrtime.bigint();
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${a.token}`, 'content-type': 'application/x-protobuf' },
+        body: bodies[i],
+      });
+      if (res.status !== 200) throw new Error(`gateway answered ${res.status}: ${await res.text()}`);
+      await res.text();
+      latenciesMs.push(Number(process.hrtime.bigint() - sent) / 1e6);
+    }
+  }),
+);
 const gatewayS = Number(process.hrtime.bigint() - t0) / 1e9;
 
 const rs = await ch.client.query({ query: 'SELECT count() AS n FROM bench.l7_flow_log', format: 'JSONEachRow' });
 const [{ n }] = await rs.json();
-if (Number(n) !== totalRows * 2) throw new Error(`expected ${totalRows * 2} rows, found ${n}`);
+if (Number(n) !== totalRows * 2 + senders) throw new Error(`expected ${totalRows * 2 + senders} rows, found ${n}`);
+const untagged = await ch.client.query({
+  query:
+    'SELECT countIf(server_process_id = 0 AND tap_side = 2) + countIf(client_process_id = 0 AND tap_side = 1) AS n FROM bench.l7_flow_log',
+  format: 'JSONEachRow',
+});
+const [{ n: untaggedRows }] = await untagged.json();
+if (Number(untaggedRows) !== 0) throw new Error(`${untaggedRows} rows left the gateway without their process tag`);
+latenciesMs.sort((a, b) => a - b);
+const pct = (p) => Number(latenciesMs[Math.min(latenciesMs.length - 1, Math.floor(p * latenciesMs.length))].toFixed(1));
 
 const quotaChecked = (await metrics.quotaChecks.get()).values.find((v) => v.labels.outcome === 'ok')?.value ?? 0;
-if (quotaChecked !== bodies.length)
-  throw new Error(`expected ${bodies.length} quota checks, Redis answered ${quotaChecked}`);
+if (quotaChecked !== bodies.length + senders)
+  throw new Error(`expected ${bodies.length + senders} quota checks, Redis answered ${quotaChecked}`);
 
 const result = {
   bench: 'ingest',
@@ -125,6 +170,9 @@ const result = {
   gatewayRowsPerSec: Math.round(totalRows / gatewayS),
   gatewayToEngineRatio: Number((directS / gatewayS).toFixed(3)),
   wireBytesPerRow: Number(bytesPerRow.toFixed(1)),
+  senders,
+  ackP50Ms: pct(0.5),
+  ackP99Ms: pct(0.99),
 };
 console.log(JSON.stringify(result));
 await app.close();

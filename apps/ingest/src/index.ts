@@ -12,3 +12,5 @@ export { parseEd25519PublicKey, verifyAgentSignature } from './agent-keys';
 export { FailureLimiter } from './failure-limiter';
 export { TenantQuota, type QuotaVerdict } from './tenant-quota';
 export { OverloadGuard, type Admission } from './overload-guard';
+export { ResourceTagger } from './tagging/l7-tagger';
+export { observedIdentities } from './l7-route';

@@ -202,7 +202,7 @@ export function registerL7Route(app: FastifyInstance, deps: L7RouteDeps): void {
 }
 
 /** The identity fields the tagger needs, from the validated storage rows and the agent's wire rows. */
-function observedIdentities(wire: readonly L7Request[], rows: readonly L7FlowLogRow[]): ObservedIdentity[] {
+export function observedIdentities(wire: readonly L7Request[], rows: readonly L7FlowLogRow[]): ObservedIdentity[] {
   const out = new Array<ObservedIdentity>(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i] as L7FlowLogRow;
