@@ -46,7 +46,9 @@ export async function openClickHouse(
     // Loaded lazily: the 500 MB engine is only mapped by the process that owns embedded storage.
     const { createChdbConnection } = require('chdb/connection') as typeof import('chdb/connection');
     // chdb is typed against its own copy of @clickhouse/client-common; the runtime interface is the same.
-    const connection = createChdbConnection({ path: dataDir }) as unknown as ChdbCompatibleConnection;
+    const connection = withSessionResets(
+      createChdbConnection({ path: dataDir }) as unknown as ChdbCompatibleConnection,
+    );
     client = createClient({ connection });
     mode = 'embedded';
   }
@@ -59,4 +61,28 @@ export async function openClickHouse(
     ...(cluster === undefined ? {} : { cluster }),
     close: () => client.close(),
   };
+}
+
+/**
+ * Settings chDB would otherwise keep for every later statement, with the value that means "not set".
+ * chDB's connection applies `clickhouse_settings` as session `SET`s (a server applies them per request), so an
+ * agent batch's `insert_deduplication_token` stayed in force and the next insert without one — into any table —
+ * reused it and could be silently dropped as a duplicate. Every call through the embedded connection states these
+ * explicitly, overridden by what the caller passes.
+ */
+export const EMBEDDED_SESSION_RESETS: Readonly<Record<string, string>> = { insert_deduplication_token: '' };
+
+type SettingsParams = { clickhouse_settings?: Record<string, unknown> };
+
+function withSessionResets(connection: ChdbCompatibleConnection): ChdbCompatibleConnection {
+  const reset = <P extends SettingsParams>(params: P): P => ({
+    ...params,
+    clickhouse_settings: { ...EMBEDDED_SESSION_RESETS, ...params.clickhouse_settings },
+  });
+  const c = connection as unknown as Record<string, (p: SettingsParams) => unknown>;
+  for (const method of ['query', 'insert', 'command', 'exec'] as const) {
+    const original = c[method]?.bind(connection);
+    if (original) c[method] = (params: SettingsParams) => original(reset(params));
+  }
+  return connection;
 }

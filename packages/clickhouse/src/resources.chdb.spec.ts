@@ -157,3 +157,24 @@ describe('quote', () => {
     );
   });
 });
+
+describe('embedded session settings', () => {
+  it("an insert's deduplication token does not leak into later inserts that carry none", async () => {
+    // l7_flow_log keeps a deduplication window, so a reused token drops the block.
+    const t = new Date().toISOString().replace('T', ' ').slice(0, 19);
+    const row = (n: number) => ({ tenant_id: 77, agent_id: 1, time: t, end_time: t, request_resource: `/leak/${n}` });
+    await ch.client.insert({
+      table: 'res.l7_flow_log',
+      values: [row(1)],
+      format: 'JSONEachRow',
+      clickhouse_settings: { insert_deduplication_token: 'agent:l7:1' },
+    });
+    // chDB applies settings as session SETs: without the reset these two would reuse 'agent:l7:1' and vanish.
+    await insert('l7_flow_log', [row(2)]);
+    await insert('l7_flow_log', [row(3)]);
+    const got = await rows<{ request_resource: string }>(
+      'SELECT request_resource FROM res.l7_flow_log WHERE tenant_id = 77 ORDER BY request_resource',
+    );
+    expect(got.map((r) => r.request_resource)).toEqual(['/leak/1', '/leak/2', '/leak/3']);
+  });
+});
