@@ -56,23 +56,31 @@ describe('L7Shipper while the gateway is unreachable', () => {
       maxPendingRows: 5000,
       flushIntervalMs: 10,
     });
-    const started = process.hrtime.bigint();
     for (let i = 0; i < 200_000; i++) shipper.enqueue(row(i));
-    const smallBacklogNs = Number(process.hrtime.bigint() - started);
-    // O(1) per dropped row, not O(backlog): a backlog 20× larger costs about the same per enqueue (compared in the
-    // same run, so a loaded machine slows both sides alike).
-    const wide = new L7Shipper({
-      ingestUrl: `http://127.0.0.1:${await closedPort()}`,
-      token: 'bsa_1_xxxxxxxxxxxxxxxxxxxx',
-      maxBatchRows: 1000,
-      maxPendingRows: 100_000,
-      flushIntervalMs: 10,
-    });
-    const wideStarted = process.hrtime.bigint();
-    for (let i = 0; i < 200_000; i++) wide.enqueue(row(i));
-    const wideBacklogNs = Number(process.hrtime.bigint() - wideStarted);
-    await wide.close(50);
-    expect(wideBacklogNs / smallBacklogNs).toBeLessThan(5);
+    // O(1) per dropped row, not O(backlog): a backlog 20× larger costs about the same per enqueue. Compared in the
+    // same run, best of three each, so a loaded machine slows both sides alike.
+    const costOf = async (maxPendingRows: number): Promise<number> => {
+      const s = new L7Shipper({
+        ingestUrl: `http://127.0.0.1:${await closedPort()}`,
+        token: 'bsa_1_xxxxxxxxxxxxxxxxxxxx',
+        maxBatchRows: 1000,
+        maxPendingRows,
+        flushIntervalMs: 60_000,
+      });
+      for (let i = 0; i < maxPendingRows; i++) s.enqueue(row(i));
+      const started = process.hrtime.bigint();
+      for (let i = 0; i < 50_000; i++) s.enqueue(row(i));
+      const ns = Number(process.hrtime.bigint() - started);
+      await s.close(10);
+      return ns;
+    };
+    const small: number[] = [];
+    const wide: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      small.push(await costOf(2_500));
+      wide.push(await costOf(50_000));
+    }
+    expect(Math.min(...wide) / Math.min(...small)).toBeLessThan(4);
     expect(shipper.stats.pendingRows).toBeLessThanOrEqual(5000);
     expect(shipper.stats.rowsDropped).toBeGreaterThanOrEqual(200_000 - 5000 - 1000);
     await new Promise((r) => setTimeout(r, 300));
