@@ -173,4 +173,78 @@ describe('toL7FlowLogRows', () => {
     const many = Array.from({ length: ROW_LIMITS.maxRowsPerBatch + 1 }, () => validRow());
     expect(() => toL7FlowLogRows({ stream: 'l7', seq: 1, rows: many }, ids, NOW)).toThrow(InvalidRowError);
   });
+
+  it('maps protocol rows: l7_protocol, request_type from requestType, endpoint; HTTP rows keep the method', () => {
+    const [redis, pg, http, legacy] = toL7FlowLogRows(
+      {
+        stream: 'l7',
+        seq: 1,
+        rows: [
+          validRow({
+            protocol: L7Protocol.Redis,
+            method: '',
+            requestType: 'CLIENT SETINFO',
+            endpoint: 'CLIENT SETINFO',
+            path: 'CLIENT SETINFO',
+          }),
+          validRow({
+            protocol: L7Protocol.Postgresql,
+            method: '',
+            requestType: 'SELECT',
+            endpoint: 'SELECT public.users',
+            version: '3.0',
+            host: 'shop',
+            path: 'SELECT * FROM public.users WHERE id = $1',
+          }),
+          validRow({ endpoint: 'GET /users/{id}' }),
+          validRow(),
+        ],
+      },
+      ids,
+      NOW,
+    );
+    expect(redis).toMatchObject({ l7_protocol: 'redis', request_type: 'CLIENT SETINFO', endpoint: 'CLIENT SETINFO' });
+    expect(pg).toMatchObject({
+      l7_protocol: 'postgresql',
+      request_type: 'SELECT',
+      endpoint: 'SELECT public.users',
+      request_domain: 'shop',
+      version: '3.0',
+    });
+    expect(http).toMatchObject({ l7_protocol: 'http1', request_type: 'GET', endpoint: 'GET /users/{id}' });
+    expect(legacy).toMatchObject({ request_type: 'GET', endpoint: '' });
+    const [mysqlError] = toL7FlowLogRows(
+      {
+        stream: 'l7',
+        seq: 1,
+        rows: [validRow({ protocol: L7Protocol.Mysql, method: '', requestType: 'SELECT', statusCode: 1146 })],
+      },
+      ids,
+      NOW,
+    );
+    expect(mysqlError).toMatchObject({ l7_protocol: 'mysql', response_code: 1146 });
+    const [mqtt] = toL7FlowLogRows(
+      { stream: 'l7', seq: 1, rows: [validRow({ protocol: L7Protocol.Mqtt, method: '', requestType: 'PUBLISH' })] },
+      ids,
+      NOW,
+    );
+    expect(mqtt).toMatchObject({ l7_protocol: 'mqtt', request_type: 'PUBLISH' });
+  });
+
+  it('refuses bad protocol fields: unknown protocol, odd request types, long or control-character endpoints', () => {
+    const cases: [Partial<L7Request>, string][] = [
+      [{ protocol: 42 as L7Protocol }, 'protocol'],
+      [{ requestType: 'SELECT;DROP' }, 'requestType'],
+      [{ requestType: 'A'.repeat(ROW_LIMITS.maxRequestType + 1) }, 'requestType'],
+      [{ endpoint: 'x'.repeat(ROW_LIMITS.maxEndpoint + 1) }, 'endpoint'],
+      [{ endpoint: 'GET /a\nb' }, 'endpoint'],
+      [{ statusCode: 1146 }, 'statusCode'],
+      [{ protocol: L7Protocol.Mysql, statusCode: 70_000 }, 'statusCode'],
+    ];
+    for (const [bad, field] of cases) {
+      expect(() => toL7FlowLogRows({ stream: 'l7', seq: 1, rows: [validRow(bad)] }, ids, NOW), field).toThrow(
+        expect.objectContaining({ field }),
+      );
+    }
+  });
 });

@@ -11,7 +11,7 @@ export interface L7FlowLogRow {
   end_time: string;
   response_duration: number;
   tap_side: 'unknown' | 'client' | 'server';
-  l7_protocol: 'unknown' | 'http1';
+  l7_protocol: 'unknown' | 'http1' | 'http2' | 'grpc' | 'dns' | 'mysql' | 'postgresql' | 'redis' | 'kafka' | 'mqtt';
   version: string;
   pid: number;
   tid: number;
@@ -33,6 +33,8 @@ export interface L7FlowLogRow {
   namespace: string;
   service: string;
   environment: string;
+  /** RED unit: `GET /users/{id}`, `SELECT users`; '' when the agent did not say. */
+  endpoint: string;
 }
 
 export class InvalidRowError extends Error {
@@ -59,6 +61,8 @@ export const ROW_LIMITS = {
   /** Agent clocks may run ahead a little; more than this is a broken clock. */
   maxFutureUs: 3600 * 1e6,
   maxDurationUs: 24 * 3600 * 1e6,
+  maxEndpoint: 256,
+  maxRequestType: 32,
 } as const;
 
 const TAP_SIDE: Record<number, L7FlowLogRow['tap_side']> = {
@@ -69,6 +73,14 @@ const TAP_SIDE: Record<number, L7FlowLogRow['tap_side']> = {
 const PROTOCOL: Record<number, L7FlowLogRow['l7_protocol']> = {
   [L7Protocol.Unknown]: 'unknown',
   [L7Protocol.Http1]: 'http1',
+  [L7Protocol.Http2]: 'http2',
+  [L7Protocol.Grpc]: 'grpc',
+  [L7Protocol.Dns]: 'dns',
+  [L7Protocol.Mysql]: 'mysql',
+  [L7Protocol.Postgresql]: 'postgresql',
+  [L7Protocol.Redis]: 'redis',
+  [L7Protocol.Kafka]: 'kafka',
+  [L7Protocol.Mqtt]: 'mqtt',
 };
 const RESPONSE_STATUS: Record<number, L7FlowLogRow['response_status']> = {
   [ResponseStatus.Unknown]: 'unknown',
@@ -78,6 +90,8 @@ const RESPONSE_STATUS: Record<number, L7FlowLogRow['response_status']> = {
   [ResponseStatus.Timeout]: 'timeout',
 };
 const METHOD_RE = /^[A-Z]{0,16}$/;
+/** Protocol request types: `SELECT`, `CLIENT SETINFO`, `AAAA`, `TYPE65`, `Produce`, `COM_31`. */
+const REQUEST_TYPE_RE = /^[A-Za-z0-9_ -]*$/;
 const VERSION_RE = /^[0-9.]{0,8}$/;
 /** C0 controls, DEL and C1 controls: never part of a name, and they would corrupt logs and policy matching. */
 const CONTROL_RE = /\p{Cc}/u;
@@ -144,6 +158,16 @@ export function toL7FlowLogRows(
     }
     const method = requireString(i, 'method', r.method, 16);
     if (!METHOD_RE.test(method)) throw new InvalidRowError(i, 'method', 'must be upper-case letters');
+    // Protocols other than HTTP name their request type in requestType (proto 27); HTTP rows use the method.
+    const requestType = r.requestType ?? '';
+    if (requestType !== '') {
+      requireString(i, 'requestType', requestType, ROW_LIMITS.maxRequestType);
+      if (!REQUEST_TYPE_RE.test(requestType)) {
+        throw new InvalidRowError(i, 'requestType', 'must be letters, digits, spaces, _ or -');
+      }
+    }
+    const endpoint = requireString(i, 'endpoint', r.endpoint ?? '', ROW_LIMITS.maxEndpoint);
+    if (CONTROL_RE.test(endpoint)) throw new InvalidRowError(i, 'endpoint', 'must not contain control characters');
     const version = r.version;
     if (!VERSION_RE.test(version)) throw new InvalidRowError(i, 'version', 'must look like 1.1');
     out[i] = {
@@ -163,10 +187,11 @@ export function toL7FlowLogRows(
       client_port: requireUint(i, 'clientPort', r.clientPort, 65535),
       server_ip: requireIp(i, 'serverIp', r.serverIp),
       server_port: requireUint(i, 'serverPort', r.serverPort, 65535),
-      request_type: method,
+      request_type: requestType !== '' ? requestType : method,
       request_domain: requireString(i, 'host', r.host, ROW_LIMITS.maxHost),
       request_resource: requireString(i, 'path', r.path, ROW_LIMITS.maxPath),
-      response_code: requireUint(i, 'statusCode', r.statusCode, 999),
+      // HTTP statuses are three digits; other protocols' codes (MySQL errors, Kafka error codes) fill the UInt16.
+      response_code: requireUint(i, 'statusCode', r.statusCode, r.protocol <= L7Protocol.Http1 ? 999 : 0xffff),
       response_status: requireEnum(i, 'responseStatus', RESPONSE_STATUS, r.responseStatus),
       request_length: requireUint(i, 'requestBytes', r.requestBytes, Number.MAX_SAFE_INTEGER),
       response_length: requireUint(i, 'responseBytes', r.responseBytes, Number.MAX_SAFE_INTEGER),
@@ -176,6 +201,7 @@ export function toL7FlowLogRows(
       namespace: requireResourceAttribute(i, 'namespace', r.namespace),
       service: requireResourceAttribute(i, 'service', r.service),
       environment: requireResourceAttribute(i, 'environment', r.environment),
+      endpoint,
     };
   }
   return out;

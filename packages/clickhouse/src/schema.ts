@@ -9,6 +9,7 @@ import {
   modifyTtl,
 } from './ddl/operations';
 import type { RenderTarget } from './ddl/types';
+import { HOST_METRICS_V14_COLUMNS } from './tables/host-metrics';
 import {
   appMetrics,
   hostMetrics,
@@ -89,6 +90,20 @@ export const clickhouseMigrations: ClickHouseMigration[] = [
   migration(10, 'host_metrics', [createTable(hostMetrics)]),
   migration(11, 'otel_spans', [createTable(otelSpans)]),
   migration(12, 'prometheus', [createTable(prometheusSeries), createTable(prometheusSamples)]),
+  // MQTT joins the L7 protocols. The request log and its rollups carry the Enum (a rollup key): both learn the value,
+  // which ClickHouse does without rewriting data.
+  migration(13, 'l7_protocol_mqtt', [
+    modifyColumns(l7FlowLog, ['l7_protocol']),
+    ...appMetrics.tables.map((table) => modifyColumns(table, ['l7_protocol'])),
+  ]),
+  // Everything else the agent reads from /proc: all CPU modes and their counters, memory, disk operations, drops,
+  // filesystems, and the per-device arrays behind the totals. Adding columns is metadata only.
+  migration(14, 'host_metrics_detail', [
+    addColumns(
+      hostMetrics,
+      HOST_METRICS_V14_COLUMNS.map((c) => c.name),
+    ),
+  ]),
 ];
 
 export const latestClickHouseVersion = Math.max(...clickhouseMigrations.map((m) => m.version));

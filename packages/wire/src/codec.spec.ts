@@ -28,7 +28,7 @@ const arbRow: fc.Arbitrary<L7Request> = fc.record({
   clientPort: fc.integer({ min: 0, max: 65535 }),
   serverIp: str,
   serverPort: fc.integer({ min: 0, max: 65535 }),
-  protocol: fc.integer({ min: 0, max: 1 }),
+  protocol: fc.integer({ min: 0, max: 9 }),
   version: str,
   method: str,
   path: fc.string({ maxLength: 300 }),
@@ -43,6 +43,13 @@ const arbRow: fc.Arbitrary<L7Request> = fc.record({
   namespace: str,
   service: str,
   environment: str,
+  endpoint: str,
+  requestType: str,
+  containerId: str,
+  podUid: str,
+  cmdline: fc.string({ maxLength: 512 }),
+  processStartTime: u53,
+  cgroupId: u53,
 });
 
 const RESOURCE_FIELDS = ['namespace', 'service', 'environment'] as const;
@@ -53,7 +60,8 @@ function schemaWithoutResourceFields(): protobuf.Type {
   const source = fs.readFileSync(path.join(__dirname, '..', 'proto', 'bathyscope', 'v1', 'telemetry.proto'), 'utf8');
   const old = source
     .split('\n')
-    .filter((line) => !/^\s*string (namespace|service|environment) = 2[345];/.test(line))
+    // Every field from 23 on (resource attributes, and the protocol and identity fields added after them).
+    .filter((line) => !/^\s*\w+ \w+ = (2[3-9]|[3-9]\d);/.test(line))
     .join('\n');
   const type = protobuf.parse(old).root.lookupType('bathyscope.v1.L7RequestBatch');
   if (type.lookupType('bathyscope.v1.L7Request').fieldsArray.some((f) => f.id >= 23)) {
@@ -106,7 +114,23 @@ describe('L7RequestBatch codec', () => {
         }) as L7RequestBatch;
         expect(decoded.stream).toBe(stream);
         expect(decoded.seq).toBe(seq);
-        expect(decoded.rows).toEqual(rows.map(({ namespace: _n, service: _s, environment: _e, ...rest }) => rest));
+        expect(decoded.rows).toEqual(
+          rows.map(
+            ({
+              namespace: _n,
+              service: _s,
+              environment: _e,
+              endpoint: _p,
+              requestType: _t,
+              containerId: _c,
+              podUid: _u,
+              cmdline: _m,
+              processStartTime: _st,
+              cgroupId: _g,
+              ...rest
+            }) => rest,
+          ),
+        );
       }),
       { numRuns: 200 },
     );

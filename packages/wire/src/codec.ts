@@ -18,6 +18,14 @@ export enum TapSide {
 export enum L7Protocol {
   Unknown = 0,
   Http1 = 1,
+  Http2 = 2,
+  Grpc = 3,
+  Dns = 4,
+  Mysql = 5,
+  Postgresql = 6,
+  Redis = 7,
+  Kafka = 8,
+  Mqtt = 9,
 }
 export enum ResponseStatus {
   Unknown = 0,
@@ -55,6 +63,23 @@ export interface L7Request {
   namespace: string;
   service: string;
   environment: string;
+  /**
+   * Protocol fields (proto 26–27). Optional when encoding (older agents leave them out); a decoded row always has
+   * them, as '' when absent. `endpoint` is the RED unit (`GET /users/{id}`, `SELECT users`); `requestType` is the
+   * request type of protocols whose requests are not HTTP methods (`HGETALL`, `AAAA`).
+   */
+  endpoint?: string;
+  requestType?: string;
+  /**
+   * Process identity (proto fields 40–44). Optional when encoding (older agents and tests leave them out); a decoded
+   * row always has them, as ''/0 when absent.
+   */
+  containerId?: string;
+  podUid?: string;
+  cmdline?: string;
+  /** Unix microseconds. */
+  processStartTime?: number;
+  cgroupId?: number;
 }
 
 export interface L7RequestBatch {

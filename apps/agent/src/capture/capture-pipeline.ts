@@ -36,8 +36,9 @@ export class CapturePipeline {
     });
   }
 
+  /** Whether syscall events are parsed at all: HTTP/1 off still leaves the other protocols on. */
   get open(): boolean {
-    return this.captureOpen && this.filter.http1;
+    return this.captureOpen;
   }
 
   onEvents(events: readonly SocketEvent[]): void {

@@ -102,11 +102,13 @@ export class RecordFilter {
       c.ignoredSelf++;
       return false;
     }
-    if (!this.http1Enabled) {
+    // The HTTP/1 switch and its server ports concern HTTP/1 rows only; other protocols are captured regardless.
+    const http1 = r.protocol === undefined || r.protocol === 'http1';
+    if (http1 && !this.http1Enabled) {
       c.http1Disabled++;
       return false;
     }
-    if (this.portMask !== null && this.portMask[r.serverPort] !== 1) {
+    if (http1 && this.portMask !== null && this.portMask[r.serverPort] !== 1) {
       c.filteredPort++;
       return false;
     }

@@ -106,18 +106,18 @@ describe('AgentConfigApplier', () => {
     expect(rows.at(-1)?.serverPort).toBe(4444);
   });
 
-  it('protocols.http1.enabled: false stops parsing (events discarded, counted) and ships nothing', async () => {
+  it('protocols.http1.enabled: false ships no HTTP/1 rows (counted) and leaves capture on for other protocols', async () => {
     const { applier, backend, pipeline, rows } = await setup();
     applier.apply(config((c) => (c.protocols.http1.enabled = false)));
-    const events = exchangeEvents(8080, ['/a', '/b']);
-    backend.deliver(events);
+    backend.deliver(exchangeEvents(8080, ['/a', '/b']));
     expect(rows).toHaveLength(0);
-    expect(pipeline.eventsDiscarded).toBe(events.length);
-    expect(pipeline.tracker.connectionCount).toBe(0);
+    // Two requests, each seen from the client and the server side.
+    expect(pipeline.filter.counts.http1Disabled).toBe(4);
+    expect(pipeline.open).toBe(true);
     expect(backend.attached).toBe(true);
 
     applier.apply(config());
-    backend.deliver(exchangeEvents(8080, ['/c']));
+    backend.deliver(exchangeEvents(8081, ['/c']));
     expect(rows.map((r) => r.path)).toEqual(['/c', '/c']);
   });
 

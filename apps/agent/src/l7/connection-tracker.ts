@@ -1,8 +1,9 @@
 import type { SocketEvent } from '@bathyscope/native';
-import { HttpConnection, type PairingSink } from './http1-pairing';
 import { L7Counters } from './l7-counters';
+import { PROTOCOL_SPECS, type ProtocolSpec } from './protocols/registry';
 import { RequestIdHeaders } from './request-id-headers';
-import type { ConnectionTrackerOptions, HttpRequestRecord, L7Stats } from './types';
+import { TrackedConnection, type TrackerSink } from './tracked-connection';
+import type { ConnectionTrackerOptions, L7ProtocolName, L7Record, L7Stats } from './types';
 
 const DEFAULT_TIMEOUT_NS = 30_000_000_000n;
 const DEFAULT_MAX_CONNECTIONS = 65_536;
@@ -10,36 +11,41 @@ const DEFAULT_MAX_PIPELINED = 128;
 const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
 const DEFAULT_MAX_BUFFERED = 65_536;
 const DEFAULT_DETECT_CHUNKS = 3;
+const DEFAULT_MAX_MESSAGE_BUFFER = 16 * 1024;
 
 /**
  * Turns the socket tracer's event stream (all processes, all sockets, interleaved) into
- * `HttpRequestRecord`s. One `HttpConnection` per (pid, fd, sockId); connections are kept in LRU
+ * `L7Record`s. One `TrackedConnection` per (pid, fd, sockId), whose protocol is inferred from its first
+ * bytes (HTTP/1 or one of `protocols/registry.ts`); connections are kept in LRU
  * order and the least recently used is closed (its outstanding requests emitted) beyond
  * `maxConnections`. Never reads a clock: time comes from event timestamps and from `expire(nowNs)`.
  * No method throws on any input.
  */
-export class ConnectionTracker implements PairingSink {
+export class ConnectionTracker implements TrackerSink {
   readonly counters = new L7Counters();
   readonly maxHeaderBytes: number;
   readonly maxPipelinedRequests: number;
   readonly detectChunks: number;
   /** Which request headers are recorded as the request id; `requestIdHeaders.set()` changes it at runtime. */
   readonly requestIdHeaders: RequestIdHeaders;
+  readonly maxMessageBufferBytes: number;
+  /** Protocols besides HTTP/1 that connections are tested for, in detection order. */
+  protocolSpecs: readonly ProtocolSpec[];
   private readonly maxConnections: number;
   private readonly timeoutNs: bigint;
   private readonly maxBufferedRecords: number;
-  private readonly onRecord: ((record: HttpRequestRecord) => void) | undefined;
-  private buffered: HttpRequestRecord[] = [];
+  private readonly onRecord: ((record: L7Record) => void) | undefined;
+  private buffered: L7Record[] = [];
 
   /**
    * Connections by kernel socket id (a bigint key hashes ~10x faster than a composed string key).
-   * Sockets shared across processes (fork) or with no sockId chain through `HttpConnection.sameSock`.
+   * Sockets shared across processes (fork) or with no sockId chain through `TrackedConnection.sameSock`.
    */
-  private readonly bySock = new Map<bigint, HttpConnection>();
+  private readonly bySock = new Map<bigint, TrackedConnection>();
   private count = 0;
   /** LRU list: `oldest` is evicted first, `newest` was touched last. */
-  private oldest: HttpConnection | null = null;
-  private newest: HttpConnection | null = null;
+  private oldest: TrackedConnection | null = null;
+  private newest: TrackedConnection | null = null;
 
   constructor(options: ConnectionTrackerOptions = {}) {
     this.onRecord = options.onRecord;
@@ -50,6 +56,14 @@ export class ConnectionTracker implements PairingSink {
     this.maxBufferedRecords = options.maxBufferedRecords ?? DEFAULT_MAX_BUFFERED;
     this.detectChunks = Math.max(1, options.detectChunks ?? DEFAULT_DETECT_CHUNKS);
     this.requestIdHeaders = new RequestIdHeaders(options.requestIdHeaders);
+    this.maxMessageBufferBytes = Math.max(256, options.maxMessageBufferBytes ?? DEFAULT_MAX_MESSAGE_BUFFER);
+    this.protocolSpecs = PROTOCOL_SPECS;
+    if (options.protocols !== undefined) this.setProtocols(options.protocols);
+  }
+
+  /** Which protocols besides HTTP/1 new connections are tested for; connections already decided keep theirs. */
+  setProtocols(protocols: readonly L7ProtocolName[]): void {
+    this.protocolSpecs = PROTOCOL_SPECS.filter((spec) => protocols.includes(spec.protocol));
   }
 
   /** Feeds one socket event. Events of one socket must arrive in syscall order. */
@@ -98,7 +112,7 @@ export class ConnectionTracker implements PairingSink {
   }
 
   /** Records collected since the last drain (only when no `onRecord` callback was given). */
-  drain(): HttpRequestRecord[] {
+  drain(): L7Record[] {
     const out = this.buffered;
     this.buffered = [];
     return out;
@@ -112,7 +126,7 @@ export class ConnectionTracker implements PairingSink {
     return this.count;
   }
 
-  emit(record: HttpRequestRecord): void {
+  emit(record: L7Record): void {
     this.counters.recordsEmitted++;
     if (this.onRecord !== undefined) {
       try {
@@ -134,7 +148,7 @@ export class ConnectionTracker implements PairingSink {
       // Nothing useful can start from an empty event (e.g. a 0-byte read on an unknown socket).
       if (ev.data.length === 0) return;
       if (this.count >= this.maxConnections) this.evictOldest();
-      conn = new HttpConnection(ev.pid, ev.fd, ev.sockId, ev, this);
+      conn = new TrackedConnection(ev.pid, ev.fd, ev.sockId, ev, this);
       this.add(conn);
     } else if (conn !== this.newest) {
       this.unlink(conn);
@@ -159,13 +173,13 @@ export class ConnectionTracker implements PairingSink {
   }
 
   /** Identity is (pid, fd, sockId): sockId tells fd reuse apart, pid and fd keep shared or unresolved sockets apart. */
-  private find(ev: SocketEvent): HttpConnection | undefined {
+  private find(ev: SocketEvent): TrackedConnection | undefined {
     let conn = this.bySock.get(ev.sockId);
     while (conn !== undefined && (conn.pid !== ev.pid || conn.fd !== ev.fd)) conn = conn.sameSock;
     return conn;
   }
 
-  private add(conn: HttpConnection): void {
+  private add(conn: TrackedConnection): void {
     const head = this.bySock.get(conn.sockId);
     conn.sameSock = head;
     this.bySock.set(conn.sockId, conn);
@@ -173,7 +187,7 @@ export class ConnectionTracker implements PairingSink {
     this.link(conn);
   }
 
-  private remove(conn: HttpConnection): void {
+  private remove(conn: TrackedConnection): void {
     const head = this.bySock.get(conn.sockId);
     if (head === conn) {
       if (conn.sameSock === undefined) this.bySock.delete(conn.sockId);
@@ -188,7 +202,7 @@ export class ConnectionTracker implements PairingSink {
     this.unlink(conn);
   }
 
-  private link(conn: HttpConnection): void {
+  private link(conn: TrackedConnection): void {
     conn.older = this.newest;
     conn.newer = null;
     if (this.newest !== null) this.newest.newer = conn;
@@ -196,7 +210,7 @@ export class ConnectionTracker implements PairingSink {
     this.newest = conn;
   }
 
-  private unlink(conn: HttpConnection): void {
+  private unlink(conn: TrackedConnection): void {
     if (conn.older !== null) conn.older.newer = conn.newer;
     else this.oldest = conn.newer;
     if (conn.newer !== null) conn.newer.older = conn.older;

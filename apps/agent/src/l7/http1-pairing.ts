@@ -65,12 +65,6 @@ export function responseStatusOf(status: number): HttpResponseStatus {
 }
 
 export class HttpConnection implements Http1ParserListener {
-  /** LRU list links, owned by the tracker. */
-  older: HttpConnection | null = null;
-  newer: HttpConnection | null = null;
-  /** Next connection with the same sockId (another process sharing the socket, or no sockId), owned by the tracker. */
-  sameSock: HttpConnection | undefined = undefined;
-
   lastNs: bigint;
   private mode = MODE_DETECT;
   private detectFailures = 0;
@@ -114,6 +108,16 @@ export class HttpConnection implements Http1ParserListener {
     this.remotePort = first.remotePort;
     this.egress = new Http1Parser(this, sink.counters, sink.maxHeaderBytes, 'any', sink.requestIdHeaders);
     this.ingress = new Http1Parser(this, sink.counters, sink.maxHeaderBytes, 'any', sink.requestIdHeaders);
+  }
+
+  /** The first bytes were recognised as HTTP/1 (a request line or a status line was seen). */
+  get detected(): boolean {
+    return this.mode !== MODE_DETECT && this.mode !== MODE_NOT_HTTP;
+  }
+
+  /** Undecided, with part of a start line or message buffered: the next chunk belongs to it. */
+  get midMessage(): boolean {
+    return this.mode === MODE_DETECT && (this.egress.midMessage || this.ingress.midMessage);
   }
 
   /** Still parsing (undecided or HTTP); false once known non-HTTP, upgraded or closed. */

@@ -162,6 +162,11 @@ export class Http1Parser {
     return this.expect === EXPECT_REQUEST ? 'request' : this.expect === EXPECT_RESPONSE ? 'response' : 'any';
   }
 
+  /** A start line or message is partly seen: the next chunk continues it (other protocols must not claim it). */
+  get midMessage(): boolean {
+    return this.pendLen > 0 || this.msgActive;
+  }
+
   get stopped(): boolean {
     return this.state === S_STOPPED;
   }

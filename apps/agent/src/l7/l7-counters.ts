@@ -1,4 +1,16 @@
-import { HTTP1_ERROR_REASONS, type Http1ErrorReason, type L7Stats } from './types';
+import {
+  HTTP1_ERROR_REASONS,
+  type Http1ErrorReason,
+  L7_PROTOCOL_NAMES,
+  type L7ProtocolName,
+  type L7Stats,
+} from './types';
+
+function perProtocol(): Record<L7ProtocolName, number> {
+  const out = {} as Record<L7ProtocolName, number>;
+  for (const p of L7_PROTOCOL_NAMES) out[p] = 0;
+  return out;
+}
 
 /** Mutable counters shared by a tracker and all its parsers; `snapshot()` copies them out. */
 export class L7Counters {
@@ -17,6 +29,8 @@ export class L7Counters {
   nonHttpConnections = 0;
   upgradedConnections = 0;
   readonly parseErrors: Record<Http1ErrorReason, number>;
+  readonly protocolConnections = perProtocol();
+  readonly protocolDesyncs = perProtocol();
 
   constructor() {
     const errors = {} as Record<Http1ErrorReason, number>;
@@ -45,6 +59,8 @@ export class L7Counters {
       httpConnections: this.httpConnections,
       nonHttpConnections: this.nonHttpConnections,
       upgradedConnections: this.upgradedConnections,
+      protocolConnections: { ...this.protocolConnections },
+      protocolDesyncs: { ...this.protocolDesyncs },
       activeConnections,
     };
   }

@@ -1,5 +1,33 @@
-/** One HTTP/1.x request/response exchange as seen from one side of one connection. */
-export interface HttpRequestRecord {
+/** Protocols the tracker infers from connection bytes. */
+export type L7ProtocolName = 'http1' | 'http2' | 'grpc' | 'dns' | 'mysql' | 'postgresql' | 'redis' | 'kafka' | 'mqtt';
+
+export const L7_PROTOCOL_NAMES: readonly L7ProtocolName[] = [
+  'http1',
+  'http2',
+  'grpc',
+  'dns',
+  'mysql',
+  'postgresql',
+  'redis',
+  'kafka',
+  'mqtt',
+];
+
+/**
+ * One request/response exchange of any protocol as seen from one side of one connection. The HTTP/1 field names
+ * carry every protocol: `method` is the request type (HTTP method, Redis command, SQL verb, DNS query type, Kafka
+ * API, MQTT packet type), `path` the resource (URL, Redis command line, SQL statement, DNS name, topic), `host` the
+ * domain (Host header, database, DNS name), `status` the protocol's numeric result (HTTP status, DNS rcode, MySQL
+ * error code, Kafka error code, MQTT reason code).
+ */
+export interface L7Record {
+  /** Absent on HTTP/1 records (their shape predates the other protocols): absent means 'http1'. */
+  protocol?: L7ProtocolName;
+  /**
+   * The unit of RED metrics: `SELECT users`, `GET` (Redis), `Produce orders`, the DNS name, `/pkg.Svc/Method`.
+   * Absent on HTTP/1 records: the wire conversion derives it from method and path (`GET /users/{id}`).
+   */
+  endpoint?: string;
   /** CLOCK_MONOTONIC ns of the syscall that carried the request's first byte. */
   startNs: bigint;
   /**
@@ -25,7 +53,8 @@ export interface HttpRequestRecord {
   path: string;
   /** Host header or ''. */
   host: string;
-  version: '1.0' | '1.1';
+  /** Protocol version: '1.0' / '1.1' for HTTP/1, '2' for HTTP/2, '3.0' for PostgreSQL, '' when unknown. */
+  version: string;
   /** Final (non-1xx, except 101) response status; 0 when none was seen. */
   status: number;
   responseStatus: HttpResponseStatus;
@@ -45,6 +74,9 @@ export interface HttpRequestRecord {
    */
   truncated: boolean;
 }
+
+/** The record's name from when HTTP/1 was the only protocol; every protocol emits this shape. */
+export type HttpRequestRecord = L7Record;
 
 export type HttpResponseStatus = 'ok' | 'client_error' | 'server_error' | 'timeout' | 'unknown';
 
@@ -105,7 +137,15 @@ export interface L7Stats {
   /** Connections evicted because `maxConnections` were tracked (least recently used first). */
   evictions: number;
   httpConnections: number;
+  /** Connections on which no protocol (HTTP/1 nor any in `protocols/`) was recognised within `detectChunks` chunks. */
   nonHttpConnections: number;
+  /** Connections recognised per non-HTTP/1 protocol (HTTP/1 ones are `httpConnections`). */
+  protocolConnections: Record<L7ProtocolName, number>;
+  /**
+   * Protocol parsers (not HTTP/1, whose failures are `parseErrors`) that lost message framing (bad bytes, a gap
+   * inside a header, a message over the buffer cap) and skipped data until a chunk started a message again.
+   */
+  protocolDesyncs: Record<L7ProtocolName, number>;
   /** Connections switched to another protocol (101 Switching Protocols, CONNECT tunnel); no longer parsed. */
   upgradedConnections: number;
   activeConnections: number;
@@ -113,7 +153,7 @@ export interface L7Stats {
 
 export interface ConnectionTrackerOptions {
   /** Called for every finished record. Without it records accumulate for `drain()`. */
-  onRecord?: (record: HttpRequestRecord) => void;
+  onRecord?: (record: L7Record) => void;
   /** A request with no response after this long (since its last byte was seen) is emitted as 'timeout'. Default 30 s. */
   requestTimeoutNs?: bigint;
   /** Tracked connections (HTTP and non-HTTP markers); least recently used is evicted beyond this. Default 65536. */
@@ -133,4 +173,11 @@ export interface ConnectionTrackerOptions {
   detectChunks?: number;
   /** Request headers recorded as `xRequestId`, most preferred first (case-insensitive). Default ['x-request-id']. */
   requestIdHeaders?: readonly string[];
+  /**
+   * Protocols recognised besides HTTP/1 (default: all of `protocols/registry.ts`). A disabled protocol's
+   * connections are marked unknown after detection and ignored, so they cost one look at their first bytes.
+   */
+  protocols?: readonly L7ProtocolName[];
+  /** Bytes buffered per direction of a non-HTTP/1 connection for an incomplete message head. Default 16 KiB. */
+  maxMessageBufferBytes?: number;
 }

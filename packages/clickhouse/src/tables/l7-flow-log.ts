@@ -19,7 +19,7 @@ const TRACEPARENT_PARENT_ID = "'^[0-9a-f]{2}-[0-9a-f]{32}-([0-9a-f]{16})-[0-9a-f
 
 export const L7_PROTOCOL_ENUM =
   "Enum8('unknown' = 0, 'http1' = 1, 'http2' = 2, 'grpc' = 3, 'dns' = 4, 'mysql' = 5, 'postgresql' = 6, " +
-  "'redis' = 7, 'kafka' = 8)";
+  "'redis' = 7, 'kafka' = 8, 'mqtt' = 9)";
 
 /**
  * Request log and system spans: one row per request/response observed by an agent, on the client or the
@@ -35,7 +35,7 @@ export const l7FlowLog: TableDef = {
     END_TIME_US,
     counter('response_duration'),
     { name: 'tap_side', type: TAP_SIDE_ENUM },
-    // v4 widened the Enum; adding values rewrites no data.
+    // v4 and v13 widened the Enum; adding values rewrites no data.
     { name: 'l7_protocol', type: L7_PROTOCOL_ENUM },
     { name: 'version', type: 'LowCardinality(String)' },
     { name: 'pid', type: 'UInt32' },
