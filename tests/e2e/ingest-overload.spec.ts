@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -62,11 +63,11 @@ function post(payload: Buffer, auth = token): Promise<Answer> {
 }
 
 /** A batch whose headers are sent but whose body trickles: it holds its reservation until finished or cut. */
-function slowPost(announcedBytes: number, payload?: Buffer) {
-  const req = http.request(`${url}/v1/l7`, {
+function slowPost(announcedBytes: number, payload?: Buffer, route = '/v1/l7', contentType = 'application/x-protobuf') {
+  const req = http.request(`${url}${route}`, {
     method: 'POST',
     headers: {
-      'content-type': 'application/x-protobuf',
+      'content-type': contentType,
       'content-length': announcedBytes,
       authorization: `Bearer ${token}`,
     },
@@ -216,5 +217,145 @@ describe('ingest gateway under global overload', () => {
     expect(metric(now, 'bathyscope_ingest_quota_checks_total', 'outcome="unavailable"')).toBeGreaterThan(0);
 
     expect(await storedRows('flood')).toBe(accepted * 200);
+  });
+});
+
+/** An OTLP/JSON request of `n` spans. */
+function otlpJson(tag: string, n = 2): Buffer {
+  const now = BigInt(Date.now()) * 1_000_000n;
+  const spans = Array.from({ length: n }, (_, i) => ({
+    traceId: randomBytes(16).toString('hex'),
+    spanId: randomBytes(8).toString('hex'),
+    name: `${tag}-${i}`,
+    startTimeUnixNano: String(now - 1000n),
+    endTimeUnixNano: String(now),
+  }));
+  return Buffer.from(
+    JSON.stringify({
+      resourceSpans: [
+        { resource: { attributes: [{ key: 'service.name', value: { stringValue: tag } }] }, scopeSpans: [{ spans }] },
+      ],
+    }),
+  );
+}
+
+function postRaw(route: string, payload: Buffer, headers: Record<string, string>) {
+  return fetch(`${url}${route}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, ...headers },
+    body: new Uint8Array(payload),
+  });
+}
+
+async function storedSpans(service: string): Promise<number> {
+  const rs = await ch.client.query({
+    query: 'SELECT count() AS n FROM overload.otel_spans WHERE service_name = {s:String}',
+    query_params: { s: service },
+    format: 'JSONEachRow',
+  });
+  const [{ n }] = (await rs.json()) as [{ n: string }];
+  return Number(n);
+}
+
+describe('the standard-signal routes under the same global bound', () => {
+  const tag = `otlp-${randomBytes(3).toString('hex')}`;
+
+  it('answers OTLP 503 OVERLOADED + Retry-After in its own format, and remote_write 503 + Retry-After, counted', async () => {
+    const signal = (s: string) => `signal="${s}",outcome="OVERLOADED"`;
+    const was = await metricsText();
+    // Agent batches and an OTLP request hold the three slots between them: one guard for every route.
+    const held = [
+      slowPost(body('sig-held', 1).length, body('sig-held', 1)),
+      slowPost(body('sig-held', 2).length, body('sig-held', 2)),
+      slowPost(otlpJson(`${tag}-held`).length, otlpJson(`${tag}-held`), '/v1/traces', 'application/json'),
+    ];
+    await until(() => server.guard.pendingBatches === MAX_PENDING, 'three requests pending');
+
+    const json = await postRaw('/v1/traces', otlpJson(tag), { 'content-type': 'application/json' });
+    expect(json.status).toBe(503);
+    expect(json.headers.get('retry-after')).toBe('1');
+    expect(await json.json()).toMatchObject({ code: 14, error: { code: 'OVERLOADED' } });
+
+    const proto = await postRaw('/v1/metrics', Buffer.alloc(0), { 'content-type': 'application/x-protobuf' });
+    expect(proto.status).toBe(503);
+    expect(proto.headers.get('retry-after')).toBe('1');
+    expect(proto.headers.get('content-type')).toMatch(/^application\/x-protobuf/);
+    // google.rpc.Status { code: 14 (UNAVAILABLE), message: "OVERLOADED: …" }, read by hand.
+    const status = Buffer.from(await proto.arrayBuffer());
+    expect([status[0], status[1]]).toEqual([0x08, 14]);
+    expect(status.subarray(4).toString()).toMatch(/^OVERLOADED: /);
+
+    const rw = await postRaw('/api/v1/write', Buffer.from([0]), {
+      'content-type': 'application/x-protobuf',
+      'content-encoding': 'snappy',
+    });
+    expect(rw.status).toBe(503);
+    expect(rw.headers.get('retry-after')).toBe('1');
+    expect(await rw.json()).toMatchObject({ error: { code: 'OVERLOADED' } });
+
+    const now = await metricsText();
+    expect(metric(now, 'bathyscope_ingest_signal_requests_total', signal('otlp_traces'))).toBe(
+      metric(was, 'bathyscope_ingest_signal_requests_total', signal('otlp_traces')) + 1,
+    );
+    expect(metric(now, 'bathyscope_ingest_signal_requests_total', signal('otlp_metrics'))).toBe(
+      metric(was, 'bathyscope_ingest_signal_requests_total', signal('otlp_metrics')) + 1,
+    );
+    expect(metric(now, 'bathyscope_ingest_signal_requests_total', signal('prometheus_remote_write'))).toBe(
+      metric(was, 'bathyscope_ingest_signal_requests_total', signal('prometheus_remote_write')) + 1,
+    );
+    expect(metric(now, 'bathyscope_ingest_rejected_batches_total', 'reason="OVERLOADED"')).toBe(
+      metric(was, 'bathyscope_ingest_rejected_batches_total', 'reason="OVERLOADED"') + 3,
+    );
+
+    const answers = await Promise.all(held.map((h) => h.finish()));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    expect(server.guard.pendingBatches).toBe(0);
+    expect(server.guard.inflightBytes).toBe(0);
+    expect(await storedSpans(`${tag}-held`)).toBe(2);
+
+    // Room again: the refused OTLP request goes through on retry.
+    expect((await postRaw('/v1/traces', otlpJson(tag), { 'content-type': 'application/json' })).status).toBe(200);
+    expect(await storedSpans(tag)).toBe(2);
+  });
+
+  it('charges the decompressed payload of a gzip OTLP request to the bound, and frees it whatever the answer', async () => {
+    // Admitted next to a 1 MiB reservation by its compressed size, refused once inflating it would pass the bound;
+    // alone it fits.
+    const big = slowPost(MAX_BATCH);
+    await until(() => server.guard.inflightBytes === MAX_BATCH, 'the big batch reserved');
+    const json = otlpJson(`${tag}-gz`, 4500);
+    const payload = gzipSync(json);
+    expect(json.length).toBeLessThan(MAX_BATCH);
+    expect(payload.length).toBeLessThan(MAX_INFLIGHT - MAX_BATCH);
+    expect(MAX_BATCH + payload.length + json.length).toBeGreaterThan(MAX_INFLIGHT);
+    const refused = await postRaw('/v1/traces', payload, {
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+    });
+    expect(refused.status).toBe(503);
+    expect(await refused.json()).toMatchObject({ error: { code: 'OVERLOADED' } });
+    big.cut();
+    await until(() => server.guard.inflightBytes === 0, 'the cut batch released');
+    const accepted = await postRaw('/v1/traces', payload, {
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+    });
+    expect(accepted.status).toBe(200);
+    expect(await storedSpans(`${tag}-gz`)).toBe(4500);
+    expect(server.guard.pendingBatches).toBe(0);
+    expect(server.guard.inflightBytes).toBe(0);
+  });
+
+  it('frees the reservation of refused OTLP credentials and of a sender that hangs up mid-body', async () => {
+    const anon = await postRaw('/v1/traces', otlpJson(tag), {
+      'content-type': 'application/json',
+      authorization: 'Bearer bsa_1_nope',
+    });
+    expect(anon.status).toBe(401);
+    await until(() => server.guard.pendingBatches === 0 && server.guard.inflightBytes === 0, 'refusal released');
+    const cut = slowPost(5000, undefined, '/api/v1/write');
+    await until(() => server.guard.inflightBytes === 5000, 'the remote_write body reserved');
+    cut.cut();
+    await until(() => server.guard.inflightBytes === 0 && server.guard.pendingBatches === 0, 'released');
   });
 });

@@ -7,7 +7,7 @@ import { decodeMetricsJson, decodeTraceJson } from './otlp-json';
 import { decodeMetricsProto, decodeTraceProto } from './otlp-proto';
 import { toOtelSpanRows } from './span-rows';
 
-const identity = { tenantId: 7, retentionDays: 30, agentId: 0 };
+const identity = { tenantId: 7, retentionDays: 30, agentId: 0, plan: 'free' };
 const NOW_NS = 1_700_000_000_000_000_000n;
 const MINUTE_NS = 60_000_000_000n;
 

@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { toPrometheusRows } from '../prom/series';
 import { protoTypes } from '../signals/proto-root';
 import { decodeBody, mediaType } from '../signals/request-body';
-import { countRejection, type SignalContext } from '../signals/signal-context';
-import { SignalError, type SignalErrorCode } from '../signals/signal-error';
+import { prepareRefusal, type SignalContext } from '../signals/signal-context';
+import { NO_DEDUPLICATION_TOKEN, SignalError, type SignalErrorCode, storageUnavailable } from '../signals/signal-error';
 import type { Signal } from '../signals/signal-metrics';
 import { decodeMetricsJson, decodeTraceJson } from './otlp-json';
 import { decodeMetricsProto, decodeTraceProto } from './otlp-proto';
@@ -75,60 +75,79 @@ function sendSuccess(reply: FastifyReply, format: Format, signal: Signal, reject
 }
 
 /**
- * POST /v1/traces and /v1/metrics (OTLP/HTTP, protobuf or JSON, optionally gzip). The answer is sent only after
- * the rows are committed to ClickHouse; a storage failure is a 503 with Retry-After, which OTLP exporters retry.
+ * POST /v1/traces and /v1/metrics (OTLP/HTTP, protobuf or JSON, optionally gzip). Before the body is read the
+ * overload guard reserves it (503 OVERLOADED); after validation the tenant's quota is charged (429
+ * QUOTA_EXCEEDED); the answer is sent only after the rows are committed to ClickHouse. 429 and 503 carry
+ * Retry-After, which OTLP exporters honour before retrying.
  */
 export function registerOtlpRoutes(app: FastifyInstance, ctx: SignalContext): void {
-  const handle = (signal: 'otlp_traces' | 'otlp_metrics') => async (req: FastifyRequest, reply: FastifyReply) => {
-    const format = otlpFormatOf(req);
+  const refuse = (signal: Signal, req: FastifyRequest, reply: FastifyReply, err: SignalError) => {
+    if (err.code === 'STORAGE_UNAVAILABLE') req.log.error({ err: err.cause }, 'clickhouse insert failed');
+    prepareRefusal(ctx, signal, err, reply);
+    return sendOtlpError(reply, otlpFormatOf(req), err.status, err.code, err.message);
+  };
+  const admit = (signal: Signal) => async (req: FastifyRequest, reply: FastifyReply) => {
     try {
-      const identity = await ctx.auth.authenticate(req.headers.authorization);
-      if (!FORMATS[mediaType(req.headers['content-type'])]) {
-        throw new SignalError(
-          415,
-          'UNSUPPORTED_MEDIA_TYPE',
-          'content-type must be application/x-protobuf or application/json',
-        );
-      }
-      const body = decodeBody(req.body as Buffer, req.headers['content-encoding'], ['gzip', 'identity'], ctx.maxBytes);
-      let rejected = 0;
-      let reason = '';
-      if (signal === 'otlp_traces') {
-        const request = format === 'proto' ? decodeTraceProto(body) : decodeTraceJson(body);
-        const rows = toOtelSpanRows(request, identity, BigInt(Date.now()) * 1_000_000n);
-        if (rows.length > 0) await insertSpans(ctx, rows);
-      } else {
-        const request = format === 'proto' ? decodeMetricsProto(body) : decodeMetricsJson(body);
-        const converted = toPrometheusSeries(request);
-        await ctx.prometheus.write(toPrometheusRows(converted.series, identity, Date.now()));
-        rejected = converted.rejectedPoints;
-        reason = converted.rejectedReason;
-        if (rejected > 0) ctx.metrics.partiallyRejected.inc({ signal }, rejected);
-      }
-      ctx.metrics.requests.inc({ signal, outcome: 'accepted' });
-      return sendSuccess(reply, format, signal, rejected, reason);
+      ctx.admission.admit(req, reply);
     } catch (err) {
       if (!(err instanceof SignalError)) throw err;
-      if (err.status === 503) {
-        req.log.error({ err: err.cause }, 'clickhouse insert failed');
-        reply.header('retry-after', '5');
-      }
-      countRejection(ctx, signal, err.code);
-      return sendOtlpError(reply, format, err.status, err.code, err.message);
+      return refuse(signal, req, reply, err);
     }
   };
-  app.post(OTLP_TRACES_PATH, handle('otlp_traces'));
-  app.post(OTLP_METRICS_PATH, handle('otlp_metrics'));
+  const handle = (signal: 'otlp_traces' | 'otlp_metrics') => (req: FastifyRequest, reply: FastifyReply) =>
+    ctx.admission.run(req, async (admission) => {
+      const format = otlpFormatOf(req);
+      try {
+        const identity = await ctx.auth.authenticate(req.headers.authorization);
+        if (!FORMATS[mediaType(req.headers['content-type'])]) {
+          throw new SignalError(
+            415,
+            'UNSUPPORTED_MEDIA_TYPE',
+            'content-type must be application/x-protobuf or application/json',
+          );
+        }
+        const raw = req.body as Buffer;
+        const body = decodeBody(raw, req.headers['content-encoding'], ['gzip', 'identity'], ctx.maxBytes);
+        ctx.admission.grow(admission, raw, body);
+        let rejected = 0;
+        let reason = '';
+        if (signal === 'otlp_traces') {
+          const request = format === 'proto' ? decodeTraceProto(body) : decodeTraceJson(body);
+          const rows = toOtelSpanRows(request, identity, BigInt(Date.now()) * 1_000_000n);
+          await ctx.admission.charge(identity, rows.length, body.length);
+          if (rows.length > 0) await insertSpans(ctx, rows);
+        } else {
+          const request = format === 'proto' ? decodeMetricsProto(body) : decodeMetricsJson(body);
+          const converted = toPrometheusSeries(request);
+          const rows = toPrometheusRows(converted.series, identity, Date.now());
+          await ctx.admission.charge(identity, rows.samples.length, body.length);
+          await ctx.prometheus.write(rows);
+          rejected = converted.rejectedPoints;
+          reason = converted.rejectedReason;
+          if (rejected > 0) ctx.metrics.partiallyRejected.inc({ signal }, rejected);
+        }
+        ctx.metrics.requests.inc({ signal, outcome: 'accepted' });
+        return sendSuccess(reply, format, signal, rejected, reason);
+      } catch (err) {
+        if (!(err instanceof SignalError)) throw err;
+        return refuse(signal, req, reply, err);
+      }
+    });
+  app.post(OTLP_TRACES_PATH, { onRequest: admit('otlp_traces') }, handle('otlp_traces'));
+  app.post(OTLP_METRICS_PATH, { onRequest: admit('otlp_metrics') }, handle('otlp_metrics'));
 }
 
 async function insertSpans(ctx: SignalContext, rows: object[]): Promise<void> {
   const started = process.hrtime.bigint();
   try {
-    await ctx.ch.client.insert({ table: `${ctx.ch.database}.otel_spans`, values: rows, format: 'JSONEachRow' });
-  } catch (err) {
-    throw Object.assign(new SignalError(503, 'STORAGE_UNAVAILABLE', 'storage is unavailable, retry later'), {
-      cause: err,
+    await ctx.ch.client.insert({
+      table: `${ctx.ch.database}.otel_spans`,
+      values: rows,
+      format: 'JSONEachRow',
+      clickhouse_settings: { insert_deduplication_token: NO_DEDUPLICATION_TOKEN },
     });
+  } catch (err) {
+    throw storageUnavailable(err, rows.length);
   }
   ctx.metrics.ingest.insertSeconds.observe({ table: 'otel_spans' }, Number(process.hrtime.bigint() - started) / 1e9);
   ctx.metrics.ingest.acceptedRows.inc({ table: 'otel_spans' }, rows.length);

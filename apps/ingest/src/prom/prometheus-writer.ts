@@ -1,6 +1,6 @@
 import type { ClickHouseHandle } from '@bathyscope/clickhouse';
 import type { IngestMetrics } from '../ingest-metrics';
-import { SignalError } from '../signals/signal-error';
+import { NO_DEDUPLICATION_TOKEN, storageUnavailable } from '../signals/signal-error';
 import type { PrometheusSampleRow, PrometheusSeriesRow } from './series';
 
 /**
@@ -34,11 +34,14 @@ export class PrometheusWriter {
   private async insert(table: string, values: object[]): Promise<void> {
     const started = process.hrtime.bigint();
     try {
-      await this.ch.client.insert({ table: `${this.ch.database}.${table}`, values, format: 'JSONEachRow' });
-    } catch (err) {
-      throw Object.assign(new SignalError(503, 'STORAGE_UNAVAILABLE', 'storage is unavailable, retry later'), {
-        cause: err,
+      await this.ch.client.insert({
+        table: `${this.ch.database}.${table}`,
+        values,
+        format: 'JSONEachRow',
+        clickhouse_settings: { insert_deduplication_token: NO_DEDUPLICATION_TOKEN },
       });
+    } catch (err) {
+      throw storageUnavailable(err, values.length);
     }
     this.metrics.insertSeconds.observe({ table }, Number(process.hrtime.bigint() - started) / 1e9);
     this.metrics.acceptedRows.inc({ table }, values.length);

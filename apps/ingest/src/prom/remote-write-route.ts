@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { decodeBody } from '../signals/request-body';
-import { countRejection, type SignalContext } from '../signals/signal-context';
+import { prepareRefusal, type SignalContext } from '../signals/signal-context';
 import { SignalError, type SignalErrorCode } from '../signals/signal-error';
 import { decodeWriteRequest } from './remote-write';
 import { toPrometheusRows } from './series';
@@ -35,25 +35,44 @@ function checkProtocol(req: FastifyRequest): void {
   }
 }
 
-/** POST /api/v1/write: answered 204 once samples are committed; 503 + Retry-After when storage is down. */
+/**
+ * POST /api/v1/write: answered 204 once samples are committed. Overload (before the body is read) is 503 OVERLOADED,
+ * a tenant over its quota 429 QUOTA_EXCEEDED, storage trouble 503 STORAGE_UNAVAILABLE — all with Retry-After.
+ * Prometheus retries 5xx with its backoff; it retries 429 only with `retry_on_http_429: true` in its queue_config
+ * (2.42's default drops the batch, counted in its `prometheus_remote_storage_samples_failed_total`).
+ */
 export function registerRemoteWriteRoute(app: FastifyInstance, ctx: SignalContext): void {
-  app.post(REMOTE_WRITE_PATH, async (req, reply) => {
-    const signal = 'prometheus_remote_write';
+  const signal = 'prometheus_remote_write';
+  const refuse = (req: FastifyRequest, reply: FastifyReply, err: SignalError) => {
+    if (err.code === 'STORAGE_UNAVAILABLE') req.log.error({ err: err.cause }, 'clickhouse insert failed');
+    prepareRefusal(ctx, signal, err, reply);
+    return sendRemoteWriteError(reply, err.status, err.code, err.message);
+  };
+  const onRequest = async (req: FastifyRequest, reply: FastifyReply) => {
     try {
-      const identity = await ctx.auth.authenticate(req.headers.authorization);
-      checkProtocol(req);
-      const body = decodeBody(req.body as Buffer, req.headers['content-encoding'], ['snappy'], ctx.maxBytes);
-      await ctx.prometheus.write(toPrometheusRows(decodeWriteRequest(body), identity, Date.now()));
-      ctx.metrics.requests.inc({ signal, outcome: 'accepted' });
-      return reply.code(204).send();
+      ctx.admission.admit(req, reply);
     } catch (err) {
       if (!(err instanceof SignalError)) throw err;
-      if (err.status === 503) {
-        req.log.error({ err: err.cause }, 'clickhouse insert failed');
-        reply.header('retry-after', '5');
-      }
-      countRejection(ctx, signal, err.code);
-      return sendRemoteWriteError(reply, err.status, err.code, err.message);
+      return refuse(req, reply, err);
     }
-  });
+  };
+  app.post(REMOTE_WRITE_PATH, { onRequest }, (req, reply) =>
+    ctx.admission.run(req, async (admission) => {
+      try {
+        const identity = await ctx.auth.authenticate(req.headers.authorization);
+        checkProtocol(req);
+        const raw = req.body as Buffer;
+        const body = decodeBody(raw, req.headers['content-encoding'], ['snappy'], ctx.maxBytes);
+        ctx.admission.grow(admission, raw, body);
+        const rows = toPrometheusRows(decodeWriteRequest(body), identity, Date.now());
+        await ctx.admission.charge(identity, rows.samples.length, body.length);
+        await ctx.prometheus.write(rows);
+        ctx.metrics.requests.inc({ signal, outcome: 'accepted' });
+        return reply.code(204).send();
+      } catch (err) {
+        if (!(err instanceof SignalError)) throw err;
+        return refuse(req, reply, err);
+      }
+    }),
+  );
 }

@@ -53,7 +53,11 @@ describe('remote_write decoder', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => {
         only4xx(() =>
-          toPrometheusRows(decodeWriteRequest(bytes), { tenantId: 1, retentionDays: 7, agentId: 1 }, Date.now()),
+          toPrometheusRows(
+            decodeWriteRequest(bytes),
+            { tenantId: 1, retentionDays: 7, agentId: 1, plan: 'free' },
+            Date.now(),
+          ),
         );
         only4xx(() => decodeBody(Buffer.from(bytes), 'snappy', ['snappy'], 1 << 20));
       }),

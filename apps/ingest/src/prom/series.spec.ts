@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SignalError } from '../signals/signal-error';
 import { SERIES_LIMITS, type SeriesInput, seriesId, toPrometheusRows } from './series';
 
-const identity = { tenantId: 3, retentionDays: 14, agentId: 9 };
+const identity = { tenantId: 3, retentionDays: 14, agentId: 9, plan: 'free' };
 const NOW = 1_700_000_000_000;
 
 function refusal(input: SeriesInput[]): SignalError {

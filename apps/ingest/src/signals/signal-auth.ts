@@ -9,6 +9,8 @@ export interface TenantIdentity {
   retentionDays: number;
   /** The agent for agent credentials; 0 for API keys (applications instrumented with an OTel SDK). */
   agentId: number;
+  /** The tenant's plan: its ingest quotas, shared with the agent batches of the same tenant. */
+  plan: string;
 }
 
 /** Roles whose API keys may write telemetry; a viewer key is read-only everywhere. */
@@ -22,6 +24,7 @@ interface ApiKeyRow {
   revoked: boolean;
   expiresAt: Date | null;
   retentionDays: number;
+  plan: string;
 }
 
 /**
@@ -49,7 +52,7 @@ export class SignalAuthenticator {
       throw new SignalError(result.code === 'AGENT_REVOKED' ? 403 : 401, result.code, result.message);
     }
     const { agent } = result;
-    return { tenantId: agent.tenantId, retentionDays: agent.retentionDays, agentId: agent.agentId };
+    return { tenantId: agent.tenantId, retentionDays: agent.retentionDays, agentId: agent.agentId, plan: agent.plan };
   }
 
   private async apiKey(token: string): Promise<TenantIdentity> {
@@ -68,7 +71,7 @@ export class SignalAuthenticator {
     if (!WRITER_ROLES.has(row.role)) {
       throw new SignalError(403, 'PERMISSION_DENIED', `an API key with role ${row.role} may not write telemetry`);
     }
-    return { tenantId: row.tenantId, retentionDays: row.retentionDays, agentId: 0 };
+    return { tenantId: row.tenantId, retentionDays: row.retentionDays, agentId: 0, plan: row.plan };
   }
 
   private async load(prefix: string): Promise<ApiKeyRow | null> {
@@ -76,7 +79,7 @@ export class SignalAuthenticator {
     if (hit && Date.now() - hit.fetchedAt < this.ttlMs) return hit.row;
     const rows = await this.prisma.$queryRaw<ApiKeyRow[]>`
       SELECT k."tenantId", k."secretHash", k."role", k."revokedAt" IS NOT NULL AS "revoked", k."expiresAt",
-             t."retentionDays"
+             t."retentionDays", t."plan"
       FROM "ApiKey" k JOIN "Tenant" t ON t."id" = k."tenantId"
       WHERE k."prefix" = ${prefix}`;
     const row = rows[0] ?? null;

@@ -3,9 +3,12 @@ import type { PrismaClient } from '@bathyscope/db';
 import type { FastifyInstance } from 'fastify';
 import type { AgentAuthenticator } from '../agent-auth';
 import type { IngestMetrics } from '../ingest-metrics';
+import type { OverloadGuard } from '../overload-guard';
 import { OTLP_METRICS_PATH, otlpFormatOf, registerOtlpRoutes, sendOtlpError } from '../otlp/otlp-routes';
 import { PrometheusWriter } from '../prom/prometheus-writer';
 import { REMOTE_WRITE_PATH, registerRemoteWriteRoute, sendRemoteWriteError } from '../prom/remote-write-route';
+import type { TenantQuota } from '../tenant-quota';
+import { SignalAdmission } from './signal-admission';
 import { SignalAuthenticator } from './signal-auth';
 import { countRejection, type SignalContext } from './signal-context';
 import type { SignalErrorCode } from './signal-error';
@@ -18,6 +21,10 @@ export interface StandardSignalOptions {
   agents: AgentAuthenticator;
   metrics: IngestMetrics;
   maxBatchBytes: number;
+  /** The gateway's global overload bound, shared with agent batches. */
+  guard: OverloadGuard;
+  /** Per-tenant quotas: a tenant's OTLP, remote_write and agent batches draw from the same buckets. */
+  quota: TenantQuota;
 }
 
 /**
@@ -35,6 +42,7 @@ export async function standardSignalRoutes(app: FastifyInstance, options: Standa
     auth: new SignalAuthenticator(options.prisma, options.agents),
     metrics,
     prometheus: new PrometheusWriter(options.ch, options.metrics),
+    admission: new SignalAdmission(options.guard, options.quota, options.maxBatchBytes),
     maxBytes: options.maxBatchBytes,
   };
   app.removeAllContentTypeParsers();
