@@ -155,3 +155,47 @@ export function ensureTracefs(): { mountedNow: boolean } {
   }
   return { mountedNow: true };
 }
+
+/** What the CPU profiler (bpf/profile.bpf.c on a CPU-clock perf event) needs; nothing is loaded. */
+export interface ProfilingCapabilityReport {
+  ok: boolean;
+  problems: string[];
+  /** /proc/sys/kernel/perf_event_paranoid, null when unreadable. */
+  perfEventParanoid: number | null;
+}
+
+/**
+ * Checks what `CpuProfiler.start()` needs: the software PMU (CPU-clock events), BTF, kernel >= 5.11
+ * (bpf_get_current_task_btf), and either CAP_PERFMON + CAP_BPF or CAP_SYS_ADMIN. Needs no tracefs.
+ */
+export function probeProfilingCapabilities(): ProfilingCapabilityReport {
+  const problems: string[] = [];
+  const kernel = os.release();
+  const caps = effectiveCaps();
+  const has = (bit: number): boolean => (caps & (1n << BigInt(bit))) !== 0n;
+  if (os.platform() !== 'linux') problems.push(`eBPF needs Linux; this is ${os.platform()}.`);
+  if (!kernelAtLeast(kernel, 5, 11)) {
+    problems.push(`kernel ${kernel} is older than 5.11 (bpf_get_current_task_btf in perf_event programs).`);
+  }
+  if (!fs.existsSync('/sys/kernel/btf/vmlinux'))
+    problems.push('/sys/kernel/btf/vmlinux is missing (CONFIG_DEBUG_INFO_BTF=y).');
+  if (!isDir('/sys/bus/event_source/devices/software')) {
+    problems.push('the software perf PMU is missing: CPU-clock sampling needs CONFIG_PERF_EVENTS=y.');
+  }
+  let perfEventParanoid: number | null = null;
+  try {
+    perfEventParanoid = Number(fs.readFileSync('/proc/sys/kernel/perf_event_paranoid', 'utf8').trim());
+  } catch {
+    /* unreadable: the open decides */
+  }
+  if (!has(CAP_SYS_ADMIN) && !(has(CAP_BPF) && has(CAP_PERFMON))) {
+    problems.push('CPU profiling needs root, or CAP_BPF + CAP_PERFMON (system-wide perf events, BPF programs).');
+  }
+  try {
+    const addon = loadNativeAddon() as unknown as { CpuProfiler?: unknown };
+    if (typeof addon.CpuProfiler !== 'function') problems.push('the native addon has no CpuProfiler: rebuild native/.');
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  return { ok: problems.length === 0, problems, perfEventParanoid };
+}

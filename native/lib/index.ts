@@ -27,9 +27,18 @@ export {
   decodeSocketEvents,
   formatAddr,
 } from './decode';
-export { ensureTracefs, probeCapabilities, tracefsRoot } from './capabilities';
+export { ensureTracefs, probeCapabilities, probeProfilingCapabilities, tracefsRoot } from './capabilities';
 export { ADDON_PATH, loadNativeAddon } from './addon';
 export { SOCKET_TRACER_PROGRAMS } from './programs';
+export { CPU_PROFILER_PROGRAMS, CpuProfiler, type CpuProfilerOptions, type CpuProfilerStats } from './cpu-profiler';
+export {
+  type DrainedProfile,
+  decodeProfileDrain,
+  PROFILE_MAX_DEPTH,
+  ProfileDecodeError,
+  type ProfileDecodeErrorCode,
+  type ProfileKeyCount,
+} from './profile-decode';
 
 /**
  * Captures inet socket traffic (read/write/readv/writev/sendto/recvfrom/sendmsg/recvmsg payload

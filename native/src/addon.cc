@@ -8,6 +8,7 @@
 #include <string>
 
 #include "bpf_session.h"
+#include "cpu_profiler.h"
 #include "socket_trace.h"
 #include "socket_tracer.h"
 
@@ -42,6 +43,10 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("DEFAULT_PAYLOAD", Napi::Number::New(env, SOCKET_TRACE_DEFAULT_PAYLOAD));
   exports.Set("MAX_IOV", Napi::Number::New(env, SOCKET_TRACE_MAX_IOV));
   exports.Set("libbpfVersion", Napi::String::New(env, libbpf_version_string()));
+  exports.Set("CpuProfiler", CpuProfiler::Init(env));
+  exports.Set("PROFILE_MAGIC", Napi::Number::New(env, kProfileMagic));
+  exports.Set("PROFILE_VERSION", Napi::Number::New(env, kProfileVersion));
+  exports.Set("PROFILE_SAMPLE_SIZE", Napi::Number::New(env, kProfileSampleSize));
   return exports;
 }
 

@@ -1,0 +1,63 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Symbolizer } from './symbolizer';
+
+// A /proc-shaped directory (maps, stat, status, root/…) so the symbolizer reads real files laid out as the kernel
+// lays them out, with contents the test controls.
+const procRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'bs-proc-'));
+const pid = 4242;
+const dir = path.join(procRoot, String(pid));
+let hotVaddr = 0;
+
+function writeProcess(startTime: string, maps: string): void {
+  fs.mkdirSync(path.join(dir, 'root', 'tmp'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'maps'), maps);
+  fs.writeFileSync(path.join(dir, 'stat'), `${pid} (busy loop) R ${'1 '.repeat(18)}${startTime} 0 0\n`);
+  fs.writeFileSync(path.join(dir, 'status'), `Name:\tbusy\nNSpid:\t${pid}\t7\n`);
+}
+
+describe('Symbolizer', () => {
+  beforeAll(() => {
+    const bin = path.join(dir, 'root', 'opt', 'busy-loop');
+    fs.mkdirSync(path.dirname(bin), { recursive: true });
+    execFileSync('cc', ['-O1', '-o', bin, path.join(__dirname, 'fixtures', 'busy-loop.c')]);
+    const line = execFileSync('readelf', ['-W', '--syms', bin], { encoding: 'utf8' })
+      .split('\n')
+      .find((l) => / bathyscope_hot_spin$/.test(l));
+    hotVaddr = Number.parseInt(line?.trim().split(/\s+/)[1] ?? '0', 16);
+  });
+  afterAll(() => fs.rmSync(procRoot, { recursive: true, force: true }));
+
+  it('names ELF code through maps and PT_LOAD, and JIT code through the perf map the runtime writes later', () => {
+    // The PIE binary mapped from file offset 0 at `base`: its PT_LOADs put vaddr == file offset, so base + vaddr.
+    const base = 0x5555_0000_0000;
+    writeProcess(
+      '100',
+      `${base.toString(16)}-${(base + 0x10_0000).toString(16)} r-xp 00000000 fd:01 99 /opt/busy-loop\n` +
+        '7f0000000000-7f0000100000 r-xp 00000000 00:00 0 \n',
+    );
+    const sym = new Symbolizer({ procRoot });
+    sym.beginInterval();
+    const jitIp = 0x7f00_0000_1234n;
+    const [elfFrame, anon] = sym.userFrames(pid, new BigUint64Array([BigInt(base + hotVaddr + 2), jitIp]));
+    expect(elfFrame).toBe('busy-loop!bathyscope_hot_spin');
+    expect(anon).toBe('[anon]');
+
+    // The runtime (as the process sees it, pid 7 in its namespace) names that code afterwards.
+    fs.writeFileSync(path.join(dir, 'root', 'tmp', 'perf-7.map'), '7f0000001000 400 JS:*hotJs /app.js:1:1\n');
+    sym.beginInterval();
+    expect(sym.userFrames(pid, new BigUint64Array([jitIp]))).toEqual(['[jit]!JS:*hotJs /app.js:1:1']);
+
+    // A reused pid is another process: nothing cached from the first survives.
+    writeProcess('200', '7f0000000000-7f0000100000 r-xp 00000000 00:00 0 \n');
+    fs.rmSync(path.join(dir, 'root', 'tmp', 'perf-7.map'));
+    sym.beginInterval();
+    expect(sym.userFrames(pid, new BigUint64Array([BigInt(base + hotVaddr + 2), jitIp, jitIp + 1n]))).toEqual([
+      '[unknown]',
+      '[anon]',
+    ]);
+  });
+});

@@ -1,0 +1,340 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { FileSource } from './byte-source';
+import { ElfSymbolTable } from './elf-symbols';
+import { cleanFrame } from './folded-stacks';
+import { KernelSymbols } from './kallsyms';
+import { PerfMap } from './perf-map';
+import { type ExecMapping, findMapping, parseProcMaps } from './proc-maps';
+
+export interface SymbolizerOptions {
+  /** `/proc`; tests point it elsewhere. */
+  procRoot?: string;
+  /** ELF symbol tables kept (LRU) and the bytes they may hold together. */
+  maxElfFiles?: number;
+  maxElfBytes?: number;
+  /** Processes whose maps and perf map are kept; one not sampled for `forgetAfterIntervals` is dropped. */
+  maxProcesses?: number;
+  forgetAfterIntervals?: number;
+  /** Bytes of a perf map read per process per interval (a JIT can write megabytes at start-up). */
+  perfMapReadBytes?: number;
+  /** Intervals between re-reads of a process's maps (sooner when an address falls outside them). */
+  mapsRefreshIntervals?: number;
+}
+
+const ANON = '[anon]';
+const UNKNOWN = '[unknown]';
+
+/** Cached frames per process and for the kernel; beyond it the cache starts over. */
+const MAX_CACHED_FRAMES = 65_536;
+
+interface ProcessState {
+  maps: ExecMapping[];
+  mapsText: string;
+  mapsInterval: number;
+  /** /proc/<pid>/stat start time: a reused pid is a new process. */
+  startTime: string;
+  /** Resolved frames by address: hot code is resolved once, not once per interval. Cleared when the maps change. */
+  frames: Map<number, string>;
+  /** Some code of it was anonymous: its perf map (if any) is followed every interval, even when every address hits the cache. */
+  sawAnonymous: boolean;
+  perfMap: PerfMap | null;
+  perfMapIno: number;
+  perfMapOffset: number;
+  perfMapInterval: number;
+  lastSeen: number;
+}
+
+export interface SymbolizerStats {
+  elfFiles: number;
+  elfBytes: number;
+  elfErrors: number;
+  processes: number;
+  perfMapEntries: number;
+  unknownFrames: number;
+}
+
+/**
+ * Turns instruction pointers into frames on the agent: user addresses through the process's executable mappings to
+ * the ELF symbols of the mapped file (read through /proc/<pid>/root, so containers' files resolve too) or, for
+ * anonymous JIT code, the runtime's /tmp/perf-<pid>.map; kernel addresses through /proc/kallsyms. Frames read
+ * `module!function`, or `module+0xoffset` when the module has no symbol there.
+ */
+export class Symbolizer {
+  private readonly procRoot: string;
+  private readonly elf = new Map<string, ElfSymbolTable | null>();
+  /** Frames by file offset per ELF file: processes running the same binaries (every node, every libc) share them. */
+  private readonly fileFrames = new Map<ElfSymbolTable, Map<number, string>>();
+  private elfBytes = 0;
+  private elfErrors = 0;
+  private unknownFrames = 0;
+  private readonly processes = new Map<number, ProcessState>();
+  private kernel: KernelSymbols | null = null;
+  private readonly kernelCache = new Map<bigint, string>();
+  private interval = 0;
+  private readonly o: Required<Omit<SymbolizerOptions, 'procRoot'>>;
+
+  constructor(options: SymbolizerOptions = {}) {
+    this.procRoot = options.procRoot ?? '/proc';
+    this.o = {
+      maxElfFiles: options.maxElfFiles ?? 512,
+      maxElfBytes: options.maxElfBytes ?? 256 << 20,
+      maxProcesses: options.maxProcesses ?? 8192,
+      forgetAfterIntervals: options.forgetAfterIntervals ?? 6,
+      perfMapReadBytes: options.perfMapReadBytes ?? 16 << 20,
+      mapsRefreshIntervals: options.mapsRefreshIntervals ?? 6,
+    };
+  }
+
+  /** Call once per aggregation interval: maps and perf maps are re-read at most once per interval. */
+  beginInterval(): void {
+    this.interval++;
+    for (const [pid, p] of this.processes) {
+      if (this.interval - p.lastSeen > this.o.forgetAfterIntervals) this.processes.delete(pid);
+    }
+  }
+
+  stats(): SymbolizerStats {
+    let perfMapEntries = 0;
+    for (const p of this.processes.values()) perfMapEntries += p.perfMap?.size ?? 0;
+    return {
+      elfFiles: this.elf.size,
+      elfBytes: this.elfBytes,
+      elfErrors: this.elfErrors,
+      processes: this.processes.size,
+      perfMapEntries,
+      unknownFrames: this.unknownFrames,
+    };
+  }
+
+  /** Kernel frames, leaf first. */
+  kernelFrames(ips: BigUint64Array): string[] {
+    if (!this.kernel) this.kernel = this.loadKallsyms();
+    const out: string[] = new Array(ips.length);
+    for (let i = 0; i < ips.length; i++) {
+      const ip = ips[i] as bigint;
+      let frame = this.kernelCache.get(ip);
+      if (frame === undefined) {
+        const found = this.kernel.lookup(ip);
+        if (found === null) this.unknownFrames++;
+        frame = cleanFrame(found ?? `[kernel]+0x${ip.toString(16)}`);
+        if (this.kernelCache.size >= MAX_CACHED_FRAMES) this.kernelCache.clear();
+        this.kernelCache.set(ip, frame);
+      }
+      out[i] = frame;
+    }
+    return out;
+  }
+
+  /**
+   * User frames of process `pid`, leaf first. Code nothing can name (anonymous memory without a perf map) reads
+   * `[anon]`, one frame per run: its addresses mean nothing once the process is gone, and without them identical
+   * stacks fold together.
+   */
+  userFrames(pid: number, ips: BigUint64Array): string[] {
+    const proc = this.process(pid);
+    const out: string[] = [];
+    for (let i = 0; i < ips.length; i++) {
+      const raw = ips[i] as bigint;
+      if (raw > 0x1f_ffff_ffff_ffffn) {
+        if (out[out.length - 1] !== UNKNOWN) out.push(UNKNOWN);
+        this.unknownFrames++;
+        continue;
+      }
+      // Callers' addresses are return addresses, one past the call: the call itself may be the last
+      // instruction of the function, so look up the byte before.
+      const ip = Number(raw) - (i > 0 ? 1 : 0);
+      let frame = proc.frames.get(ip);
+      if (frame === undefined) {
+        frame = cleanFrame(this.userFrame(pid, proc, ip, Number(raw)));
+        if (proc.frames.size >= MAX_CACHED_FRAMES) proc.frames.clear();
+        proc.frames.set(ip, frame);
+      }
+      if ((frame !== ANON && frame !== UNKNOWN) || out[out.length - 1] !== frame) out.push(frame);
+    }
+    return out;
+  }
+
+  private userFrame(pid: number, proc: ProcessState, ip: number, raw: number): string {
+    let m = findMapping(proc.maps, ip);
+    // Code mapped since the maps were read (dlopen, a new JIT region): read them again, once per interval.
+    if (!m && proc.mapsInterval !== this.interval) {
+      this.readMaps(pid, proc);
+      m = findMapping(proc.maps, ip);
+    }
+    if (m && m.path !== '' && !m.path.startsWith('[')) {
+      const fileOffset = ip - m.start + m.offset;
+      const table = this.elfTable(pid, m);
+      let byOffset = table ? this.fileFrames.get(table) : undefined;
+      const cached = byOffset?.get(fileOffset);
+      if (cached !== undefined) return cached;
+      const module = path.basename(m.path);
+      const vaddr = table?.vaddrOfFileOffset(fileOffset) ?? null;
+      const name = vaddr === null ? null : (table?.lookup(vaddr) ?? null);
+      if (name === null) this.unknownFrames++;
+      const frame = cleanFrame(name !== null ? `${module}!${name}` : `${module}+0x${fileOffset.toString(16)}`);
+      if (table) {
+        if (!byOffset) {
+          byOffset = new Map();
+          this.fileFrames.set(table, byOffset);
+        }
+        if (byOffset.size >= MAX_CACHED_FRAMES) byOffset.clear();
+        byOffset.set(fileOffset, frame);
+      }
+      return frame;
+    }
+    if (m?.path.startsWith('[')) return `${m.path}+0x${(raw - m.start).toString(16)}`;
+    proc.sawAnonymous = true;
+    const jit = this.perfMap(pid, proc)?.lookup(ip) ?? null;
+    if (jit !== null) return `[jit]!${jit}`;
+    this.unknownFrames++;
+    return m ? ANON : UNKNOWN;
+  }
+
+  private process(pid: number): ProcessState {
+    let p = this.processes.get(pid);
+    // Checked once per interval: a process has many stacks per interval.
+    if (p && p.lastSeen === this.interval) return p;
+    const startTime = processStartTime(this.procRoot, pid);
+    if (p && p.startTime !== startTime) {
+      this.processes.delete(pid);
+      p = undefined;
+    }
+    if (!p) {
+      if (this.processes.size >= this.o.maxProcesses) {
+        const oldest = this.processes.keys().next().value;
+        if (oldest !== undefined) this.processes.delete(oldest);
+      }
+      p = {
+        maps: [],
+        mapsText: '',
+        mapsInterval: -1,
+        startTime,
+        frames: new Map(),
+        sawAnonymous: false,
+        perfMap: null,
+        perfMapIno: 0,
+        perfMapOffset: 0,
+        perfMapInterval: -1,
+        lastSeen: 0,
+      };
+      this.processes.set(pid, p);
+      this.readMaps(pid, p);
+    } else if (this.interval - p.mapsInterval >= this.o.mapsRefreshIntervals) {
+      this.readMaps(pid, p);
+    }
+    p.lastSeen = this.interval;
+    // Cached frames of JIT code would otherwise never see the names the runtime writes later.
+    if (p.sawAnonymous) this.perfMap(pid, p);
+    return p;
+  }
+
+  private readMaps(pid: number, p: ProcessState): void {
+    p.mapsInterval = this.interval;
+    let text: string;
+    try {
+      text = fs.readFileSync(`${this.procRoot}/${pid}/maps`, 'latin1');
+    } catch {
+      // Exited since it was sampled: the previous maps are better than none.
+      return;
+    }
+    if (text === p.mapsText) return;
+    p.mapsText = text;
+    p.maps = parseProcMaps(text);
+    p.frames.clear();
+  }
+
+  private elfTable(pid: number, m: ExecMapping): ElfSymbolTable | null {
+    const key = `${m.dev}:${m.inode}`;
+    const cached = this.elf.get(key);
+    if (cached !== undefined) {
+      // Map order is the LRU order.
+      this.elf.delete(key);
+      this.elf.set(key, cached);
+      return cached;
+    }
+    // The process's view of the file: through its root (containers), or the mapping itself once deleted.
+    const file = m.deleted
+      ? `${this.procRoot}/${pid}/map_files/${m.start.toString(16)}-${m.end.toString(16)}`
+      : `${this.procRoot}/${pid}/root${m.path}`;
+    let table: ElfSymbolTable | null = null;
+    let fd = -1;
+    try {
+      fd = fs.openSync(file, 'r');
+      table = ElfSymbolTable.read(new FileSource(fd));
+    } catch {
+      this.elfErrors++;
+    } finally {
+      if (fd >= 0) fs.closeSync(fd);
+    }
+    this.elf.set(key, table);
+    this.elfBytes += table?.retainedBytes ?? 0;
+    while (this.elf.size > this.o.maxElfFiles || this.elfBytes > this.o.maxElfBytes) {
+      const [oldKey, oldTable] = this.elf.entries().next().value as [string, ElfSymbolTable | null];
+      if (oldKey === key) break;
+      this.elf.delete(oldKey);
+      if (oldTable) this.fileFrames.delete(oldTable);
+      this.elfBytes -= oldTable?.retainedBytes ?? 0;
+    }
+    return table;
+  }
+
+  private perfMap(pid: number, p: ProcessState): PerfMap | null {
+    if (p.perfMapInterval === this.interval) return p.perfMap;
+    p.perfMapInterval = this.interval;
+    const file = `${this.procRoot}/${pid}/root/tmp/perf-${namespacePid(this.procRoot, pid)}.map`;
+    let fd = -1;
+    try {
+      fd = fs.openSync(file, 'r');
+      const st = fs.fstatSync(fd);
+      if (!p.perfMap || st.ino !== p.perfMapIno || st.size < p.perfMapOffset) {
+        p.perfMap = new PerfMap();
+        p.perfMapIno = st.ino;
+        p.perfMapOffset = 0;
+      }
+      const length = Math.min(st.size - p.perfMapOffset, this.o.perfMapReadBytes);
+      if (length > 0) {
+        const buf = Buffer.allocUnsafe(length);
+        const n = fs.readSync(fd, buf, 0, length, p.perfMapOffset);
+        p.perfMapOffset += n;
+        p.perfMap.append(buf.toString('latin1', 0, n));
+        // New JIT code may name addresses cached as unknown (or move code): resolve again.
+        if (n > 0) p.frames.clear();
+      }
+    } catch {
+      // No perf map: this process runs no JIT that writes one.
+    } finally {
+      if (fd >= 0) fs.closeSync(fd);
+    }
+    return p.perfMap;
+  }
+
+  private loadKallsyms(): KernelSymbols {
+    try {
+      return KernelSymbols.parse(fs.readFileSync(`${this.procRoot}/kallsyms`, 'latin1'));
+    } catch {
+      return KernelSymbols.parse('');
+    }
+  }
+}
+
+/** Field 22 of /proc/<pid>/stat (start time in clock ticks), '' when unreadable. */
+function processStartTime(procRoot: string, pid: number): string {
+  try {
+    const stat = fs.readFileSync(`${procRoot}/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** The pid inside the process's own pid namespace (the name its runtime gives the perf map). */
+function namespacePid(procRoot: string, pid: number): number {
+  try {
+    const m = /^NSpid:\s*([\d\s]+)$/m.exec(fs.readFileSync(`${procRoot}/${pid}/status`, 'latin1'));
+    const last = m?.[1]?.trim().split(/\s+/).pop();
+    return last ? Number(last) : pid;
+  } catch {
+    return pid;
+  }
+}
