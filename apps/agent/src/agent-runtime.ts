@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { type CapabilityReport, ensureTracefs, probeCapabilities } from '@bathyscope/native';
 import type { AgentCheckinStatus } from '@bathyscope/wire';
+import { DEFAULT_PROFILING_CONFIG } from '@bathyscope/wire';
 import { CapturePipeline } from './capture/capture-pipeline';
 import { type CaptureBackend, CaptureSwitch } from './capture/capture-switch';
 import { SocketTracerBackend } from './capture/tracer-backend';
@@ -12,7 +13,12 @@ import { ConfigManager } from './config/config-manager';
 import { ConfigStore } from './config/config-store';
 import { ProcessSampler, type ResourceSample, SelfMonitor } from './config/self-monitor';
 import type { AgentCredentialSource } from './credentials';
+import { HostMetricsCollector, HostMetricsService, HostMetricsShipper } from './host-metrics';
+import { ProcessIdentityCache } from './identity/process-identity-cache';
+import { CpuProfiling } from './profiling/cpu-profiling';
+import { ProfileShipper } from './profiling/profile-shipper';
 import { L7Shipper, type SpoolSettings } from './shipper/l7-shipper';
+import { SignalReceiver } from './signal-receiver/signal-receiver';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -28,6 +34,8 @@ export interface AgentOptions {
   sampler?: { sample(): ResourceSample };
   /** Where batches wait for the gateway; default a disk spool in `<stateDir>/agent/spool` with default bounds. */
   spool?: SpoolSettings;
+  /** Host override of the local OTLP/remote_write receiver (`--signal-receiver`): `host:port` or `off`. */
+  signalReceiver?: string;
 }
 
 /** A spool loss stays a problem in the status (and so in the console) this long after the last dropped batch. */
@@ -46,6 +54,14 @@ type Capabilities = Pick<CapabilityReport, 'ok' | 'kernel' | 'btf' | 'tracefs' |
  */
 export class AgentRuntime {
   private readonly shipper: L7Shipper;
+  /** Host metrics from /proc, shipped on their own stream; only with the real eBPF backend, like profiling. */
+  private readonly hostMetrics: { service: HostMetricsService; shipper: HostMetricsShipper } | null;
+  /** Process identity (cmdline, container, pod) of every request-log row's pid. */
+  private readonly identities = new ProcessIdentityCache();
+  private readonly profileShipper: ProfileShipper;
+  /** Continuous CPU profiling; only with the real eBPF backend (specs with a recording backend skip it). */
+  private readonly profiling: CpuProfiling | null;
+  private readonly signals: SignalReceiver;
   private readonly pipeline: CapturePipeline;
   private readonly backend: CaptureBackend;
   private readonly capture: CaptureSwitch;
@@ -76,7 +92,37 @@ export class AgentRuntime {
       credentials: options.credentials,
       spool: options.spool ?? { dir: path.join(options.stateDir, 'agent', 'spool') },
     });
-    this.pipeline = new CapturePipeline(this.shipper);
+    this.pipeline = new CapturePipeline({
+      enqueue: (row) => {
+        this.identities.annotate(row);
+        this.shipper.enqueue(row);
+      },
+    });
+    if (options.backend) this.hostMetrics = null;
+    else {
+      const hostShipper = new HostMetricsShipper({
+        ingestUrl: options.ingestUrl,
+        credentials: options.credentials,
+        spoolDir: options.spool?.dir === null ? null : path.join(options.stateDir, 'agent', 'spool-host'),
+      });
+      this.hostMetrics = {
+        shipper: hostShipper,
+        service: new HostMetricsService({
+          collector: new HostMetricsCollector(),
+          sink: hostShipper,
+          config: () => this.configs.config.hostMetrics,
+          onError: (err) => console.error(`agent: host metrics collection failed: ${(err as Error).message}`),
+        }),
+      };
+    }
+    this.profileShipper = new ProfileShipper({ ingestUrl: options.ingestUrl, credentials: options.credentials });
+    this.profiling = options.backend ? null : new CpuProfiling({ shipper: this.profileShipper });
+    this.signals = new SignalReceiver({
+      gateway: () => this.ingestUrl,
+      credentials: options.credentials,
+      override: options.signalReceiver,
+      userAgent: `bathyscope-agent/${AGENT_VERSION}`,
+    });
     this.pipeline.filter.setGateway(options.ingestUrl);
     this.backend = options.backend ?? new SocketTracerBackend();
     this.capture = new CaptureSwitch(
@@ -114,6 +160,9 @@ export class AgentRuntime {
     // Without what the tracer needs there is nothing to attach: no retry loop against a kernel that cannot.
     if (!this.capabilities.ok) await this.capture.hold('unsupported', true);
     await this.configs.start();
+    this.hostMetrics?.service.start();
+    await this.profiling?.apply(this.configs.config.profiling ?? DEFAULT_PROFILING_CONFIG);
+    await this.signals.apply(this.configs.config.signalReceiver);
     this.timers.push(
       setInterval(() => this.tick(), 1000),
       setInterval(() => this.pipeline.clock.resync(), 60_000),
@@ -138,6 +187,7 @@ export class AgentRuntime {
     const paused = this.monitor.problem;
     if (paused) problems.push(paused);
     if (this.revoked) problems.push(this.revoked);
+    if (this.profiling?.problem) problems.push(this.profiling.problem);
     if (this.stopped) problems.push('agent stopped');
     const losses = this.shipper.spool.losses;
     if (losses.lastDropAt !== null && Date.now() - losses.lastDropAt < SPOOL_LOSS_PROBLEM_MS) {
@@ -145,6 +195,7 @@ export class AgentRuntime {
         `spool full: ${losses.rowsDropped} rows dropped so far, oldest first (${losses.rowsDroppedAge} over the age bound), last at ${new Date(losses.lastDropAt).toISOString()}`,
       );
     }
+    if (this.signals.problem) problems.push(this.signals.problem);
     if (this.shipper.spool.stats.lastWriteError) {
       problems.push(`spool cannot write to disk (${this.shipper.spool.stats.lastWriteError}): batches wait in memory`);
     }
@@ -152,7 +203,8 @@ export class AgentRuntime {
     const wantsCapture = config.collectors.l7Requests;
     let state: AgentCheckinStatus['state'] = 'running';
     if (this.revoked || this.monitor.paused || this.stopped) state = 'paused';
-    else if (!this.capabilities.ok || (wantsCapture && !this.capture.attached)) state = 'degraded';
+    else if (!this.capabilities.ok || (wantsCapture && !this.capture.attached) || this.signals.problem)
+      state = 'degraded';
     return {
       version: AGENT_VERSION,
       hostname: os.hostname().slice(0, 255),
@@ -164,7 +216,7 @@ export class AgentRuntime {
         kernel: this.capabilities.kernel.slice(0, 128),
         btf: this.capabilities.btf,
         tracefs: this.capabilities.tracefs,
-        programs: this.capture.programs().slice(0, 64),
+        programs: [...this.capture.programs(), ...(this.profiling?.programs() ?? [])].slice(0, 64),
         problems: problems.slice(0, 20).map((p) => p.slice(0, 500)),
       },
       resources: {
@@ -203,11 +255,21 @@ export class AgentRuntime {
       'shipper.retries': ship.retries,
       'shipper.gateway_switches': this.counters.gatewaySwitches,
       ...this.shipper.spoolCounters(),
+      ...this.signals.counters(),
       'checkin.failures': this.counters.checkinFailures,
       'config.applied': this.configs.applied,
       'config.refused': this.configs.refused,
       'limits.pauses': this.monitor.pauses,
       'limits.spool_drops': this.counters.spoolDropsForMemory,
+      'host.collections': this.hostMetrics?.service.collections ?? 0,
+      'host.rows_shipped': this.hostMetrics?.shipper.stats.rowsShipped ?? 0,
+      'host.rows_dropped': this.hostMetrics?.shipper.stats.rowsDropped ?? 0,
+      'host.rows_pending': this.hostMetrics?.shipper.stats.pendingRows ?? 0,
+      'profiling.samples': this.profiling?.counters.samples ?? 0,
+      'profiling.dropped': this.profiling?.counters.dropped ?? 0,
+      'profiling.batches_shipped': this.profileShipper.stats.batchesShipped,
+      'profiling.batches_dropped': this.profileShipper.stats.batchesDropped + this.profileShipper.stats.batchesRejected,
+      'profiling.interval_work_ms': this.profiling?.counters.lastIntervalWorkMs ?? 0,
     };
   }
 
@@ -221,6 +283,9 @@ export class AgentRuntime {
       if (this.shipper.relieveMemory() > 0) this.counters.spoolDropsForMemory++;
     }
     this.capture.tick();
+    // A configuration change reaches the profiler within a second; an unchanged one costs a comparison.
+    if (!this.revoked && !this.stopped)
+      void this.profiling?.apply(this.configs.config.profiling ?? DEFAULT_PROFILING_CONFIG);
     if (action !== 'none' || ++this.ticks % STATUS_FILE_EVERY_TICKS === 0) this.writeStatusFile();
   }
 
@@ -266,6 +331,7 @@ export class AgentRuntime {
           console.error(`agent: ${this.configs.configError}`);
         }
         await received.settled;
+        if (received.accepted) await this.signals.apply(this.configs.config.signalReceiver);
         break;
       }
       case 'unchanged':
@@ -304,6 +370,8 @@ export class AgentRuntime {
     if (new URL(url).toString() === new URL(this.ingestUrl).toString()) return;
     this.ingestUrl = url;
     this.shipper.setIngestUrl(url);
+    this.hostMetrics?.shipper.setIngestUrl(url);
+    this.profileShipper.setIngestUrl(url);
     this.options.credentials.useGateway(url);
     this.pipeline.filter.setGateway(url);
     this.counters.gatewaySwitches++;
@@ -316,6 +384,9 @@ export class AgentRuntime {
     console.error(`agent: ${this.revoked}`);
     void this.capture.hold('revoked', true);
     void this.shipper.close(0);
+    void this.hostMetrics?.service.stop().then(() => this.hostMetrics?.shipper.close(0));
+    void this.profiling?.stop().then(() => this.profileShipper.close(0));
+    void this.signals.close(0);
   }
 
   private writeStatusFile(): void {
@@ -329,6 +400,7 @@ export class AgentRuntime {
         revoked: this.revoked !== null,
         lastCheckin: this.lastCheckin,
         lastShipError: this.shipper.stats.lastError,
+        lastSignalForwardError: this.signals.forwarder.stats.lastError,
       };
       const tmp = `${file}.${process.pid}.tmp`;
       fs.writeFileSync(tmp, `${JSON.stringify(body, null, 2)}\n`);
@@ -346,6 +418,12 @@ export class AgentRuntime {
     if (this.checkinTimer) clearTimeout(this.checkinTimer);
     this.wakeCheckin?.();
     await this.capture.hold('stopping', true);
+    await this.signals.close();
+    // The interval in progress is shipped, then the perf events are detached.
+    await this.profiling?.stop();
+    await this.profileShipper.close(2000);
+    await this.hostMetrics?.service.stop();
+    await this.hostMetrics?.shipper.close(2000);
     await this.shipper.close();
     // A last word so the console shows the agent stopping rather than going silent; short, shutdown is waiting.
     if (!this.revoked) await this.checkinOnce(2000);

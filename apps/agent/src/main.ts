@@ -7,6 +7,7 @@ import { AGENT_VERSION, AgentRuntime } from './agent-runtime';
 import { spoolSettings } from './config/spool-settings';
 import { agentFiles, enroll, GatewayError, loadCredentials } from './credentials';
 import { gatherHostFacts } from './host-facts';
+import { parseListenAddress } from './signal-receiver/local-protocol';
 
 const USAGE = `usage: bathyscope-agent <command> [options]
 
@@ -27,7 +28,11 @@ options:
   --spool-max-bytes <n> disk the spool may use, e.g. 512MiB (env BATHYSCOPE_SPOOL_MAX_BYTES; default 256MiB)
   --spool-max-age <t>   batches older than this are dropped unsent, e.g. 6h (env BATHYSCOPE_SPOOL_MAX_AGE;
                         default 24h)
-  --spool-fsync-ms <n>  fsync the spool this often; 0 = every batch (env BATHYSCOPE_SPOOL_FSYNC_MS; default 1000)`;
+  --spool-fsync-ms <n>  fsync the spool this often; 0 = every batch (env BATHYSCOPE_SPOOL_FSYNC_MS; default 1000)
+  --signal-receiver <host:port|off>
+                        receive OTLP/HTTP and Prometheus remote_write on this address and forward them to the
+                        gateway, whatever the group configuration says; "off" never listens (env
+                        BATHYSCOPE_SIGNAL_RECEIVER; default: the group's signalReceiver, which is off)`;
 
 function fail(message: string, code = 2): never {
   console.error(`bathyscope-agent: ${message}`);
@@ -47,6 +52,7 @@ async function main(): Promise<void> {
       'spool-max-bytes': { type: 'string' },
       'spool-max-age': { type: 'string' },
       'spool-fsync-ms': { type: 'string' },
+      'signal-receiver': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -106,7 +112,17 @@ async function main(): Promise<void> {
       } catch (err) {
         fail((err as Error).message);
       }
-      const agent = new AgentRuntime({ ingestUrl, credentials: loaded.source, stateDir: config.stateDir, spool });
+      const signalReceiver = values['signal-receiver'] || process.env.BATHYSCOPE_SIGNAL_RECEIVER || undefined;
+      if (signalReceiver && signalReceiver !== 'off' && !parseListenAddress(signalReceiver)) {
+        fail(`--signal-receiver must be host:port (port 1-65535) or off, got "${signalReceiver}"`);
+      }
+      const agent = new AgentRuntime({
+        ingestUrl,
+        credentials: loaded.source,
+        stateDir: config.stateDir,
+        spool,
+        signalReceiver,
+      });
       await agent.start();
       const s = agent.status();
       if (agent.capturing)

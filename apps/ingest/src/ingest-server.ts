@@ -19,8 +19,10 @@ import { FailureLimiter } from './failure-limiter';
 import { GatewayRegistry, type GatewayRegistryOptions, listenUrl } from './gateway-registry';
 import { GroupConfigCache, type GroupConfigCacheOptions } from './group-config-cache';
 import { type H2cListener, listenH2c } from './h2c-listener';
+import { registerHostMetricsRoute } from './host-metrics-route';
 import { IngestMetrics } from './ingest-metrics';
 import { fail, registerL7Route } from './l7-route';
+import { registerProfileRoute } from './profile-route';
 import { OverloadGuard } from './overload-guard';
 import { standardSignalRoutes } from './signals/standard-signals';
 import { CheckinStatusWriter, type StatusWriterOptions } from './status-writer';
@@ -183,7 +185,9 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
 
   const tagger = new ResourceTagger(prisma, ch);
   registerL7Route(app, { ch, auth, metrics, guard, quota, tagger, maxBatchBytes });
-  app.register(standardSignalRoutes, { ch, prisma, agents: auth, metrics, maxBatchBytes });
+  registerProfileRoute(app, { ch, auth, metrics, guard, quota, maxBatchBytes });
+  registerHostMetricsRoute(app, { ch, auth, metrics, guard, quota, maxBatchBytes });
+  app.register(standardSignalRoutes, { ch, prisma, agents: auth, metrics, maxBatchBytes, guard, quota });
 
   let h2c: H2cListener | undefined;
   const listenH2 = async (port: number, host: string) => {

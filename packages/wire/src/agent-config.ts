@@ -41,7 +41,64 @@ export interface AgentConfig {
   };
   /** How often the agent checks in. */
   checkinIntervalSeconds: number;
+  /**
+   * Continuous CPU profiling. Optional so configurations stored before it existed stay valid; absent means
+   * DEFAULT_PROFILING_CONFIG.
+   */
+  profiling?: ProfilingConfig;
+  /**
+   * Local OTLP/HTTP (traces, metrics) and Prometheus remote_write receiver, forwarded to the gateway with the
+   * agent's credential. Optional so configurations stored before it existed stay valid; absent means
+   * DEFAULT_SIGNAL_RECEIVER: off, and off means no listening port.
+   */
+  signalReceiver?: SignalReceiverConfig;
+  /**
+   * Host metrics from /proc and /sys (CPU, memory, disks, filesystems, network). Optional so configurations stored
+   * before it existed stay valid; absent means DEFAULT_HOST_METRICS_CONFIG.
+   */
+  hostMetrics?: HostMetricsConfig;
 }
+
+export interface HostMetricsConfig {
+  enabled: boolean;
+  /** Seconds between collections; each row covers one interval. */
+  intervalSeconds: number;
+}
+
+export const DEFAULT_HOST_METRICS_CONFIG: HostMetricsConfig = Object.freeze({
+  enabled: true,
+  intervalSeconds: 10,
+});
+
+export interface SignalReceiverConfig {
+  enabled: boolean;
+  /** `host:port` to listen on; loopback by default, since whatever reaches it writes as this agent's tenant. */
+  listen: string;
+}
+
+export const DEFAULT_SIGNAL_RECEIVER: SignalReceiverConfig = Object.freeze({
+  enabled: false,
+  listen: '127.0.0.1:4318',
+});
+
+/** `host:port` (an IPv6 address in brackets), port 1–65535. */
+export const LISTEN_ADDRESS_PATTERN =
+  '^(\\[[0-9A-Fa-f:.]{2,45}\\]|[A-Za-z0-9.-]{1,253}):(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})$';
+
+export interface ProfilingConfig {
+  /** Off: the perf events are detached and nothing is sampled. */
+  enabled: boolean;
+  /** Samples per second per CPU. */
+  frequencyHz: number;
+  /** Samples are aggregated into folded stacks per interval, one batch per interval. */
+  intervalSeconds: number;
+}
+
+export const DEFAULT_PROFILING_CONFIG: ProfilingConfig = Object.freeze({
+  enabled: true,
+  frequencyHz: 99,
+  intervalSeconds: 10,
+});
 
 export const DEFAULT_AGENT_CONFIG: AgentConfig = Object.freeze({
   collectors: { l7Requests: true },
@@ -117,6 +174,34 @@ export const agentConfigSchema = {
       },
     },
     checkinIntervalSeconds: { type: 'integer', minimum: 1, maximum: 300 },
+    profiling: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['enabled', 'frequencyHz', 'intervalSeconds'],
+      properties: {
+        enabled: { type: 'boolean' },
+        frequencyHz: { type: 'integer', minimum: 1, maximum: 1000 },
+        intervalSeconds: { type: 'integer', minimum: 1, maximum: 300 },
+      },
+    },
+    signalReceiver: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['enabled', 'listen'],
+      properties: {
+        enabled: { type: 'boolean' },
+        listen: { type: 'string', maxLength: 262, pattern: LISTEN_ADDRESS_PATTERN },
+      },
+    },
+    hostMetrics: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['enabled', 'intervalSeconds'],
+      properties: {
+        enabled: { type: 'boolean' },
+        intervalSeconds: { type: 'integer', minimum: 1, maximum: 3600 },
+      },
+    },
   },
 } as const;
 

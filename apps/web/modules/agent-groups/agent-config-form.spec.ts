@@ -57,6 +57,20 @@ describe('agent configuration form', () => {
     );
   });
 
+  it('keeps the settings the form does not show from the configuration being edited', () => {
+    const base = {
+      ...DEFAULT_AGENT_CONFIG,
+      profiling: { enabled: false, frequencyHz: 49, intervalSeconds: 20 },
+      signalReceiver: { enabled: true, listen: '127.0.0.1:4318' },
+      hostMetrics: { enabled: true, intervalSeconds: 30 },
+    };
+    const draft = { ...draftFromConfig(base), l7Rate: '0.5' };
+    expect(configFromDraft(draft, base)).toEqual({
+      ok: true,
+      config: { ...base, sampling: { l7Rate: 0.5 } },
+    });
+  });
+
   it('never throws on what a user can type, and any accepted document passes the schema (property)', () => {
     const text = fc.oneof(fc.string(), fc.constantFrom('', '0', '1.5', '-3', '1e3', '65536', 'x-id, X-Trace', '80,80'));
     fc.assert(

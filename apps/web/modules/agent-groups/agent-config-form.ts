@@ -110,8 +110,12 @@ function splitList(text: string): string[] {
 
 export type ConfigFromDraft = { ok: true; config: AgentConfig } | { ok: false; fields: DraftErrors; other: string[] };
 
-/** The document the form describes, or what is wrong with it (checked with the agents' JSON schema). */
-export function configFromDraft(draft: ConfigDraft): ConfigFromDraft {
+/**
+ * The document the form describes, or what is wrong with it (checked with the agents' JSON schema). Settings the
+ * form does not show (profiling, host metrics, the signal receiver, other protocols …) are kept from `base`, the
+ * configuration being edited, so saving the form never resets them.
+ */
+export function configFromDraft(draft: ConfigDraft, base: AgentConfig = DEFAULT_AGENT_CONFIG): ConfigFromDraft {
   const fields: DraftErrors = {};
   const number = (field: Exclude<DraftField, 'l7Requests' | 'http1Enabled' | 'ports' | 'requestIdHeaders'>) => {
     const value = parseNumber(draft[field]);
@@ -122,13 +126,14 @@ export function configFromDraft(draft: ConfigDraft): ConfigFromDraft {
   if (ports.some(Number.isNaN)) fields.ports = FIELD_RULES.ports;
 
   const config: AgentConfig = {
-    collectors: { l7Requests: draft.l7Requests },
-    protocols: { http1: { enabled: draft.http1Enabled, ports } },
+    ...base,
+    collectors: { ...base.collectors, l7Requests: draft.l7Requests },
+    protocols: { ...base.protocols, http1: { ...base.protocols.http1, enabled: draft.http1Enabled, ports } },
     sampling: { l7Rate: number('l7Rate') },
     // Header names are case-insensitive; the schema stores them in lower case.
     requestIdHeaders: splitList(draft.requestIdHeaders).map((name) => name.toLowerCase()),
-    spool: { maxPendingRows: number('maxPendingRows') },
-    limits: { cpuPercent: number('cpuPercent'), memoryMb: number('memoryMb') },
+    spool: { ...base.spool, maxPendingRows: number('maxPendingRows') },
+    limits: { ...base.limits, cpuPercent: number('cpuPercent'), memoryMb: number('memoryMb') },
     checkinIntervalSeconds: number('checkinIntervalSeconds'),
   };
   if (Object.keys(fields).length > 0) return { ok: false, fields, other: [] };

@@ -52,7 +52,7 @@ export function ConfigEditor({ config, readOnly, onSave }: ConfigEditorProps): J
   const [pending, setPending] = useState(false);
   const inputs = useRef<Partial<Record<DraftField, HTMLInputElement | null>>>({});
 
-  const parsed = useMemo(() => configFromDraft(draft), [draft]);
+  const parsed = useMemo(() => configFromDraft(draft, config), [draft, config]);
   const changes = parsed.ok ? configChanges(config, parsed.config) : null;
 
   const change = (patch: Partial<ConfigDraft>): void => {
@@ -75,7 +75,7 @@ export function ConfigEditor({ config, readOnly, onSave }: ConfigEditorProps): J
   const handleSubmit = async (event: FormEvent<HTMLFormElement>): Promise<void> => {
     event.preventDefault();
     setFailure(null);
-    const result = configFromDraft(draft);
+    const result = configFromDraft(draft, config);
     if (!result.ok) {
       showErrors(result.fields, result.other);
       setFailure('Check the fields marked above.');
