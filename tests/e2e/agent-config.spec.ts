@@ -55,6 +55,8 @@ function bpfProgramFds(pid: number): number {
 const config = (patch: (c: AgentConfig) => void = () => {}): AgentConfig => {
   const c = structuredClone(DEFAULT_AGENT_CONFIG);
   c.checkinIntervalSeconds = 2;
+  // The programs checked here are the socket tracer's; the profiler's perf event is its own switch.
+  c.profiling = { enabled: false, frequencyHz: 99, intervalSeconds: 10 };
   patch(c);
   return c;
 };

@@ -331,7 +331,12 @@ export class AgentRuntime {
           console.error(`agent: ${this.configs.configError}`);
         }
         await received.settled;
-        if (received.accepted) await this.signals.apply(this.configs.config.signalReceiver);
+        if (received.accepted) {
+          await this.signals.apply(this.configs.config.signalReceiver);
+          // Before the follow-up check-in reports the new version, so its program list is already the new one.
+          if (!this.revoked && !this.stopped)
+            await this.profiling?.apply(this.configs.config.profiling ?? DEFAULT_PROFILING_CONFIG);
+        }
         break;
       }
       case 'unchanged':
