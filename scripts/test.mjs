@@ -38,6 +38,16 @@ try {
     if (!svc.isRoot) throw new svc.StepError('prometheus is missing', 'sudo apt-get install -y prometheus');
     svc.aptInstall(['prometheus']);
   }
+  // Real servers for the agent's TLS and L7 tests (HTTPS through nginx, dig against a local resolver).
+  const missing = [
+    ['/usr/sbin/nginx', 'nginx-light'],
+    ['/usr/bin/dig', 'dnsutils'],
+  ].filter(([bin]) => !existsSync(bin));
+  if (missing.length > 0) {
+    const pkgs = missing.map(([, pkg]) => pkg);
+    if (!svc.isRoot) throw new svc.StepError(`${pkgs.join(', ')} missing`, `sudo apt-get install -y ${pkgs.join(' ')}`);
+    svc.aptInstall(pkgs);
+  }
 } catch (err) {
   console.error(`${err.message}${err.hint ? `\nWhat to do: ${err.hint}` : ''}`);
   console.log('tests: 0 passed, 1 failed');
