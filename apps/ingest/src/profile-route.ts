@@ -1,196 +1,25 @@
-import { gunzipSync } from 'node:zlib';
-import type { ClickHouseHandle } from '@bathyscope/clickhouse';
-import {
-  decodeProfileBatch,
-  INGEST_PROFILES_PATH,
-  type IngestErrorCode,
-  PROTOBUF_CONTENT_TYPE,
-  WireDecodeError,
-} from '@bathyscope/wire';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AgentAuthenticator, AgentIdentity } from './agent-auth';
-import type { IngestMetrics } from './ingest-metrics';
-import { InvalidRowError } from './l7-rows';
-import { fail } from './l7-route';
-import type { Admission, OverloadGuard } from './overload-guard';
+import { decodeProfileBatch, INGEST_PROFILES_PATH } from '@bathyscope/wire';
+import type { FastifyInstance } from 'fastify';
+import { type AgentBatchRouteDeps, registerAgentBatchRoute } from './agent-batch-route';
 import { toProfileRows } from './profile-rows';
-import type { TenantQuota } from './tenant-quota';
 
-const STREAM_RE = /^[a-z0-9_-]{1,32}$/;
-/** Agents add jitter; one second is long enough for in-flight inserts to drain. */
-const OVERLOADED_RETRY_AFTER_S = 1;
+export type ProfileRouteDeps = AgentBatchRouteDeps;
 
-export interface ProfileRouteDeps {
-  ch: ClickHouseHandle;
-  auth: AgentAuthenticator;
-  metrics: IngestMetrics;
-  guard: OverloadGuard;
-  quota: TenantQuota;
-  maxBatchBytes: number;
-}
-
-/** What the onRequest hook learnt from the headers, for the handler. */
-interface Admitted {
-  identity: AgentIdentity;
-  admission: Admission;
-  handlerRunning: boolean;
-  responseClosed: boolean;
-}
-
-/**
- * POST /v1/profiles, built like POST /v1/l7 (l7-route.ts). Everything that needs only the headers happens before the
- * body is read: the overload guard reserves the announced body size and the credential names the agent and tenant
- * (never the payload). Then: decompress (bounded), decode, validate the whole batch, charge the tenant's quota,
- * insert stacks then samples, and answer 200 only after ClickHouse committed both.
- */
+/** POST /v1/profiles: folded CPU stacks (`ProfileBatch`) into `profile_stacks` and `profile_samples`. */
 export function registerProfileRoute(app: FastifyInstance, deps: ProfileRouteDeps): void {
-  const { ch, auth, metrics, guard, quota, maxBatchBytes } = deps;
-  const admitted = new WeakMap<FastifyRequest, Admitted>();
-
-  const refuse = (
-    reply: FastifyReply,
-    status: number,
-    code: IngestErrorCode,
-    message: string,
-    rows = 0,
-    extra = {},
-  ) => {
-    metrics.rejectedBatches.inc({ reason: code });
-    if (rows > 0) metrics.rejectedRows.inc({ reason: code }, rows);
-    return fail(reply, status, code, message, extra);
-  };
-
-  const onRequest = async (req: FastifyRequest, reply: FastifyReply) => {
-    const announced = Number(req.headers['content-length']);
-    // Without a length (chunked, or HTTP/2 without content-length) the body may grow to the limit: reserve that.
-    // Over the limit, reserve nothing: the body parser answers 413 without reading it.
-    const reserve = Number.isSafeInteger(announced) && announced >= 0 ? announced : maxBatchBytes;
-    const admission = guard.admit(reserve > maxBatchBytes ? 0 : reserve);
-    if (!admission) {
-      reply.header('retry-after', String(OVERLOADED_RETRY_AFTER_S));
-      return refuse(reply, 503, 'OVERLOADED', 'the gateway is at capacity, retry later');
-    }
-    const state: Partial<Admitted> = { admission, handlerRunning: false, responseClosed: false };
-    // The reservation lasts until the answer is gone and the handler is done: an agent that times out and
-    // disconnects must not free memory that an insert still holds.
-    reply.raw.once('close', () => {
-      state.responseClosed = true;
-      if (!state.handlerRunning) admission.release();
-    });
-    const result = await auth.authenticate(req.headers.authorization);
-    if (!result.ok) return refuse(reply, result.code === 'AGENT_REVOKED' ? 403 : 401, result.code, result.message);
-    state.identity = result.agent;
-    admitted.set(req, state as Admitted);
-  };
-
-  app.post(INGEST_PROFILES_PATH, { onRequest }, async (req, reply) => {
-    const state = admitted.get(req);
-    if (!state) throw new Error('profile batch reached the handler without admission');
-    state.handlerRunning = true;
-    const started = process.hrtime.bigint();
-    let outcome = 'accepted';
-    const reject = (status: number, code: IngestErrorCode, message: string, rows = 0, extra = {}) => {
-      outcome = code;
-      return refuse(reply, status, code, message, rows, extra);
-    };
-    try {
-      return await handle(req, reply, state, reject);
-    } finally {
-      metrics.batchSeconds.observe({ outcome }, Number(process.hrtime.bigint() - started) / 1e9);
-      state.handlerRunning = false;
-      if (state.responseClosed) state.admission.release();
-    }
+  registerAgentBatchRoute(app, deps, {
+    path: INGEST_PROFILES_PATH,
+    label: 'profile',
+    decode: decodeProfileBatch,
+    wireRows: (batch) => batch.samples.length,
+    toRows: toProfileRows,
+    rowCount: (rows) => rows.samples.length + rows.stacks.length,
+    // Stacks before the samples that point at them; each insert has its own token so a retry after a failure
+    // between the two stores the missing one and deduplicates the other.
+    inserts: (rows, token) => [
+      { table: 'profile_stacks', values: rows.stacks, token: `${token}:stacks` },
+      { table: 'profile_samples', values: rows.samples, token: `${token}:samples` },
+    ],
+    answer: (rows, batch) => ({ accepted: rows.samples.length, stacks: rows.stacks.length, seq: batch.seq }),
   });
-
-  async function handle(
-    req: FastifyRequest,
-    reply: FastifyReply,
-    { identity, admission }: Admitted,
-    reject: (status: number, code: IngestErrorCode, message: string, rows?: number, extra?: object) => FastifyReply,
-  ) {
-    if (req.headers['content-type'] !== PROTOBUF_CONTENT_TYPE) {
-      return reject(415, 'UNSUPPORTED_MEDIA_TYPE', `expected ${PROTOBUF_CONTENT_TYPE}`);
-    }
-    let payload = req.body as Buffer;
-    const encoding = req.headers['content-encoding'];
-    if (encoding === 'gzip') {
-      // The decompressed payload sits next to the body until the insert is done, so it is charged too; what
-      // inflating can allocate before that is bounded by one batch limit.
-      try {
-        // maxOutputLength stops a decompression bomb before it allocates.
-        payload = gunzipSync(payload, { maxOutputLength: maxBatchBytes });
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
-          return reject(413, 'PAYLOAD_TOO_LARGE', `decompressed batch exceeds ${maxBatchBytes} bytes`);
-        }
-        return reject(400, 'MALFORMED_BATCH', `invalid gzip body: ${(err as Error).message}`);
-      }
-      if (!admission.grow(payload.length)) {
-        reply.header('retry-after', String(OVERLOADED_RETRY_AFTER_S));
-        return reject(503, 'OVERLOADED', 'the gateway is at capacity, retry later');
-      }
-    } else if (encoding !== undefined && encoding !== 'identity') {
-      return reject(415, 'UNSUPPORTED_MEDIA_TYPE', `unsupported content-encoding ${encoding}`);
-    }
-
-    let batch: ReturnType<typeof decodeProfileBatch>;
-    try {
-      batch = decodeProfileBatch(payload);
-    } catch (err) {
-      if (err instanceof WireDecodeError) return reject(400, 'MALFORMED_BATCH', err.message);
-      throw err;
-    }
-    if (!STREAM_RE.test(batch.stream)) return reject(400, 'MALFORMED_BATCH', 'stream must match [a-z0-9_-]{1,32}');
-    if (!Number.isSafeInteger(batch.seq) || batch.seq < 0)
-      return reject(400, 'MALFORMED_BATCH', 'seq must be a non-negative integer');
-
-    let rows: ReturnType<typeof toProfileRows>;
-    try {
-      rows = toProfileRows(batch, identity, Date.now() * 1000);
-    } catch (err) {
-      if (err instanceof InvalidRowError) {
-        return reject(422, 'INVALID_ROW', err.message, batch.samples.length, { row: err.rowIndex, field: err.field });
-      }
-      throw err;
-    }
-    const rowCount = rows.samples.length + rows.stacks.length;
-
-    // Charged after validation: a refused batch costs the tenant nothing, and a retried duplicate is charged again
-    // (the gateway cannot know it is one before ClickHouse deduplicates it).
-    const verdict = await quota.take(identity.tenantId, identity.plan, rowCount, payload.length);
-    if (!verdict.ok) {
-      reply.header('retry-after', String(verdict.retryAfterSeconds));
-      return reject(429, 'QUOTA_EXCEEDED', `tenant ${verdict.limit} per second quota exceeded`, rowCount, {
-        limit: verdict.limit,
-      });
-    }
-
-    // Stacks before the samples that point at them; each insert has its own token so a retry after a failure between
-    // the two stores the missing one and deduplicates the other.
-    const token = `${identity.agentId}:${batch.stream}:${batch.seq}`;
-    const inserts = [
-      { table: 'profile_stacks', values: rows.stacks as object[], token: `${token}:stacks` },
-      { table: 'profile_samples', values: rows.samples as object[], token: `${token}:samples` },
-    ];
-    for (const insert of inserts) {
-      if (insert.values.length === 0) continue;
-      const insertStarted = process.hrtime.bigint();
-      try {
-        await ch.client.insert({
-          table: `${ch.database}.${insert.table}`,
-          values: insert.values,
-          format: 'JSONEachRow',
-          clickhouse_settings: { insert_deduplication_token: insert.token },
-        });
-      } catch (err) {
-        req.log.error({ err }, 'clickhouse insert failed');
-        reply.header('retry-after', '5');
-        return reject(503, 'STORAGE_UNAVAILABLE', 'storage is unavailable, retry later', rowCount);
-      } finally {
-        metrics.insertSeconds.observe({ table: insert.table }, Number(process.hrtime.bigint() - insertStarted) / 1e9);
-      }
-      metrics.acceptedRows.inc({ table: insert.table }, insert.values.length);
-    }
-    return { accepted: rows.samples.length, stacks: rows.stacks.length, seq: batch.seq };
-  }
 }
