@@ -145,6 +145,17 @@ describe('host metrics', () => {
       interval_s: 1,
     });
     expect(stored?.cpu_sum).toBeCloseTo(1, 3);
+
+    // AutoTagging: every row carries its agent's host resource, the tenant's own (same machine, two tenants, two ids).
+    const hosts = await gw.query<{ tenant_id: number; host_id: number; host: string }>(
+      `SELECT DISTINCT tenant_id, host_id,
+              dictGetOrDefault('bathyscope.resource_names', 'name', (tenant_id, 'host', host_id), '') AS host
+       FROM bathyscope.host_metrics WHERE tenant_id IN ({a:UInt32}, {b:UInt32}) ORDER BY tenant_id`,
+      { a: a.tenantId, b: b.tenantId },
+    );
+    expect(hosts).toHaveLength(2);
+    for (const h of hosts) expect(Number(h.host_id)).toBeGreaterThan(0);
+    expect(hosts[0]?.host_id).not.toBe(hosts[1]?.host_id);
   });
 
   it('stores a retried batch (same agent, stream, seq) once', async () => {

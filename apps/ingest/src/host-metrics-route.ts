@@ -2,11 +2,17 @@ import { decodeHostMetricsBatch, INGEST_HOST_METRICS_PATH } from '@bathyscope/wi
 import type { FastifyInstance } from 'fastify';
 import { type AgentBatchRouteDeps, registerAgentBatchRoute } from './agent-batch-route';
 import { toHostMetricsRows } from './host-metrics-rows';
+import type { ResourceTagger } from './tagging/l7-tagger';
 
-export type HostMetricsRouteDeps = AgentBatchRouteDeps;
+const HOST = { pid: 0, processName: '' };
 
-/** POST /v1/host-metrics: the agent's /proc collections (`HostMetricsBatch`) into `host_metrics`. */
+export interface HostMetricsRouteDeps extends AgentBatchRouteDeps {
+  tagger: ResourceTagger;
+}
+
+/** POST /v1/host-metrics: the agent's /proc collections (`HostMetricsBatch`) into `host_metrics`, tagged with its host. */
 export function registerHostMetricsRoute(app: FastifyInstance, deps: HostMetricsRouteDeps): void {
+  const { tagger } = deps;
   registerAgentBatchRoute(app, deps, {
     path: INGEST_HOST_METRICS_PATH,
     label: 'host metrics',
@@ -14,6 +20,12 @@ export function registerHostMetricsRoute(app: FastifyInstance, deps: HostMetrics
     wireRows: (batch) => batch.rows.length,
     toRows: toHostMetricsRows,
     rowCount: (rows) => rows.length,
+    prepare: (rows, _batch, identity) =>
+      tagger.tagObservers(
+        identity,
+        rows.map(() => HOST),
+        rows as unknown as Record<string, unknown>[],
+      ),
     inserts: (rows, token) => [{ table: 'host_metrics', values: rows, token }],
     answer: (rows, batch) => ({ accepted: rows.length, seq: batch.seq }),
   });

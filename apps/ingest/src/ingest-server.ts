@@ -185,8 +185,8 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
 
   const tagger = new ResourceTagger(prisma, ch);
   registerL7Route(app, { ch, auth, metrics, guard, quota, tagger, maxBatchBytes });
-  registerProfileRoute(app, { ch, auth, metrics, guard, quota, maxBatchBytes });
-  registerHostMetricsRoute(app, { ch, auth, metrics, guard, quota, maxBatchBytes });
+  registerProfileRoute(app, { ch, auth, metrics, guard, quota, tagger, maxBatchBytes });
+  registerHostMetricsRoute(app, { ch, auth, metrics, guard, quota, tagger, maxBatchBytes });
   app.register(standardSignalRoutes, { ch, prisma, agents: auth, metrics, maxBatchBytes, guard, quota });
 
   let h2c: H2cListener | undefined;

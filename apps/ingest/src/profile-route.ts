@@ -2,11 +2,15 @@ import { decodeProfileBatch, INGEST_PROFILES_PATH } from '@bathyscope/wire';
 import type { FastifyInstance } from 'fastify';
 import { type AgentBatchRouteDeps, registerAgentBatchRoute } from './agent-batch-route';
 import { toProfileRows } from './profile-rows';
+import type { ResourceTagger } from './tagging/l7-tagger';
 
-export type ProfileRouteDeps = AgentBatchRouteDeps;
+export interface ProfileRouteDeps extends AgentBatchRouteDeps {
+  tagger: ResourceTagger;
+}
 
-/** POST /v1/profiles: folded CPU stacks (`ProfileBatch`) into `profile_stacks` and `profile_samples`. */
+/** POST /v1/profiles: folded CPU stacks (`ProfileBatch`) into `profile_stacks` and `profile_samples`, each sample tagged. */
 export function registerProfileRoute(app: FastifyInstance, deps: ProfileRouteDeps): void {
+  const { tagger } = deps;
   registerAgentBatchRoute(app, deps, {
     path: INGEST_PROFILES_PATH,
     label: 'profile',
@@ -14,6 +18,13 @@ export function registerProfileRoute(app: FastifyInstance, deps: ProfileRouteDep
     wireRows: (batch) => batch.samples.length,
     toRows: toProfileRows,
     rowCount: (rows) => rows.samples.length + rows.stacks.length,
+    // Each sample is tagged with its process (and so its container, pod and host); stacks are shared by all.
+    prepare: (rows, _batch, identity) =>
+      tagger.tagObservers(
+        identity,
+        rows.samples.map((s) => ({ pid: s.pid, processName: s.process_name })),
+        rows.samples as unknown as Record<string, unknown>[],
+      ),
     // Stacks before the samples that point at them; each insert has its own token so a retry after a failure
     // between the two stores the missing one and deduplicates the other.
     inserts: (rows, token) => [

@@ -21,6 +21,13 @@ export interface ObservedIdentity {
   serverIp: string;
 }
 
+/** The process behind a one-sided row; pid 0 means the host itself. */
+export interface LocalObserver {
+  pid: number;
+  processName: string;
+  processStartTime?: number;
+}
+
 export interface TaggerOptions extends ResourceStoreOptions, IpMapOptions {}
 
 /**
@@ -91,6 +98,54 @@ export class ResourceTagger {
       const peer = peerIds[i] as number;
       if (peer === -1) writeTags(row, peerColumns, host.tags);
       else if (peer > 0) writeTags(row, peerColumns, this.resources.cachedTags(tenantId, peer) ?? emptyTags());
+    }
+  }
+
+  /**
+   * One-sided rows (profile samples, host metrics): the observing process's tag vector — or, for rows without a
+   * pid, the agent's host's — written into the unprefixed tag columns (`host_id`, `process_id` …) of rows[i].
+   */
+  async tagObservers(
+    identity: { tenantId: number; agentId: number },
+    observers: readonly LocalObserver[],
+    rows: Record<string, unknown>[],
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    const { tenantId } = identity;
+    const host = await this.hosts.get(tenantId, identity.agentId);
+    const keys = new Array<string | undefined>(rows.length);
+    const locals = new Map<string, { o: ObservedIdentity; processId: number }>();
+    for (let i = 0; i < rows.length; i++) {
+      const l = observers[i] as LocalObserver;
+      if (l.pid <= 0) continue;
+      const key = `${l.pid}|${l.processStartTime ?? 0}|${l.processName}`;
+      keys[i] = key;
+      if (!locals.has(key)) {
+        const o: ObservedIdentity = {
+          tapSide: 'server',
+          startTimeUs: 0,
+          pid: l.pid,
+          processName: l.processName,
+          processStartTime: l.processStartTime,
+          namespace: '',
+          service: '',
+          clientIp: '',
+          serverIp: '',
+        };
+        locals.set(key, { o, processId: 0 });
+      }
+    }
+    const named = await this.resolveProcesses(tenantId, host.hostId, [...locals.values()]);
+    const now = Date.now();
+    const needTags = [...locals.values()]
+      .map((l) => l.processId)
+      .filter((id) => !this.resources.cachedTags(tenantId, id, now));
+    if (needTags.length > 0) await this.resources.loadTags(tenantId, needTags);
+    const vectors = new Map<string, TagVector>();
+    for (const [key, l] of locals) vectors.set(key, this.localVector(tenantId, host.tags, l, named));
+    for (let i = 0; i < rows.length; i++) {
+      const key = keys[i];
+      writeTags(rows[i] as Record<string, unknown>, TAG_COLUMNS[''], key ? (vectors.get(key) as TagVector) : host.tags);
     }
   }
 

@@ -19,6 +19,7 @@ export function isResourceKind(kind: string): kind is ResourceKind {
 
 /** Column names per side, built once: `client_host_id` … */
 export const TAG_COLUMNS = {
+  '': RESOURCE_KINDS.map((k) => `${k}_id`),
   client_: RESOURCE_KINDS.map((k) => `client_${k}_id`),
   server_: RESOURCE_KINDS.map((k) => `server_${k}_id`),
 } as const;
