@@ -177,6 +177,38 @@ describe('OTLP/HTTP: the OpenTelemetry JS SDK exporting to the gateway', () => {
     }
   });
 
+  it('tags spans with the pod, namespace and service their resource names, per tenant', async () => {
+    const resource = {
+      'service.name': `${run}-tagged`,
+      'k8s.namespace.name': `shop-${run}`,
+      'k8s.pod.uid': `pod-uid-${run}`,
+      'k8s.pod.ip': 'not-an-address',
+    };
+    const keyB = await createApiKey(b.tenantId, b.userId, 'editor');
+    for (const key of [keyA, keyB]) {
+      const { exporter, codes } = recordResults(
+        new OTLPTraceExporterProto({ url: `${gw.url}/v1/traces`, headers: { Authorization: `Bearer ${key}` } }),
+      );
+      await sendSpans(exporter, resource, ['tagged']);
+      expect(codes).toEqual([0]);
+    }
+    const rows = await gw.query<{ tenant_id: number; pod_id: number; namespace_id: number; service_id: number }>(
+      `SELECT DISTINCT tenant_id, pod_id, namespace_id, service_id,
+              dictGetOrDefault('bathyscope.resource_names', 'name', (tenant_id, 'service', service_id), '') AS service,
+              dictGetOrDefault('bathyscope.resource_names', 'name', (tenant_id, 'namespace', namespace_id), '') AS namespace
+       FROM bathyscope.otel_spans WHERE service_name = {s:String} ORDER BY tenant_id`,
+      { s: `${run}-tagged` },
+    );
+    expect(rows.map((r) => r.tenant_id)).toEqual([a.tenantId, b.tenantId].sort((x, y) => x - y));
+    for (const r of rows) {
+      expect(r).toMatchObject({ service: `${run}-tagged`, namespace: `shop-${run}` });
+      expect(Number(r.pod_id)).toBeGreaterThan(0);
+    }
+    // The same attributes under two tenants name two tenants' resources.
+    expect(rows[0]?.pod_id).not.toBe(rows[1]?.pod_id);
+    expect(rows[0]?.service_id).not.toBe(rows[1]?.service_id);
+  });
+
   it('takes the tenant from the credential only: B writes claiming A, A never sees it', async () => {
     const keyB = await createApiKey(b.tenantId, b.userId, 'admin');
     const { exporter, codes } = recordResults(

@@ -187,7 +187,7 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
   registerL7Route(app, { ch, auth, metrics, guard, quota, tagger, maxBatchBytes });
   registerProfileRoute(app, { ch, auth, metrics, guard, quota, tagger, maxBatchBytes });
   registerHostMetricsRoute(app, { ch, auth, metrics, guard, quota, tagger, maxBatchBytes });
-  app.register(standardSignalRoutes, { ch, prisma, agents: auth, metrics, maxBatchBytes, guard, quota });
+  app.register(standardSignalRoutes, { ch, prisma, agents: auth, metrics, maxBatchBytes, guard, quota, tagger });
 
   let h2c: H2cListener | undefined;
   const listenH2 = async (port: number, host: string) => {

@@ -5,6 +5,7 @@ import { decodeBody, mediaType } from '../signals/request-body';
 import { prepareRefusal, type SignalContext } from '../signals/signal-context';
 import { NO_DEDUPLICATION_TOKEN, SignalError, type SignalErrorCode, storageUnavailable } from '../signals/signal-error';
 import type { Signal } from '../signals/signal-metrics';
+import { spanIdentity } from '../signals/signal-tagging';
 import { decodeMetricsJson, decodeTraceJson } from './otlp-json';
 import { decodeMetricsProto, decodeTraceProto } from './otlp-proto';
 import { toPrometheusSeries } from './metric-series';
@@ -115,7 +116,18 @@ export function registerOtlpRoutes(app: FastifyInstance, ctx: SignalContext): vo
           const request = format === 'proto' ? decodeTraceProto(body) : decodeTraceJson(body);
           const rows = toOtelSpanRows(request, identity, BigInt(Date.now()) * 1_000_000n);
           await ctx.admission.charge(identity, rows.length, body.length);
-          if (rows.length > 0) await insertSpans(ctx, rows);
+          if (rows.length > 0) {
+            try {
+              await ctx.tagger.tagByAttributes(
+                identity.tenantId,
+                rows.map(spanIdentity),
+                rows as unknown as Record<string, unknown>[],
+              );
+            } catch (err) {
+              throw storageUnavailable(err, rows.length);
+            }
+            await insertSpans(ctx, rows);
+          }
         } else {
           const request = format === 'proto' ? decodeMetricsProto(body) : decodeMetricsJson(body);
           const converted = toPrometheusSeries(request);

@@ -1,6 +1,8 @@
 import type { ClickHouseHandle } from '@bathyscope/clickhouse';
 import type { IngestMetrics } from '../ingest-metrics';
 import { NO_DEDUPLICATION_TOKEN, storageUnavailable } from '../signals/signal-error';
+import { seriesIdentity } from '../signals/signal-tagging';
+import type { ResourceTagger } from '../tagging/l7-tagger';
 import type { PrometheusSampleRow, PrometheusSeriesRow } from './series';
 
 /**
@@ -15,6 +17,7 @@ export class PrometheusWriter {
   constructor(
     private readonly ch: ClickHouseHandle,
     private readonly metrics: IngestMetrics,
+    private readonly tagger: ResourceTagger,
     private readonly maxSeen = 200_000,
   ) {}
 
@@ -25,7 +28,20 @@ export class PrometheusWriter {
       const prior = fresh.get(key);
       if (!this.seen.has(key) && (!prior || prior.last_seen < s.last_seen)) fresh.set(key, s);
     }
-    if (fresh.size > 0) await this.insert('prometheus_series', [...fresh.values()]);
+    if (fresh.size > 0) {
+      // Tags live on the series row (one per series and day), so tagging costs nothing per sample.
+      const series = [...fresh.values()];
+      try {
+        await this.tagger.tagByAttributes(
+          series[0]?.tenant_id as number,
+          series.map(seriesIdentity),
+          series as unknown as Record<string, unknown>[],
+        );
+      } catch (err) {
+        throw storageUnavailable(err, rows.samples.length);
+      }
+      await this.insert('prometheus_series', series);
+    }
     if (this.seen.size + fresh.size > this.maxSeen) this.seen.clear();
     for (const key of fresh.keys()) this.seen.add(key);
     if (rows.samples.length > 0) await this.insert('prometheus_samples', rows.samples);

@@ -1,6 +1,7 @@
 import type { ClickHouseHandle } from '@bathyscope/clickhouse';
 import type { FastifyReply } from 'fastify';
 import type { PrometheusWriter } from '../prom/prometheus-writer';
+import type { ResourceTagger } from '../tagging/l7-tagger';
 import type { SignalAdmission } from './signal-admission';
 import type { SignalAuthenticator } from './signal-auth';
 import type { SignalError, SignalErrorCode } from './signal-error';
@@ -16,6 +17,8 @@ export interface SignalContext {
   admission: SignalAdmission;
   /** Largest accepted body, compressed or not. */
   maxBytes: number;
+  /** AutoTagging of spans and series by their attributes. */
+  tagger: ResourceTagger;
 }
 
 /**

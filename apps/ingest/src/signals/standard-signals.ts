@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AgentAuthenticator } from '../agent-auth';
 import type { IngestMetrics } from '../ingest-metrics';
 import type { OverloadGuard } from '../overload-guard';
+import type { ResourceTagger } from '../tagging/l7-tagger';
 import { OTLP_METRICS_PATH, otlpFormatOf, registerOtlpRoutes, sendOtlpError } from '../otlp/otlp-routes';
 import { PrometheusWriter } from '../prom/prometheus-writer';
 import { REMOTE_WRITE_PATH, registerRemoteWriteRoute, sendRemoteWriteError } from '../prom/remote-write-route';
@@ -25,6 +26,8 @@ export interface StandardSignalOptions {
   guard: OverloadGuard;
   /** Per-tenant quotas: a tenant's OTLP, remote_write and agent batches draw from the same buckets. */
   quota: TenantQuota;
+  /** The gateway's AutoTagging (shared with agent batches, so both see the same resources and caches). */
+  tagger: ResourceTagger;
 }
 
 /**
@@ -41,9 +44,10 @@ export async function standardSignalRoutes(app: FastifyInstance, options: Standa
     ch: options.ch,
     auth: new SignalAuthenticator(options.prisma, options.agents),
     metrics,
-    prometheus: new PrometheusWriter(options.ch, options.metrics),
+    prometheus: new PrometheusWriter(options.ch, options.metrics, options.tagger),
     admission: new SignalAdmission(options.guard, options.quota, options.maxBatchBytes),
     maxBytes: options.maxBatchBytes,
+    tagger: options.tagger,
   };
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.maxBatchBytes }, (_req, body, done) =>

@@ -28,6 +28,16 @@ export interface LocalObserver {
   processStartTime?: number;
 }
 
+/** What a standard signal's attributes say about where a row comes from (all optional). */
+export interface AttributedIdentity {
+  /** When the row was observed (unix ms): an IP belongs to whoever held it then. */
+  atMs: number;
+  ip?: string;
+  podUid?: string;
+  namespace?: string;
+  service?: string;
+}
+
 export interface TaggerOptions extends ResourceStoreOptions, IpMapOptions {}
 
 /**
@@ -146,6 +156,80 @@ export class ResourceTagger {
     for (let i = 0; i < rows.length; i++) {
       const key = keys[i];
       writeTags(rows[i] as Record<string, unknown>, TAG_COLUMNS[''], key ? (vectors.get(key) as TagVector) : host.tags);
+    }
+  }
+
+  /**
+   * Rows from standard signals (OTLP spans, Prometheus samples) that name their source by attributes rather than
+   * by an agent: an address (`k8s.pod.ip`, `host.ip`, a scrape target's `instance`) resolves through the time-aware
+   * IP map; a pod UID, namespace and service name resolve (or are created) like an agent's. Whatever is known is
+   * written into the unprefixed tag columns of rows[i]; nothing the payload says can reach another tenant's resources.
+   */
+  async tagByAttributes(
+    tenantId: number,
+    attributed: readonly AttributedIdentity[],
+    rows: Record<string, unknown>[],
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    await this.ipMap.ready(tenantId);
+    const level1 = new Map<string, ResourceRef>();
+    for (const a of attributed) {
+      if (a.podUid)
+        level1.set(`pod:${a.podUid}`, { kind: 'pod', externalId: a.podUid, name: a.podUid, parentId: null });
+      if (a.namespace) {
+        level1.set(`namespace:${a.namespace}`, {
+          kind: 'namespace',
+          externalId: a.namespace,
+          name: a.namespace,
+          parentId: null,
+        });
+      }
+    }
+    const refs1 = [...level1.values()];
+    const ids1 = await this.resources.ensure(tenantId, refs1);
+    const named = new Map(refs1.map((r, i) => [`${r.kind}:${r.externalId}`, ids1[i] as number]));
+    const level2 = new Map<string, ResourceRef>();
+    for (const a of attributed) {
+      if (!a.service) continue;
+      const externalId = `${a.namespace ?? ''}/${a.service}`;
+      level2.set(`service:${externalId}`, {
+        kind: 'service',
+        externalId,
+        name: a.service,
+        parentId: a.namespace ? (named.get(`namespace:${a.namespace}`) ?? null) : null,
+      });
+    }
+    const refs2 = [...level2.values()];
+    const ids2 = await this.resources.ensure(tenantId, refs2);
+    refs2.forEach((r, i) => named.set(`${r.kind}:${r.externalId}`, ids2[i] as number));
+
+    const anchors = new Int32Array(rows.length);
+    const now = Date.now();
+    const needTags: number[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      const a = attributed[i] as AttributedIdentity;
+      let id = a.podUid ? (named.get(`pod:${a.podUid}`) ?? 0) : 0;
+      if (id === 0 && a.ip) {
+        const ip = canonicalIp(a.ip);
+        if (ip && !isHostLocalIp(ip)) id = this.ipMap.lookup(tenantId, ip, a.atMs);
+      }
+      anchors[i] = id;
+      if (id > 0 && !this.resources.cachedTags(tenantId, id, now)) needTags.push(id);
+    }
+    if (needTags.length > 0) await this.resources.loadTags(tenantId, needTags);
+    for (let i = 0; i < rows.length; i++) {
+      const a = attributed[i] as AttributedIdentity;
+      const v = emptyTags();
+      const anchor = anchors[i] as number;
+      if (anchor > 0) v.set(this.resources.cachedTags(tenantId, anchor) ?? emptyTags());
+      if (a.podUid && v[KIND_INDEX.pod] === 0) v[KIND_INDEX.pod] = named.get(`pod:${a.podUid}`) ?? 0;
+      if (a.service && v[KIND_INDEX.service] === 0) {
+        v[KIND_INDEX.service] = named.get(`service:${a.namespace ?? ''}/${a.service}`) ?? 0;
+      }
+      if (a.namespace && v[KIND_INDEX.namespace] === 0) {
+        v[KIND_INDEX.namespace] = named.get(`namespace:${a.namespace}`) ?? 0;
+      }
+      writeTags(rows[i] as Record<string, unknown>, TAG_COLUMNS[''], v);
     }
   }
 
