@@ -24,6 +24,7 @@ import { PoliciesModule } from './modules/authz/policies.module.js';
 import { TeamsModule } from './modules/teams/teams.module.js';
 import { TenantSettingsModule } from './modules/tenant/tenant-settings.module.js';
 import { RequestsModule } from './modules/requests/requests.module.js';
+import { SpansModule } from './modules/spans/spans.module.js';
 
 export interface AppDeps {
   config: BathyscopeConfig;
@@ -54,6 +55,7 @@ export class AppModule {
         AuthzModule,
         AuthModule,
         RequestsModule,
+        SpansModule,
         ApiKeysModule,
         AuditLogModule,
         MembersModule,
