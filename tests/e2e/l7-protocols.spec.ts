@@ -4,9 +4,12 @@ import * as dns from 'node:dns';
 import * as fs from 'node:fs';
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
+import * as grpc from '@grpc/grpc-js';
+import { Kafka, logLevel } from 'kafkajs';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import '../kit/stack-info';
 import { eventually, GraphQLSession } from '../kit/graphql-client';
+import { startKafkaBroker } from '../kit/kafka-broker';
 
 const stack = inject('stack');
 const skipEbpf = !stack.agentCapturing && process.env.BATHYSCOPE_SKIP_EBPF === '1';
@@ -246,6 +249,112 @@ describe.skipIf(skipEbpf)('L7 protocols from real clients and servers: eBPF → 
       ]);
     }
     expect(mqtt.every((r) => r.serverPort === 1883)).toBe(true);
+  });
+
+  it('Kafka (kafkajs producer against a wire-protocol broker): one Produce row per request, topic and error code', async () => {
+    const broker = await startKafkaBroker();
+    const kafka = new Kafka({
+      clientId: `${marker}-producer`,
+      brokers: [`127.0.0.1:${broker.port}`],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 0 },
+    });
+    const producer = kafka.producer();
+    const topic = `${marker}-orders`;
+    try {
+      await producer.connect();
+      for (let i = 0; i < 3; i++) await producer.send({ topic, messages: [{ key: `k${i}`, value: `order ${i}` }] });
+      await expect(producer.send({ topic: `${marker}-denied`, messages: [{ value: 'x' }] })).rejects.toThrow();
+    } finally {
+      await producer.disconnect();
+      await broker.close();
+    }
+    expect([...broker.produced]).toEqual([
+      [topic, 3],
+      [`${marker}-denied`, 1],
+    ]);
+    const rows = await eventually(
+      () => rowsContaining(session, marker),
+      (r) => r.filter((x) => x.protocol === 'kafka').length >= 8,
+    );
+    const kafkaRows = rows.filter((r) => r.protocol === 'kafka');
+    expect(kafkaRows).toHaveLength(8);
+    for (const side of ['client', 'server']) {
+      expect(
+        bySide(kafkaRows, side)
+          .map((r) => [r.method, r.path, r.status, r.responseStatus])
+          .sort(),
+        side,
+      ).toEqual([
+        ['Produce', `${marker}-denied`, 29, 'client_error'],
+        ['Produce', topic, 0, 'ok'],
+        ['Produce', topic, 0, 'ok'],
+        ['Produce', topic, 0, 'ok'],
+      ]);
+    }
+    expect(kafkaRows.every((r) => r.serverPort === broker.port)).toBe(true);
+  });
+
+  it('gRPC (@grpc/grpc-js client and server, HPACK with Huffman and the dynamic table): method and grpc-status', async () => {
+    const method = (name: string) => ({
+      path: `/${marker}.Inventory/${name}`,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: (b: Buffer) => b,
+      requestDeserialize: (b: Buffer) => b,
+      responseSerialize: (b: Buffer) => b,
+      responseDeserialize: (b: Buffer) => b,
+    });
+    const service = { Reserve: method('Reserve'), Release: method('Release') };
+    const server = new grpc.Server();
+    server.addService(service, {
+      Reserve: (_call: unknown, cb: grpc.sendUnaryData<Buffer>) => cb(null, Buffer.from('reserved')),
+      Release: (_call: unknown, cb: grpc.sendUnaryData<Buffer>) =>
+        cb({ code: grpc.status.FAILED_PRECONDITION, details: 'nothing reserved' }),
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
+        err ? reject(err) : resolve(p),
+      ),
+    );
+    const Client = grpc.makeGenericClientConstructor(service, 'Inventory');
+    const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as Record<
+      string,
+      (req: Buffer, cb: (err: grpc.ServiceError | null) => void) => void
+    >;
+    const call = (name: string) =>
+      new Promise<number>((resolve) =>
+        (client[name] as (req: Buffer, cb: (err: grpc.ServiceError | null) => void) => void)(
+          Buffer.from('sku-1'),
+          (err) => resolve(err?.code ?? 0),
+        ),
+      );
+    try {
+      // Three calls on one connection: the later ones' headers come from HPACK's dynamic table.
+      expect(await call('Reserve')).toBe(0);
+      expect(await call('Reserve')).toBe(0);
+      expect(await call('Release')).toBe(grpc.status.FAILED_PRECONDITION);
+    } finally {
+      (client as unknown as grpc.Client).close();
+      server.forceShutdown();
+    }
+    const rows = await eventually(
+      () => rowsContaining(session, `${marker}.Inventory`),
+      (r) => r.length >= 6,
+    );
+    expect(rows).toHaveLength(6);
+    for (const side of ['client', 'server']) {
+      expect(
+        bySide(rows, side)
+          .map((r) => [r.protocol, r.method, r.path, r.status, r.responseStatus])
+          .sort(),
+        side,
+      ).toEqual([
+        ['grpc', 'POST', `/${marker}.Inventory/Release`, 9, 'client_error'],
+        ['grpc', 'POST', `/${marker}.Inventory/Reserve`, 0, 'ok'],
+        ['grpc', 'POST', `/${marker}.Inventory/Reserve`, 0, 'ok'],
+      ]);
+    }
   });
 
   it('HTTP/2 and gRPC (Node http2 client and server, h2c): streams with status and grpc-status', async () => {
