@@ -49,11 +49,27 @@ describe('search params', () => {
       method: 'GET',
       pathContains: '/api',
       status: '500',
+      namespace: 'shop',
+      service: 'cart api',
       autoRefresh: false,
     };
     const params = filtersToSearchParams(filters);
-    expect(params.toString()).toBe('range=6h&method=GET&path=%2Fapi&status=500&refresh=off');
+    expect(params.toString()).toBe(
+      'range=6h&method=GET&path=%2Fapi&status=500&namespace=shop&service=cart+api&refresh=off',
+    );
     expect(filtersFromSearchParams(Object.fromEntries(params))).toEqual(filters);
+    expect(toFilterInput(filters)).toEqual({
+      method: 'GET',
+      pathContains: '/api',
+      status: 500,
+      namespace: 'shop',
+      service: 'cart api',
+    });
+  });
+
+  it('drops a namespace or service longer than the API accepts', () => {
+    const long = 'x'.repeat(254);
+    expect(filtersFromSearchParams({ namespace: long, service: 'ok' })).toMatchObject({ namespace: '', service: 'ok' });
   });
 
   it('falls back to defaults for unknown values', () => {

@@ -21,6 +21,9 @@ export interface RequestFilters {
   method: string;
   pathContains: string;
   status: string;
+  /** Scope from a link (an inventory resource, a service page); '' means any. */
+  namespace: string;
+  service: string;
   autoRefresh: boolean;
 }
 
@@ -29,6 +32,8 @@ export const DEFAULT_FILTERS: RequestFilters = {
   method: '',
   pathContains: '',
   status: '',
+  namespace: '',
+  service: '',
   autoRefresh: true,
 };
 
@@ -62,6 +67,8 @@ export function toFilterInput(filters: RequestFilters): RequestFilterInput | und
   if (path !== '') input.pathContains = path;
   const status = parseStatus(filters.status);
   if (typeof status === 'number') input.status = status;
+  if (filters.namespace !== '') input.namespace = filters.namespace;
+  if (filters.service !== '') input.service = filters.service;
   return Object.keys(input).length > 0 ? input : undefined;
 }
 
@@ -71,7 +78,13 @@ function first(value: SearchParamValue): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** Filters from the page URL (`?range=6h&method=GET&path=/api&status=500&refresh=off`). */
+/** The API's limit on namespace and service names. */
+const MAX_SCOPE_LENGTH = 253;
+
+const scopeValue = (value: string | undefined): string =>
+  value !== undefined && value.length <= MAX_SCOPE_LENGTH ? value : '';
+
+/** Filters from the page URL (`?range=6h&method=GET&path=/api&status=500&namespace=shop&service=cart&refresh=off`). */
 export function filtersFromSearchParams(params: Record<string, SearchParamValue>): RequestFilters {
   const range = first(params.range) ?? '';
   const method = (first(params.method) ?? '').toUpperCase();
@@ -80,6 +93,8 @@ export function filtersFromSearchParams(params: Record<string, SearchParamValue>
     method: (HTTP_METHODS as readonly string[]).includes(method) ? method : '',
     pathContains: first(params.path) ?? '',
     status: first(params.status) ?? '',
+    namespace: scopeValue(first(params.namespace)),
+    service: scopeValue(first(params.service)),
     autoRefresh: first(params.refresh) !== 'off',
   };
 }
@@ -91,6 +106,8 @@ export function filtersToSearchParams(filters: RequestFilters): URLSearchParams 
   if (filters.method !== '') params.set('method', filters.method);
   if (filters.pathContains.trim() !== '') params.set('path', filters.pathContains.trim());
   if (filters.status.trim() !== '') params.set('status', filters.status.trim());
+  if (filters.namespace !== '') params.set('namespace', filters.namespace);
+  if (filters.service !== '') params.set('service', filters.service);
   if (!filters.autoRefresh) params.set('refresh', 'off');
   return params;
 }

@@ -42,6 +42,8 @@ export interface RequestFilterInput {
   method?: string;
   pathContains?: string;
   status?: number;
+  namespace?: string;
+  service?: string;
 }
 
 export interface PageInput {

@@ -97,6 +97,31 @@ export function RequestFilterBar({
           )}
         </BarField>
 
+        {(value.namespace !== '' || value.service !== '') && (
+          <div className={styles.scope} role="group" aria-label="Scope">
+            {value.namespace !== '' && (
+              <button
+                type="button"
+                className="btn btn-secondary"
+                aria-label={`Remove namespace ${value.namespace}`}
+                onClick={() => onChange({ namespace: '' })}
+              >
+                namespace: {value.namespace} ✕
+              </button>
+            )}
+            {value.service !== '' && (
+              <button
+                type="button"
+                className="btn btn-secondary"
+                aria-label={`Remove service ${value.service}`}
+                onClick={() => onChange({ service: '' })}
+              >
+                service: {value.service} ✕
+              </button>
+            )}
+          </div>
+        )}
+
         <div className={`${formStyles.actions} ${formStyles.actionsEnd}`}>
           <label className={styles.toggle}>
             <input
