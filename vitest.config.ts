@@ -14,14 +14,24 @@ export default defineConfig({
             'packages/*/src/**/*.spec.ts',
             'native/lib/**/*.spec.ts',
           ],
-          exclude: ['native/lib/socket-tracer.spec.ts', '**/node_modules/**'],
+          exclude: [
+            'native/lib/socket-tracer.spec.ts',
+            'native/lib/socket-tracer-cycles.spec.ts',
+            'native/lib/sanitizer.spec.ts',
+            '**/node_modules/**',
+          ],
           testTimeout: 30_000,
         },
       },
       {
         test: {
           name: 'system',
-          include: ['tests/**/*.spec.ts', 'native/lib/socket-tracer.spec.ts'],
+          include: [
+            'tests/**/*.spec.ts',
+            'native/lib/socket-tracer.spec.ts',
+            'native/lib/socket-tracer-cycles.spec.ts',
+            'native/lib/sanitizer.spec.ts',
+          ],
           fileParallelism: false,
           globalSetup: ['tests/kit/global-setup.ts'],
           testTimeout: 120_000,
