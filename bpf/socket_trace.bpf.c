@@ -17,6 +17,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
+#include <bpf/bpf_tracing.h>
 #include "socket_trace.h"
 
 #define AF_INET 2
@@ -34,6 +35,12 @@ const volatile __u32 payload_cap = SOCKET_TRACE_DEFAULT_PAYLOAD;
 /* Wake the consumer only once this much data is pending (0: libbpf default, wake per record when
  * the consumer has caught up). The consumer also drains on a timer, so nothing is stranded. */
 const volatile __u64 wakeup_bytes = 0;
+/* AutoTracing ids are trace_id_base + seq * trace_id_ncpus + cpu, seq counting per CPU: unique without a
+ * shared atomic. The loader sets the base from the wall clock ((ms since 2024) << 12, so ids stay below 2^53
+ * for decades and a restarted agent does not reuse the previous run's ids unless that run averaged more than
+ * 4096 / ncpus new ids per ms per CPU) and ncpus to the number of possible CPUs. */
+const volatile __u64 trace_id_base = 0;
+const volatile __u32 trace_id_ncpus = 1;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -47,6 +54,81 @@ struct {
 	__type(value, __u8);
 } ignored_pids SEC(".maps");
 
+/*
+ * AutoTracing: the trace context of one thread (DeepFlow's syscall_trace_id). An inbound request on a thread
+ * starts a new id; what the thread then sends on other sockets (its outbound requests), reads back from them
+ * (their responses) and finally writes to the inbound socket (the answer) carries that id. Without protocol
+ * knowledge in the kernel, "inbound request" means ingress data that is neither the continuation of the current
+ * inbound request (same socket, not answered yet) nor the reply on the socket the thread last wrote a request to.
+ */
+struct thread_trace {
+	__u64 trace_id; /* 0: the thread is not serving a request (pure client) */
+	__u64 peer_sk;  /* socket the current inbound request arrived on */
+	__u64 out_sk;   /* socket of the thread's latest outbound request */
+	__u8 answered;  /* the thread has written to peer_sk since the request arrived */
+	__u8 _pad[7];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64); /* pid_tgid */
+	__type(value, struct thread_trace);
+} thread_traces SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} trace_seq SEC(".maps");
+
+/*
+ * TLS (OpenSSL 3 uprobes, attached by library path by the loader): SSL_read/SSL_write[_ex] entry remembers the
+ * plaintext buffer per thread; the read/write syscall the library makes inside the call names the socket (and is
+ * ciphertext, so it is not reported); the return reports the plaintext as a data event with source = openssl.
+ */
+struct ssl_call {
+	__u64 ssl;
+	__u64 buf;
+	__u64 ex_len_ptr; /* SSL_*_ex: size_t *written / *readbytes; 0 for SSL_read/SSL_write */
+	__u64 sk;         /* set by the inner syscall */
+	__s32 fd;
+	__u16 family;
+	__u8 direction;
+	__u8 _pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64); /* pid_tgid */
+	__type(value, struct ssl_call);
+} ssl_calls SEC(".maps");
+
+/* Socket of an SSL object, learnt from an inner syscall: SSL_read answered from the library's buffer makes none. */
+struct ssl_sock {
+	__u64 sk;
+	__s32 fd;
+	__u16 family;
+	__u16 _pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64); /* SSL * (per process address; collisions across processes only cost a wrong fd) */
+	__type(value, struct ssl_sock);
+} ssl_socks SEC(".maps");
+
+/* Sockets whose traffic is TLS: their syscall events are ciphertext and are not reported. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64); /* struct sock * */
+	__type(value, __u8);
+} tls_socks SEC(".maps");
+
 /* What sys_enter_* learned, consumed by the matching sys_exit_*. LRU so that threads killed in the
  * middle of a blocking recv (no sys_exit) cannot fill the map up over time. */
 struct io_args {
@@ -59,7 +141,8 @@ struct io_args {
 	__s32 fd;
 	__u16 family;
 	__u8 syscall;
-	__u8 _pad[5];
+	__u8 stream; /* SOCK_STREAM: TCP, so tcp_sock sequence numbers apply */
+	__u8 _pad[4];
 };
 
 struct {
@@ -119,7 +202,7 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 #define CAST_KERNEL(type, ptr) ((type *)bpf_rdonly_cast((const void *)(ptr), bpf_core_type_id_kernel(type)))
 
 /* fd -> struct sock of an AF_INET/AF_INET6 SOCK_STREAM/SOCK_DGRAM socket, or NULL. */
-static __always_inline struct sock *fd_to_inet_sock(int fd, __u16 *family)
+static __always_inline struct sock *fd_to_inet_sock(int fd, __u16 *family, __u8 *stream)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct fdtable *fdt = task->files->fdt;
@@ -153,6 +236,7 @@ static __always_inline struct sock *fd_to_inet_sock(int fd, __u16 *family)
 	if (fam != AF_INET && fam != AF_INET6)
 		return NULL;
 	*family = fam;
+	*stream = type == SOCK_STREAM;
 	return sk;
 }
 
@@ -192,9 +276,18 @@ static __always_inline void fill_addrs(struct socket_event *e, __u64 sk_addr, __
 	}
 }
 
+/* Sequence number of the first byte the syscall moved: at its exit write_seq (egress) / copied_seq (ingress)
+ * already count the `len` bytes. The client's write and the server's read of the same bytes agree on it. */
+static __always_inline __u32 tcp_first_seq(__u64 sk_addr, __u8 direction, __u32 len)
+{
+	struct tcp_sock *tp = CAST_KERNEL(struct tcp_sock, sk_addr);
+
+	return (direction == SOCKET_DIR_EGRESS ? tp->write_seq : tp->copied_seq) - len;
+}
+
 #else /* SOCKET_TRACE_COMPAT */
 
-static __always_inline struct sock *fd_to_inet_sock(int fd, __u16 *family)
+static __always_inline struct sock *fd_to_inet_sock(int fd, __u16 *family, __u8 *stream)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
@@ -231,6 +324,7 @@ static __always_inline struct sock *fd_to_inet_sock(int fd, __u16 *family)
 	if (fam != AF_INET && fam != AF_INET6)
 		return NULL;
 	*family = fam;
+	*stream = type == SOCK_STREAM;
 	return sk;
 }
 
@@ -260,7 +354,64 @@ static __always_inline void fill_addrs(struct socket_event *e, __u64 sk_addr, __
 	}
 }
 
+static __always_inline __u32 tcp_first_seq(__u64 sk_addr, __u8 direction, __u32 len)
+{
+	struct tcp_sock *tp = (struct tcp_sock *)sk_addr;
+
+	return (direction == SOCKET_DIR_EGRESS ? BPF_CORE_READ(tp, write_seq) : BPF_CORE_READ(tp, copied_seq)) -
+	       len;
+}
+
 #endif /* SOCKET_TRACE_COMPAT */
+
+static __always_inline __u64 new_trace_id(void)
+{
+	__u32 zero = 0;
+	__u64 *seq = bpf_map_lookup_elem(&trace_seq, &zero);
+	__u64 n;
+
+	if (!seq)
+		return 0;
+	n = ++*seq;
+	return trace_id_base + n * trace_id_ncpus + bpf_get_smp_processor_id();
+}
+
+/* The trace id a data event of this thread on socket `sk` carries; updates the thread's context. */
+static __always_inline __u64 thread_trace_id(__u64 pid_tgid, __u64 sk, __u8 direction)
+{
+	struct thread_trace *t = bpf_map_lookup_elem(&thread_traces, &pid_tgid);
+	struct thread_trace fresh = {};
+
+	if (direction == SOCKET_DIR_INGRESS) {
+		if (t && !t->answered && (sk == t->peer_sk || sk == t->out_sk))
+			return t->trace_id; /* more of the inbound request, or the reply to our outbound one */
+		fresh.trace_id = new_trace_id();
+		fresh.peer_sk = sk;
+		if (t)
+			*t = fresh;
+		else
+			bpf_map_update_elem(&thread_traces, &pid_tgid, &fresh, BPF_ANY);
+		return fresh.trace_id;
+	}
+	if (!t) {
+		/* A thread that sends before it received anything is a pure client: no id. */
+		fresh.out_sk = sk;
+		bpf_map_update_elem(&thread_traces, &pid_tgid, &fresh, BPF_ANY);
+		return 0;
+	}
+	if (sk == t->peer_sk && t->peer_sk) {
+		t->answered = 1;
+		return t->trace_id;
+	}
+	if (t->answered) {
+		/* Sending elsewhere after the answer went out is not part of that request any more. */
+		t->trace_id = 0;
+		t->peer_sk = 0;
+		t->answered = 0;
+	}
+	t->out_sk = sk;
+	return t->trace_id;
+}
 
 /* Unconnected datagram sockets have no peer in struct sock: take it from the syscall's sockaddr
  * (sendto/recvfrom addr, msghdr.msg_name). recvfrom/recvmsg fill it in before returning. */
@@ -308,6 +459,11 @@ static __always_inline void fill_common(struct socket_event *e, __u64 pid_tgid, 
 	e->direction = direction;
 	e->syscall = syscall;
 	e->flags = 0;
+	e->source = SOCKET_SOURCE_SYSCALL;
+	e->_pad[0] = 0;
+	e->_pad[1] = 0;
+	e->tcp_seq = 0;
+	e->trace_id = 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 }
 
@@ -367,9 +523,10 @@ static __always_inline int enter_io(__u64 fd_arg, __u64 buf, __u64 buf_len, __u3
 	struct io_args args = {};
 	struct sock *sk;
 	__u16 family;
+	__u8 stream = 0;
 
 	/* Non-socket fds are the common case: reject them before anything else. */
-	sk = fd_to_inet_sock((int)fd_arg, &family);
+	sk = fd_to_inet_sock((int)fd_arg, &family, &stream);
 	if (!sk || pid_ignored(pid_tgid >> 32))
 		return 0;
 	args.sk = (__u64)sk;
@@ -380,6 +537,7 @@ static __always_inline int enter_io(__u64 fd_arg, __u64 buf, __u64 buf_len, __u3
 	args.fd = (int)fd_arg;
 	args.family = family;
 	args.syscall = syscall;
+	args.stream = stream;
 	remember(pid_tgid, &args);
 	return 0;
 }
@@ -394,8 +552,9 @@ static __always_inline int enter_msg(__u64 fd_arg, __u64 umsg, __u8 syscall)
 	__u16 family;
 	void *iov = NULL, *name = NULL;
 	__kernel_size_t iovlen = 0;
+	__u8 stream = 0;
 
-	sk = fd_to_inet_sock((int)fd_arg, &family);
+	sk = fd_to_inet_sock((int)fd_arg, &family, &stream);
 	if (!sk || pid_ignored(pid_tgid >> 32))
 		return 0;
 	if (bpf_probe_read_user(&iov, sizeof(iov), &msg->msg_iov) ||
@@ -409,6 +568,7 @@ static __always_inline int enter_msg(__u64 fd_arg, __u64 umsg, __u8 syscall)
 	args.fd = (int)fd_arg;
 	args.family = family;
 	args.syscall = syscall;
+	args.stream = stream;
 	remember(pid_tgid, &args);
 	return 0;
 }
@@ -464,6 +624,25 @@ static __always_inline __u32 copy_iov(struct scratch *s, __u64 uiov, __u32 iovcn
 	return (__u32)off;
 }
 
+/* True for a syscall made inside SSL_read/SSL_write (which it then ties to its socket) or on a TLS socket. */
+static __always_inline bool skip_ciphertext(__u64 pid_tgid, const struct io_args *args)
+{
+	struct ssl_call *call = bpf_map_lookup_elem(&ssl_calls, &pid_tgid);
+	__u8 one = 1;
+
+	if (call) {
+		struct ssl_sock ss = { .sk = args->sk, .fd = args->fd, .family = args->family };
+
+		call->sk = args->sk;
+		call->fd = args->fd;
+		call->family = args->family;
+		bpf_map_update_elem(&ssl_socks, &call->ssl, &ss, BPF_ANY);
+		bpf_map_update_elem(&tls_socks, &args->sk, &one, BPF_ANY);
+		return true;
+	}
+	return bpf_map_lookup_elem(&tls_socks, &args->sk) != NULL;
+}
+
 static __always_inline int exit_io(long ret, __u8 syscall, __u8 direction, bool vectored)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -474,6 +653,8 @@ static __always_inline int exit_io(long ret, __u8 syscall, __u8 direction, bool 
 
 	if (!recall(pid_tgid, syscall, &args) || ret <= 0)
 		return 0;
+	if (skip_ciphertext(pid_tgid, &args))
+		return 0;
 	s = get_scratch();
 	if (!s)
 		return 0;
@@ -483,6 +664,11 @@ static __always_inline int exit_io(long ret, __u8 syscall, __u8 direction, bool 
 	fill_addrs(&s->hdr, args.sk, args.family);
 	if (args.uaddr && s->hdr.remote_port == 0)
 		remote_from_user_sockaddr(&s->hdr, args.uaddr);
+	if (args.stream) {
+		s->hdr.tcp_seq = tcp_first_seq(args.sk, direction, s->hdr.total_len);
+		s->hdr.flags |= SOCKET_EVENT_F_TCP_SEQ;
+	}
+	s->hdr.trace_id = thread_trace_id(pid_tgid, args.sk, direction);
 
 	want = payload_cap < SOCKET_TRACE_MAX_PAYLOAD ? payload_cap : SOCKET_TRACE_MAX_PAYLOAD;
 	if (s->hdr.total_len < want)
@@ -568,10 +754,11 @@ static __always_inline int exit_accept(long ret, __u8 syscall)
 	struct scratch *s;
 	struct sock *sk;
 	__u16 family;
+	__u8 stream;
 
 	if (ret < 0)
 		return 0;
-	sk = fd_to_inet_sock((int)ret, &family);
+	sk = fd_to_inet_sock((int)ret, &family, &stream);
 	if (!sk || pid_ignored(pid_tgid >> 32))
 		return 0;
 	s = get_scratch();
@@ -605,18 +792,108 @@ int enter_close(struct trace_event_raw_sys_enter *ctx)
 	struct scratch *s;
 	struct sock *sk;
 	__u16 family;
+	__u8 stream;
 
-	sk = fd_to_inet_sock(fd, &family);
+	sk = fd_to_inet_sock(fd, &family, &stream);
 	if (!sk || pid_ignored(pid_tgid >> 32))
 		return 0;
 	s = get_scratch();
 	if (!s)
 		return 0;
+	bpf_map_delete_elem(&tls_socks, &sk);
 	fill_common(&s->hdr, pid_tgid, fd, (__u64)sk, SOCKET_EVENT_CLOSE, SOCKET_DIR_EGRESS,
 		    SOCKET_SYS_CLOSE, 0);
 	fill_addrs(&s->hdr, (__u64)sk, family);
 	submit(s, 0);
 	return 0;
 }
+
+/* ------------------------------------------------------------ OpenSSL uprobes */
+
+static __always_inline int ssl_enter(struct pt_regs *ctx, __u8 direction, bool ex)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct ssl_call call = {};
+
+	if (pid_ignored(pid_tgid >> 32))
+		return 0;
+	call.ssl = PT_REGS_PARM1(ctx);
+	call.buf = PT_REGS_PARM2(ctx);
+	call.ex_len_ptr = ex ? PT_REGS_PARM4(ctx) : 0;
+	call.fd = -1;
+	call.direction = direction;
+	bpf_map_update_elem(&ssl_calls, &pid_tgid, &call, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int ssl_exit(struct pt_regs *ctx, bool ex)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct ssl_call *callp = bpf_map_lookup_elem(&ssl_calls, &pid_tgid);
+	struct ssl_call call;
+	struct ssl_sock *known;
+	struct scratch *s;
+	/* SSL_* return int: the upper half of the return register is not part of it (-1 must stay negative). */
+	int ret = (int)PT_REGS_RC(ctx);
+	__u64 n = 0;
+	__u32 want;
+
+	if (!callp)
+		return 0;
+	call = *callp;
+	bpf_map_delete_elem(&ssl_calls, &pid_tgid);
+	if (ex) {
+		if (ret != 1 || !call.ex_len_ptr || bpf_probe_read_user(&n, sizeof(n), (void *)call.ex_len_ptr))
+			return 0;
+	} else {
+		if (ret <= 0)
+			return 0;
+		n = (__u64)ret;
+	}
+	if (!n)
+		return 0;
+	if (!call.sk) {
+		known = bpf_map_lookup_elem(&ssl_socks, &call.ssl);
+		if (!known)
+			return 0; /* no syscall has shown this SSL object's socket yet */
+		call.sk = known->sk;
+		call.fd = known->fd;
+		call.family = known->family;
+	}
+	s = get_scratch();
+	if (!s)
+		return 0;
+	fill_common(&s->hdr, pid_tgid, call.fd, call.sk, SOCKET_EVENT_DATA, call.direction,
+		    call.direction == SOCKET_DIR_EGRESS ? SOCKET_SYS_WRITE : SOCKET_SYS_READ,
+		    n > 0x7fffffff ? 0x7fffffff : (__s32)n);
+	s->hdr.source = SOCKET_SOURCE_OPENSSL;
+	s->hdr.total_len = n > 0xffffffff ? 0xffffffff : (__u32)n;
+	fill_addrs(&s->hdr, call.sk, call.family);
+	s->hdr.trace_id = thread_trace_id(pid_tgid, call.sk, call.direction);
+	want = payload_cap < SOCKET_TRACE_MAX_PAYLOAD ? payload_cap : SOCKET_TRACE_MAX_PAYLOAD;
+	if (s->hdr.total_len < want)
+		want = s->hdr.total_len;
+	s->hdr.data_len = copy_buf(s, call.buf, want);
+	submit(s, s->hdr.data_len);
+	return 0;
+}
+
+/* No target in the section names: the loader attaches these to each OpenSSL library it finds. */
+SEC("uprobe")
+int BPF_KPROBE(ssl_write_enter) { return ssl_enter(ctx, SOCKET_DIR_EGRESS, false); }
+SEC("uretprobe")
+int BPF_KRETPROBE(ssl_write_exit) { return ssl_exit(ctx, false); }
+SEC("uprobe")
+int BPF_KPROBE(ssl_read_enter) { return ssl_enter(ctx, SOCKET_DIR_INGRESS, false); }
+SEC("uretprobe")
+int BPF_KRETPROBE(ssl_read_exit) { return ssl_exit(ctx, false); }
+SEC("uprobe")
+int BPF_KPROBE(ssl_write_ex_enter) { return ssl_enter(ctx, SOCKET_DIR_EGRESS, true); }
+SEC("uretprobe")
+int BPF_KRETPROBE(ssl_write_ex_exit) { return ssl_exit(ctx, true); }
+SEC("uprobe")
+int BPF_KPROBE(ssl_read_ex_enter) { return ssl_enter(ctx, SOCKET_DIR_INGRESS, true); }
+SEC("uretprobe")
+int BPF_KRETPROBE(ssl_read_ex_exit) { return ssl_exit(ctx, true); }
 
 _Static_assert(sizeof(struct socket_event) == SOCKET_EVENT_HEADER_SIZE, "socket_event layout changed");

@@ -14,7 +14,7 @@
 #include <linux/types.h>
 #endif
 
-#define SOCKET_TRACE_ABI_VERSION 1
+#define SOCKET_TRACE_ABI_VERSION 2
 
 /* Hard upper bound of the payload prefix captured per syscall (the runtime cap is payload_cap). */
 #define SOCKET_TRACE_MAX_PAYLOAD 16384
@@ -53,6 +53,13 @@ enum socket_event_syscall {
 #define SOCKET_EVENT_F_PAYLOAD_FAULT 0x1 /* copying the payload from user memory failed */
 #define SOCKET_EVENT_F_IOV_TRUNCATED 0x2 /* more iovec segments than SOCKET_TRACE_MAX_IOV */
 #define SOCKET_EVENT_F_ADDR_FROM_MSG 0x4 /* remote address taken from the syscall's sockaddr */
+#define SOCKET_EVENT_F_TCP_SEQ 0x8       /* tcp_seq is valid (TCP socket) */
+
+/* Where a data event's bytes were observed. */
+enum socket_event_source {
+	SOCKET_SOURCE_SYSCALL = 0, /* read/write-family syscall (ciphertext on a TLS connection) */
+	SOCKET_SOURCE_OPENSSL = 1, /* SSL_read/SSL_write uprobe: plaintext */
+};
 
 struct socket_event {
 	__u64 ts_ns;     /*  0: bpf_ktime_get_ns() (CLOCK_MONOTONIC) at syscall exit (close: entry) */
@@ -73,10 +80,13 @@ struct socket_event {
 	__u8 remote_addr[16]; /* 64 */
 	char comm[16];        /* 80: NUL-padded task comm */
 	__u8 flags;           /* 96: SOCKET_EVENT_F_* */
-	__u8 _pad[7];         /* 97 */
-};                         /* 104 bytes */
+	__u8 source;          /* 97: enum socket_event_source */
+	__u8 _pad[2];         /* 98 */
+	__u32 tcp_seq;        /* 100: TCP sequence number of the first byte transferred (F_TCP_SEQ) */
+	__u64 trace_id;       /* 104: per-thread syscall trace id (AutoTracing), 0 when none */
+};                         /* 112 bytes */
 
-#define SOCKET_EVENT_HEADER_SIZE 104
+#define SOCKET_EVENT_HEADER_SIZE 112
 
 /* BPF-side counters, one per CPU (summed by user space). */
 struct socket_trace_counters {

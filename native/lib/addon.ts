@@ -21,6 +21,8 @@ export interface NativeSocketTracerOptions {
   maxInFlightBatches?: number;
   wakeupBytes?: number;
   variant?: 'auto' | 'direct' | 'compat';
+  tls?: boolean;
+  sslLibrary?: string;
 }
 
 export interface NativeSocketTracer {
@@ -33,6 +35,7 @@ export interface NativeSocketTracer {
   unref(): void;
   running(): boolean;
   variant(): 'direct' | 'compat' | null;
+  tls(): { library: string | null; error: string | null };
 }
 
 export interface NativeAddon {

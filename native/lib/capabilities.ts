@@ -199,3 +199,62 @@ export function probeProfilingCapabilities(): ProfilingCapabilityReport {
   }
   return { ok: problems.length === 0, problems, perfEventParanoid };
 }
+
+export interface TlsCoveredProcess {
+  pid: number;
+  comm: string;
+}
+
+/**
+ * Processes the TLS uprobes cover: those that map `library` (the uprobes are attached by path, i.e. by inode, so
+ * every process mapping it is covered, whichever path it was loaded by). Reads /proc/<pid>/maps; processes that
+ * exit or deny access while it looks are skipped. Bounded by `max` results.
+ */
+export function tlsCoveredProcesses(library: string, max = 4096): TlsCoveredProcess[] {
+  let target: fs.Stats;
+  try {
+    target = fs.statSync(library);
+  } catch {
+    return [];
+  }
+  const inode = String(target.ino);
+  const out: TlsCoveredProcess[] = [];
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const name of entries) {
+    if (out.length >= max) break;
+    const c = name.charCodeAt(0);
+    if (c < 0x30 || c > 0x39) continue;
+    let maps: string;
+    try {
+      maps = fs.readFileSync(`/proc/${name}/maps`, 'latin1');
+    } catch {
+      continue;
+    }
+    // Lines: address perms offset dev inode path. Match by inode and file name so a symlinked path (/lib vs
+    // /usr/lib) still counts.
+    if (!mapsFile(maps, inode, library)) continue;
+    let comm = '';
+    try {
+      comm = fs.readFileSync(`/proc/${name}/comm`, 'latin1').trim();
+    } catch {}
+    out.push({ pid: Number(name), comm });
+  }
+  return out;
+}
+
+function mapsFile(maps: string, inode: string, library: string): boolean {
+  const base = library.slice(library.lastIndexOf('/') + 1);
+  let at = maps.indexOf(base);
+  while (at >= 0) {
+    const lineStart = maps.lastIndexOf('\n', at) + 1;
+    const fields = maps.slice(lineStart, at).trim().split(/\s+/);
+    if (fields[4] === inode) return true;
+    at = maps.indexOf(base, at + base.length);
+  }
+  return false;
+}

@@ -30,6 +30,9 @@ interface RawRecord {
   remoteAddr: Uint8Array;
   comm: string;
   flags: number;
+  source: number;
+  tcpSeq: number;
+  traceId: bigint;
   data: Uint8Array;
 }
 
@@ -53,6 +56,9 @@ function encodeRecord(r: RawRecord): Buffer {
   b.set(r.remoteAddr, 64);
   b.write(r.comm, 80, 16, 'latin1');
   b[96] = r.flags;
+  b[97] = r.source;
+  b.writeUInt32LE(r.tcpSeq, 100);
+  b.writeBigUInt64LE(r.traceId, 104);
   b.set(r.data, EVENT_HEADER_SIZE);
   return b;
 }
@@ -90,7 +96,10 @@ const arbRecord: fc.Arbitrary<RawRecord> = fc.record({
   localAddr: fc.uint8Array({ minLength: 16, maxLength: 16 }),
   remoteAddr: fc.uint8Array({ minLength: 16, maxLength: 16 }),
   comm: fc.stringMatching(/^[a-z0-9_.-]{0,16}$/),
-  flags: fc.nat({ max: 7 }),
+  flags: fc.nat({ max: 15 }),
+  source: fc.integer({ min: 0, max: 1 }),
+  tcpSeq: fc.nat({ max: 0xffffffff }),
+  traceId: fc.bigInt({ min: 0n, max: (1n << 53n) - 1n }),
   data: fc.uint8Array({ maxLength: 300 }),
 });
 
@@ -121,7 +130,10 @@ const sample: RawRecord = {
   localAddr: Uint8Array.from([127, 0, 0, 1, ...new Array(12).fill(0)]),
   remoteAddr: Uint8Array.from([127, 0, 0, 1, ...new Array(12).fill(0)]),
   comm: 'node',
-  flags: 0,
+  flags: 0x8,
+  source: 0,
+  tcpSeq: 0xfffffff0,
+  traceId: 7_434_523_011_072_001n,
   data: Buffer.from('GET /req-0 HTTP/1.1\r\nHost: 127.0.0.1:42353\r\nConnection: close\r\n\r\n'),
 };
 
@@ -150,7 +162,10 @@ describe('decodeSocketEvents', () => {
       data: Buffer.from(sample.data),
       syscall: 'write',
       ret: 65,
-      flags: 0,
+      flags: 0x8,
+      source: 'syscall',
+      tcpSeq: 0xfffffff0,
+      traceId: 7_434_523_011_072_001,
     });
     expect(data!.data.buffer).toBe(batch.buffer); // a view into the batch, not a copy
     expect(connect).toMatchObject({ kind: 'connect', syscall: 'connect', ret: -115, data: Buffer.alloc(0) });
@@ -181,6 +196,11 @@ describe('decodeSocketEvents', () => {
           expect(e.kind).toBe(['data', 'connect', 'accept', 'close'][r.kind - 1]);
           expect(e.direction).toBe(r.direction === 0 ? 'egress' : 'ingress');
           expect(e.comm).toBe(r.comm);
+          expect([e.source, e.tcpSeq, e.traceId]).toEqual([
+            r.source === 0 ? 'syscall' : 'openssl',
+            r.tcpSeq,
+            Number(r.traceId),
+          ]);
           expect(Buffer.compare(e.data, Buffer.from(r.data))).toBe(0);
           if (r.family === 0) expect([e.localAddr, e.remoteAddr]).toEqual(['', '']);
         });
@@ -248,6 +268,12 @@ describe('decodeSocketEvents', () => {
     const badLen = Buffer.from(good);
     badLen.writeUInt32LE(5, BATCH_HEADER_SIZE + 4 + 32); // data_len disagrees with the record length
     expect(() => decodeSocketEvents(badLen)).toThrow(expect.objectContaining({ code: 'bad_record' }));
+    const badSource = Buffer.from(good);
+    badSource[BATCH_HEADER_SIZE + 4 + 97] = 2; // no such source
+    expect(() => decodeSocketEvents(badSource)).toThrow(expect.objectContaining({ code: 'bad_record' }));
+    const hugeTraceId = Buffer.from(good);
+    hugeTraceId.writeBigUInt64LE(1n << 53n, BATCH_HEADER_SIZE + 4 + 104); // not representable as a number
+    expect(() => decodeSocketEvents(hugeTraceId)).toThrow(expect.objectContaining({ code: 'bad_record' }));
     expect(() => decodeSocketEvents('nope' as unknown as Buffer)).toThrow(
       expect.objectContaining({ code: 'not_a_buffer' }),
     );

@@ -4,16 +4,16 @@
  * bpf/socket_trace.h and native/src/socket_tracer.h:
  *
  *   batch  := u32 magic 0x31425342 | u16 abi version | u16 record header size | u32 count | record*
- *   record := u32 length | socket_event header (104 bytes) | payload (data_len bytes)
+ *   record := u32 length | socket_event header (112 bytes) | payload (data_len bytes)
  *
  * Payloads are zero-copy `subarray`s of the batch Buffer (holding one keeps the batch alive).
  */
-import type { Direction, SocketEvent, SocketEventKind, SocketSyscall } from './types';
+import type { Direction, SocketEvent, SocketEventKind, SocketEventSource, SocketSyscall } from './types';
 
 export const BATCH_MAGIC = 0x31425342;
 export const BATCH_HEADER_SIZE = 12;
-export const ABI_VERSION = 1;
-export const EVENT_HEADER_SIZE = 104;
+export const ABI_VERSION = 2;
+export const EVENT_HEADER_SIZE = 112;
 export const MAX_PAYLOAD = 16384;
 
 /** Bits of `SocketEvent.flags`. */
@@ -24,7 +24,12 @@ export const SOCKET_EVENT_FLAGS = {
   iovTruncated: 0x2,
   /** The remote address came from the syscall's sockaddr (unconnected datagram socket). */
   addrFromMsg: 0x4,
+  /** `tcpSeq` is valid (the socket is TCP). */
+  tcpSeq: 0x8,
 } as const;
+
+/** `struct socket_event.source`: where the bytes were observed. */
+const SOURCES: readonly (SocketEventSource | undefined)[] = ['syscall', 'openssl'];
 
 // Offsets inside struct socket_event.
 const O_TS = 0;
@@ -45,6 +50,9 @@ const O_LADDR = 48;
 const O_RADDR = 64;
 const O_COMM = 80;
 const O_FLAGS = 96;
+const O_SOURCE = 97;
+const O_TCP_SEQ = 100;
+const O_TRACE_ID = 104;
 
 const KINDS: readonly (SocketEventKind | undefined)[] = [undefined, 'data', 'connect', 'accept', 'close'];
 const SYSCALLS: readonly (SocketSyscall | undefined)[] = [
@@ -134,9 +142,13 @@ export function decodeSocketEvents(buf: Buffer): SocketEvent[] {
     const kind = KINDS[buf[r + O_KIND]!];
     const family = buf[r + O_FAMILY]!;
     const dir = buf[r + O_DIR]!;
-    if (kind === undefined || (family !== 0 && family !== 4 && family !== 6) || dir > 1) {
-      throw new SocketEventDecodeError('bad_record', `record ${i} has invalid kind/family/direction`, off);
+    const source = SOURCES[buf[r + O_SOURCE]!];
+    if (kind === undefined || (family !== 0 && family !== 4 && family !== 6) || dir > 1 || source === undefined) {
+      throw new SocketEventDecodeError('bad_record', `record ${i} has invalid kind/family/direction/source`, off);
     }
+    // Trace ids are below 2^53 by construction (the loader's base); a larger one is not ours.
+    const traceHi = buf.readUInt32LE(r + O_TRACE_ID + 4);
+    if (traceHi > 0x1fffff) throw new SocketEventDecodeError('bad_record', `record ${i} has a trace id >= 2^53`, off);
     let commEnd = buf.indexOf(0, r + O_COMM);
     if (commEnd < 0 || commEnd > r + O_COMM + 16) commEnd = r + O_COMM + 16;
     const ev: SocketEvent = {
@@ -158,6 +170,9 @@ export function decodeSocketEvents(buf: Buffer): SocketEvent[] {
       syscall: SYSCALLS[buf[r + O_SYSCALL]!],
       ret: buf.readInt32LE(r + O_RET),
       flags: buf[r + O_FLAGS]!,
+      source,
+      tcpSeq: buf.readUInt32LE(r + O_TCP_SEQ),
+      traceId: traceHi * 0x100000000 + buf.readUInt32LE(r + O_TRACE_ID),
     };
     events[i] = ev;
     off = r + recLen;

@@ -14,3 +14,16 @@ export const SOCKET_TRACER_PROGRAMS: readonly string[] = Object.freeze([
   'tracepoint/syscalls/sys_exit_accept',
   'tracepoint/syscalls/sys_enter_close',
 ]);
+
+/** OpenSSL 3 functions probed (uprobe at entry, uretprobe at return) when TLS capture is on. */
+export const SOCKET_TRACER_TLS_FUNCTIONS: readonly string[] = Object.freeze([
+  'SSL_write',
+  'SSL_read',
+  'SSL_write_ex',
+  'SSL_read_ex',
+]);
+
+/** Attach-point names of the TLS probes in `library`, as the capability report lists them. */
+export function tlsProgramNames(library: string): string[] {
+  return SOCKET_TRACER_TLS_FUNCTIONS.flatMap((fn) => [`uprobe:${library}:${fn}`, `uretprobe:${library}:${fn}`]);
+}

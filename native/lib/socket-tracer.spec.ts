@@ -12,7 +12,14 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SOCKET_EVENT_FLAGS, SOCKET_TRACER_PROGRAMS, SocketTracer, probeCapabilities } from './index';
+import {
+  probeCapabilities,
+  SOCKET_EVENT_FLAGS,
+  SOCKET_TRACER_PROGRAMS,
+  SOCKET_TRACER_TLS_FUNCTIONS,
+  SocketTracer,
+  tlsProgramNames,
+} from './index';
 import type { SocketEvent } from './types';
 
 const SKIP = process.env.BATHYSCOPE_SKIP_EBPF === '1';
@@ -310,8 +317,12 @@ describe.skipIf(SKIP)('SocketTracer on the real kernel', () => {
     expect(tracer!.running).toBe(true);
     expect(ourProgramIds().length).toBeGreaterThan(baseline.length);
     // programs() names what the kernel holds for this process: one program fd per attach point.
-    expect(tracer!.programs()).toEqual([...SOCKET_TRACER_PROGRAMS]);
-    expect(bpfProgramFds()).toBe(SOCKET_TRACER_PROGRAMS.length);
+    const tlsLibrary = tracer!.tls.library;
+    expect(tracer!.programs()).toEqual(
+      tlsLibrary === null ? [...SOCKET_TRACER_PROGRAMS] : [...SOCKET_TRACER_PROGRAMS, ...tlsProgramNames(tlsLibrary)],
+    );
+    // Every program of the object is loaded (the OpenSSL uprobe/uretprobe pairs too, attached or not).
+    expect(bpfProgramFds()).toBe(SOCKET_TRACER_PROGRAMS.length + 2 * SOCKET_TRACER_TLS_FUNCTIONS.length);
     tracer!.close();
     expect(tracer!.running).toBe(false);
     expect(tracer!.programs()).toEqual([]);

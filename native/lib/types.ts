@@ -36,9 +36,20 @@ export interface SocketEvent {
   syscall?: SocketSyscall;
   /** Added: raw syscall return value (connect: 0 or -115 for EINPROGRESS; data: same as totalLen). */
   ret?: number;
-  /** Added: bit set of `SOCKET_EVENT_FLAGS` (payload fault, iovec truncation, address source). */
+  /** Added: bit set of `SOCKET_EVENT_FLAGS` (payload fault, iovec truncation, address source, tcp seq). */
   flags?: number;
+  /** Added: 'openssl' for plaintext seen by the SSL_read/SSL_write uprobes, else 'syscall' (the default). */
+  source?: SocketEventSource;
+  /** Added: TCP sequence number of the first byte this event moved (valid when flags has `tcpSeq`), else 0. */
+  tcpSeq?: number;
+  /**
+   * Added: AutoTracing id of the thread (DeepFlow's syscall_trace_id): set when the thread received an inbound
+   * request and carried by what it sends and receives while serving it; 0 when none.
+   */
+  traceId?: number;
 }
+
+export type SocketEventSource = 'syscall' | 'openssl';
 
 /** Added: syscalls the tracer hooks (accept = accept or accept4). */
 export type SocketSyscall =
@@ -99,6 +110,13 @@ export interface SocketTracerOptions {
    * syscall. Default 'auto' picks 'direct' when the kernel supports it.
    */
   variant?: 'auto' | 'direct' | 'compat';
+  /**
+   * Added: attach the OpenSSL 3 uprobes (SSL_read/SSL_write[_ex]) so HTTPS is seen in plaintext (default true).
+   * Best effort: without OpenSSL the syscall capture runs alone and `SocketTracer.tls` says why.
+   */
+  tls?: boolean;
+  /** Added: the libssl to probe; default the first libssl.so.3 in the usual library directories. */
+  sslLibrary?: string;
 }
 
 export interface CapabilityReport {

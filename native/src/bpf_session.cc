@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cstdarg>
@@ -80,6 +81,17 @@ bool KernelSupportsDirectVariant() {
   return ok;
 }
 
+// First AutoTracing id of this load: (ms since 2024-01-01) << 12. Ids of a later load start above every id
+// an earlier load issued unless that one averaged more than 4096 new ids per ms, and stay below 2^53 (they
+// travel as plain JavaScript numbers) until the 2090s.
+static uint64_t TraceIdBase() {
+  constexpr uint64_t kEpochMs = 1704067200000ull;
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  uint64_t ms = static_cast<uint64_t>(ts.tv_sec) * 1000ull + static_cast<uint64_t>(ts.tv_nsec) / 1000000ull;
+  return (ms > kEpochMs ? ms - kEpochMs : 0) << 12;
+}
+
 // Both skeletons have the same maps and programs; bpftool's C++ skeleton API is uniform.
 template <typename Skel>
 int BpfSession::OpenLoadAttach(const SessionConfig& config, const char** step) {
@@ -93,6 +105,8 @@ int BpfSession::OpenLoadAttach(const SessionConfig& config, const char** step) {
   // Read-only globals and map sizes must be set between open and load.
   skel->rodata->payload_cap = config.payload_cap;
   skel->rodata->wakeup_bytes = config.wakeup_bytes;
+  skel->rodata->trace_id_base = TraceIdBase();
+  skel->rodata->trace_id_ncpus = static_cast<__u32>(ncpus_);
   *step = "size maps";
   if ((err = bpf_map__set_max_entries(skel->maps.events, config.ring_buffer_bytes)) != 0 ||
       (err = bpf_map__set_max_entries(skel->maps.scratch, static_cast<__u32>(ncpus_))) != 0)
@@ -111,7 +125,55 @@ int BpfSession::OpenLoadAttach(const SessionConfig& config, const char** step) {
   bool mounted_now = false;  // libbpf resolves tracepoint ids through tracefs
   if ((err = EnsureTracefs(&mounted_now)) != 0) return err;
   *step = "attach";
-  return Skel::attach(skel);
+  if ((err = Skel::attach(skel)) != 0) return err;
+  if (config.tls) AttachTls(skel, config);
+  return 0;
+}
+
+// TLS is best effort: without OpenSSL (or with uprobes refused) the syscall capture still runs, and the
+// reason is reported. Attaching by path covers every process that maps the library, now or later.
+template <typename Skel>
+void BpfSession::AttachTls(Skel* skel, const SessionConfig& config) {
+  static const char* const kCandidates[] = {
+      "/usr/lib/x86_64-linux-gnu/libssl.so.3", "/lib/x86_64-linux-gnu/libssl.so.3",
+      "/usr/lib/aarch64-linux-gnu/libssl.so.3", "/usr/lib64/libssl.so.3", "/usr/lib/libssl.so.3"};
+  std::string lib = config.ssl_library;
+  if (lib.empty()) {
+    for (const char* c : kCandidates) {
+      if (access(c, R_OK) == 0) {
+        lib = c;
+        break;
+      }
+    }
+  }
+  if (lib.empty()) {
+    tls_error_ = "no libssl.so.3 found";
+    return;
+  }
+  struct Probe {
+    bpf_program* prog;
+    const char* func;
+    bool ret;
+  } probes[] = {
+      {skel->progs.ssl_write_enter, "SSL_write", false},       {skel->progs.ssl_write_exit, "SSL_write", true},
+      {skel->progs.ssl_read_enter, "SSL_read", false},         {skel->progs.ssl_read_exit, "SSL_read", true},
+      {skel->progs.ssl_write_ex_enter, "SSL_write_ex", false}, {skel->progs.ssl_write_ex_exit, "SSL_write_ex", true},
+      {skel->progs.ssl_read_ex_enter, "SSL_read_ex", false},   {skel->progs.ssl_read_ex_exit, "SSL_read_ex", true},
+  };
+  for (const Probe& p : probes) {
+    LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = p.ret, .func_name = p.func);
+    bpf_link* link = bpf_program__attach_uprobe_opts(p.prog, -1, lib.c_str(), 0, &opts);
+    if (link == nullptr) {
+      int e = errno;
+      tls_error_ = std::string("attaching ") + (p.ret ? "uretprobe " : "uprobe ") + p.func + " in " + lib +
+                   ": " + strerror(e);
+      for (bpf_link* l : tls_links_) bpf_link__destroy(l);
+      tls_links_.clear();
+      return;
+    }
+    tls_links_.push_back(link);
+  }
+  tls_library_ = lib;
 }
 
 std::unique_ptr<BpfSession> BpfSession::Start(const SessionConfig& config, RecordCallback callback,
@@ -154,6 +216,7 @@ std::unique_ptr<BpfSession> BpfSession::Start(const SessionConfig& config, Recor
 
 BpfSession::~BpfSession() {
   ring_buffer__free(rb_);
+  for (bpf_link* l : tls_links_) bpf_link__destroy(l);
   if (skel_ != nullptr) destroy_skel_(skel_);  // destroys links (detach) before maps and programs
 }
 

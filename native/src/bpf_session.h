@@ -10,6 +10,7 @@
 #include <vector>
 
 struct ring_buffer;
+struct bpf_link;
 
 namespace bathyscope {
 
@@ -22,6 +23,10 @@ struct SessionConfig {
   uint32_t payload_cap = 4096;
   uint64_t wakeup_bytes = 256u << 10;
   std::vector<uint32_t> ignore_pids;
+  // Attach the OpenSSL uprobes (SSL_read/SSL_write[_ex]) to ssl_library; an empty path picks the first
+  // libssl.so.3 found in the usual library directories.
+  bool tls = true;
+  std::string ssl_library;
 };
 
 struct BpfCounters {
@@ -54,11 +59,16 @@ class BpfSession {
   int SetIgnored(uint32_t pid, bool ignored);
   // "direct" or "compat": the variant that was loaded.
   const char* variant() const { return variant_; }
+  // The OpenSSL library the TLS uprobes are attached to ("" when not attached) and why not.
+  const std::string& tls_library() const { return tls_library_; }
+  const std::string& tls_error() const { return tls_error_; }
 
  private:
   BpfSession() = default;
   template <typename Skel>
   int OpenLoadAttach(const SessionConfig& config, const char** step);
+  template <typename Skel>
+  void AttachTls(Skel* skel, const SessionConfig& config);
 
   void* skel_ = nullptr;
   void (*destroy_skel_)(void*) = nullptr;
@@ -68,6 +78,9 @@ class BpfSession {
   int ignored_fd_ = -1;
   ring_buffer* rb_ = nullptr;
   int ncpus_ = 0;
+  std::vector<::bpf_link*> tls_links_;  // not the skeleton's: destroyed before it
+  std::string tls_library_;
+  std::string tls_error_;
 };
 
 // True when the running kernel's BTF has the bpf_rdonly_cast kfunc the direct variant needs.

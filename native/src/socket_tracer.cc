@@ -161,6 +161,8 @@ bool Shared::LoadAndRun(std::string* error) {
   }
   wake_fd_ = wake_fd;
   variant_ = session->variant();
+  tls_library_ = session->tls_library();
+  tls_error_ = session->tls_error();
   session_ = std::move(session);
   BpfSession* raw = session_.get();
   thread_ = std::thread([this, raw, wake_fd] { Run(raw, wake_fd); });
@@ -205,6 +207,12 @@ int Shared::SetIgnored(uint32_t pid, bool ignored) {
 std::string Shared::Variant() {
   std::lock_guard<std::mutex> lock(mu_);
   return variant_;
+}
+
+void Shared::Tls(std::string* library, std::string* error) {
+  std::lock_guard<std::mutex> lock(mu_);
+  *library = tls_library_;
+  *error = tls_error_;
 }
 
 BpfCounters Shared::Counters() {
@@ -335,6 +343,18 @@ TracerOptions ParseOptions(const Napi::CallbackInfo& info) {
       throw Napi::RangeError::New(env, "options.variant must be 'auto', 'direct' or 'compat'");
   }
 
+  Napi::Value tls = obj.Get("tls");
+  if (!tls.IsUndefined()) {
+    if (!tls.IsBoolean()) throw Napi::TypeError::New(env, "options.tls must be a boolean");
+    o.session.tls = tls.As<Napi::Boolean>().Value();
+  }
+  Napi::Value ssl_library = obj.Get("sslLibrary");
+  if (!ssl_library.IsUndefined()) {
+    if (!ssl_library.IsString()) throw Napi::TypeError::New(env, "options.sslLibrary must be a string");
+    o.session.ssl_library = ssl_library.As<Napi::String>().Utf8Value();
+    if (o.session.ssl_library.size() > 4096) throw Napi::RangeError::New(env, "options.sslLibrary is too long");
+  }
+
   Napi::Value pids = obj.Get("ignorePids");
   if (!pids.IsUndefined()) {
     if (!pids.IsArray()) throw Napi::TypeError::New(env, "options.ignorePids must be an array");
@@ -365,6 +385,7 @@ Napi::Function SocketTracer::Init(Napi::Env env) {
                          InstanceMethod<&SocketTracer::UnrefLoop>("unref"),
                          InstanceMethod<&SocketTracer::Running>("running"),
                          InstanceMethod<&SocketTracer::Variant>("variant"),
+                         InstanceMethod<&SocketTracer::Tls>("tls"),
                      });
 }
 
@@ -499,6 +520,15 @@ Napi::Value SocketTracer::UnrefLoop(const Napi::CallbackInfo& info) {
 Napi::Value SocketTracer::Variant(const Napi::CallbackInfo& info) {
   std::string v = shared_->Variant();
   return v.empty() ? info.Env().Null() : Napi::String::New(info.Env(), v);
+}
+
+Napi::Value SocketTracer::Tls(const Napi::CallbackInfo& info) {
+  std::string library, error;
+  shared_->Tls(&library, &error);
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("library", library.empty() ? info.Env().Null() : Napi::String::New(info.Env(), library));
+  o.Set("error", error.empty() ? info.Env().Null() : Napi::String::New(info.Env(), error));
+  return o;
 }
 
 Napi::Value SocketTracer::Running(const Napi::CallbackInfo& info) {

@@ -66,6 +66,8 @@ class Shared {
   int SetIgnored(uint32_t pid, bool ignored);
   BpfCounters Counters();
   std::string Variant();  // "" until loaded
+  // OpenSSL library the TLS uprobes are attached to ("" if none) and why not ("" if attached or disabled).
+  void Tls(std::string* library, std::string* error);
 
   const TracerOptions options;
   Tsfn tsfn;
@@ -91,6 +93,8 @@ class Shared {
   std::vector<uint32_t> ignore_;
   BpfCounters last_counters_;
   std::string variant_;
+  std::string tls_library_;
+  std::string tls_error_;
 
   // Poller-thread only.
   std::unique_ptr<Batch> current_;
@@ -119,6 +123,7 @@ class SocketTracer : public Napi::ObjectWrap<SocketTracer> {
   Napi::Value UnrefLoop(const Napi::CallbackInfo& info);
   Napi::Value Running(const Napi::CallbackInfo& info);
   Napi::Value Variant(const Napi::CallbackInfo& info);
+  Napi::Value Tls(const Napi::CallbackInfo& info);
 
   void Shutdown();  // Stop + release the TSFN + drop the strong reference; JS thread only
   void StartFailed();

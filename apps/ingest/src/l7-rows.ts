@@ -35,6 +35,12 @@ export interface L7FlowLogRow {
   environment: string;
   /** RED unit: `GET /users/{id}`, `SELECT users`; '' when the agent did not say. */
   endpoint: string;
+  /** AutoTracing (proto 28–32): thread trace ids, TCP sequence numbers of the first bytes, TLS plaintext. */
+  syscall_trace_id_request: number;
+  syscall_trace_id_response: number;
+  req_tcp_seq: number;
+  resp_tcp_seq: number;
+  is_tls: 0 | 1;
 }
 
 export class InvalidRowError extends Error {
@@ -202,6 +208,21 @@ export function toL7FlowLogRows(
       service: requireResourceAttribute(i, 'service', r.service),
       environment: requireResourceAttribute(i, 'environment', r.environment),
       endpoint,
+      syscall_trace_id_request: requireUint(
+        i,
+        'syscallTraceIdRequest',
+        r.syscallTraceIdRequest ?? 0,
+        Number.MAX_SAFE_INTEGER,
+      ),
+      syscall_trace_id_response: requireUint(
+        i,
+        'syscallTraceIdResponse',
+        r.syscallTraceIdResponse ?? 0,
+        Number.MAX_SAFE_INTEGER,
+      ),
+      req_tcp_seq: requireUint(i, 'reqTcpSeq', r.reqTcpSeq ?? 0, 0xffffffff),
+      resp_tcp_seq: requireUint(i, 'respTcpSeq', r.respTcpSeq ?? 0, 0xffffffff),
+      is_tls: r.isTls === true ? 1 : 0,
     };
   }
   return out;

@@ -50,6 +50,11 @@ const arbRow: fc.Arbitrary<L7Request> = fc.record({
   cmdline: fc.string({ maxLength: 512 }),
   processStartTime: u53,
   cgroupId: u53,
+  syscallTraceIdRequest: u53,
+  syscallTraceIdResponse: u53,
+  reqTcpSeq: u32,
+  respTcpSeq: u32,
+  isTls: fc.boolean(),
 });
 
 const RESOURCE_FIELDS = ['namespace', 'service', 'environment'] as const;
@@ -92,6 +97,19 @@ describe('L7RequestBatch codec', () => {
     for (const name of RESOURCE_FIELDS) expect(L7RequestType.fields[name]?.type).toBe('string');
   });
 
+  it('uses field numbers 28–32 for AutoTracing ids, TCP sequence numbers and TLS', () => {
+    const names = ['syscallTraceIdRequest', 'syscallTraceIdResponse', 'reqTcpSeq', 'respTcpSeq', 'isTls'];
+    expect(names.map((name) => L7RequestType.fields[name]?.id)).toEqual([28, 29, 30, 31, 32]);
+    const [decoded] = decodeL7RequestBatch(
+      encodeL7RequestBatch({
+        stream: 'l7',
+        seq: 1,
+        rows: [{ ...fc.sample(arbRow, 1)[0]!, syscallTraceIdRequest: 2 ** 53 - 1 }],
+      }),
+    ).rows;
+    expect(decoded?.syscallTraceIdRequest).toBe(2 ** 53 - 1);
+  });
+
   it('reads resource attributes as "" from agents that do not send them', () => {
     fc.assert(
       fc.property(arbRow, (row) => {
@@ -127,6 +145,11 @@ describe('L7RequestBatch codec', () => {
               cmdline: _m,
               processStartTime: _st,
               cgroupId: _g,
+              syscallTraceIdRequest: _tq,
+              syscallTraceIdResponse: _tr,
+              reqTcpSeq: _sq,
+              respTcpSeq: _sr,
+              isTls: _tls,
               ...rest
             }) => rest,
           ),

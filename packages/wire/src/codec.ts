@@ -71,6 +71,15 @@ export interface L7Request {
   endpoint?: string;
   requestType?: string;
   /**
+   * AutoTracing (proto 28–32). Optional when encoding; a decoded row always has them, as 0/false when absent.
+   * Trace ids are below 2^53 (the agent's kernel side builds them so).
+   */
+  syscallTraceIdRequest?: number;
+  syscallTraceIdResponse?: number;
+  reqTcpSeq?: number;
+  respTcpSeq?: number;
+  isTls?: boolean;
+  /**
    * Process identity (proto fields 40–44). Optional when encoding (older agents and tests leave them out); a decoded
    * row always has them, as ''/0 when absent.
    */

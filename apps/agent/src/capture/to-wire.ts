@@ -99,6 +99,11 @@ export function toWireRow(r: HttpRequestRecord, clock: WallClock): L7Request {
     responseBytes: r.responseBytes,
     xRequestId: r.xRequestId ?? '',
     traceparent: r.traceparent ?? '',
+    syscallTraceIdRequest: r.syscallTraceIdRequest ?? 0,
+    syscallTraceIdResponse: r.syscallTraceIdResponse ?? 0,
+    reqTcpSeq: r.reqTcpSeq ?? 0,
+    respTcpSeq: r.respTcpSeq ?? 0,
+    isTls: r.isTls ?? false,
     userAgent: r.userAgent ?? '',
     // Workload resource attributes: the agent has no configuration for them, so they stay unknown ('') until
     // server-side AutoTagging fills them from resource sync.

@@ -1,4 +1,10 @@
-import { type SocketEvent, SocketTracer, type SocketTracerStats } from '@bathyscope/native';
+import {
+  type SocketEvent,
+  SocketTracer,
+  type SocketTracerStats,
+  type TlsCoveredProcess,
+  tlsCoveredProcesses,
+} from '@bathyscope/native';
 import type { CaptureBackend } from './capture-switch';
 
 type Totals = Pick<SocketTracerStats, 'submitted' | 'dropped' | 'delivered' | 'userDropped'>;
@@ -11,9 +17,12 @@ export class SocketTracerBackend implements CaptureBackend {
   private tracer: SocketTracer | undefined;
   private readonly past: Totals = { submitted: 0, dropped: 0, delivered: 0, userDropped: 0 };
 
+  /** `tlsEnabled` is read at each attach: the OpenSSL uprobes are part of the loaded tracer. */
+  constructor(private readonly tlsEnabled: () => boolean = () => true) {}
+
   async attach(onEvents: (events: SocketEvent[]) => void): Promise<void> {
     if (this.tracer?.running) return;
-    const tracer = new SocketTracer({});
+    const tracer = new SocketTracer({ tls: this.tlsEnabled() });
     try {
       await tracer.start(onEvents);
     } catch (err) {
@@ -41,6 +50,20 @@ export class SocketTracerBackend implements CaptureBackend {
 
   programs(): string[] {
     return this.tracer?.programs() ?? [];
+  }
+
+  /** The TLS uprobes' library and the processes mapping it (scanned from /proc now), or null when detached. */
+  tlsCoverage(
+    maxProcesses = 256,
+  ): { library: string | null; error: string | null; processes: TlsCoveredProcess[] } | null {
+    const tracer = this.tracer;
+    if (!tracer?.running) return null;
+    const { library, error } = tracer.tls;
+    return {
+      library,
+      error: error === null ? null : error.slice(0, 500),
+      processes: library === null ? [] : tlsCoveredProcesses(library, maxProcesses),
+    };
   }
 
   stats(): Totals {

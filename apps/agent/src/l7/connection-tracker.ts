@@ -144,6 +144,15 @@ export class ConnectionTracker implements TrackerSink {
 
   private onData(ev: SocketEvent): void {
     let conn = this.find(ev);
+    if (conn !== undefined && (ev.source === 'openssl') !== conn.isTls) {
+      // Ciphertext on a connection the TLS uprobes already show in plaintext: the kernel drops it once it knows
+      // the socket is TLS, but the handshake precedes that. Plaintext on a connection tracked from its ciphertext
+      // starts it over.
+      if (conn.isTls) return;
+      this.remove(conn);
+      conn.close(ev.tsNs);
+      conn = undefined;
+    }
     if (conn === undefined) {
       // Nothing useful can start from an empty event (e.g. a 0-byte read on an unknown socket).
       if (ev.data.length === 0) return;

@@ -1,7 +1,11 @@
 import type { SocketEvent } from '@bathyscope/native';
 import { HttpConnection, type PairingSink } from './http1-pairing';
+import type { L7Counters } from './l7-counters';
 import type { ProtocolSession, SessionSink } from './protocols/exchange-session';
 import { detectProtocol, type ProtocolSpec } from './protocols/registry';
+import type { RequestIdHeaders } from './request-id-headers';
+import { EventTraceRing } from './trace-context';
+import type { L7Record } from './types';
 
 const MODE_DETECT = 0;
 const MODE_HTTP1 = 1;
@@ -9,6 +13,8 @@ const MODE_SESSION = 2;
 const MODE_IGNORED = 3;
 /** Small first chunks joined for detection, at most this many bytes. */
 const MAX_PREFIX = 64;
+/** `SOCKET_EVENT_FLAGS.tcpSeq`. */
+const TCP_SEQ_FLAG = 0x8;
 
 /** What a tracked connection needs from its tracker. */
 export interface TrackerSink extends PairingSink, SessionSink {
@@ -22,7 +28,7 @@ export interface TrackerSink extends PairingSink, SessionSink {
  * parser, which can also recognise a start line split across syscalls. The first protocol to recognise a message
  * owns the connection for good; after `detectChunks` chunks that nothing recognised it is ignored.
  */
-export class TrackedConnection {
+export class TrackedConnection implements PairingSink, SessionSink {
   /** LRU list links, owned by the tracker. */
   older: TrackedConnection | null = null;
   newer: TrackedConnection | null = null;
@@ -38,6 +44,8 @@ export class TrackedConnection {
   private prefix: SocketEvent | null = null;
   private http: HttpConnection | null = null;
   private session: ProtocolSession | null = null;
+  /** AutoTracing ids of recent events, created by the first event that has any (TCP, or a kernel trace id). */
+  private traces: EventTraceRing | null = null;
 
   constructor(
     readonly pid: number,
@@ -55,8 +63,48 @@ export class TrackedConnection {
     return 0;
   }
 
+  // The parsers' sink is the connection itself, so each record passes `emit` below and gets the AutoTracing ids of
+  // this connection's events; everything else is the tracker's.
+  get counters(): L7Counters {
+    return this.sink.counters;
+  }
+  get maxHeaderBytes(): number {
+    return this.sink.maxHeaderBytes;
+  }
+  get maxPipelinedRequests(): number {
+    return this.sink.maxPipelinedRequests;
+  }
+  get detectChunks(): number {
+    return this.sink.detectChunks;
+  }
+  get requestIdHeaders(): RequestIdHeaders {
+    return this.sink.requestIdHeaders;
+  }
+  get maxMessageBufferBytes(): number {
+    return this.sink.maxMessageBufferBytes;
+  }
+
+  emit(record: L7Record): void {
+    if (this.traces !== null) this.traces.annotate(record);
+    if (this.tls) record.isTls = true;
+    this.sink.emit(record);
+  }
+
+  /** Set when the connection's bytes come from the TLS library uprobes (plaintext of a TLS connection). */
+  private tls = false;
+
+  get isTls(): boolean {
+    return this.tls;
+  }
+
   onData(ev: SocketEvent): void {
     this.lastNs = ev.tsNs;
+    if (this.traces !== null) this.traces.note(ev);
+    else if ((ev.traceId ?? 0) !== 0 || (ev.flags ?? 0) & TCP_SEQ_FLAG) {
+      this.traces = new EventTraceRing();
+      this.traces.note(ev);
+    }
+    if (ev.source === 'openssl') this.tls = true;
     const mode = this.mode;
     if (mode === MODE_SESSION) {
       (this.session as ProtocolSession).onData(ev);
@@ -74,13 +122,7 @@ export class TrackedConnection {
       if (hit !== null) {
         this.prefix = null;
         const egressCarriesRequests = (hit.kind === 'request') === (ev.direction === 'egress');
-        this.session = hit.spec.create(
-          this.pid,
-          this.fd,
-          probe,
-          egressCarriesRequests ? 'egress' : 'ingress',
-          this.sink,
-        );
+        this.session = hit.spec.create(this.pid, this.fd, probe, egressCarriesRequests ? 'egress' : 'ingress', this);
         this.http = null;
         this.mode = MODE_SESSION;
         this.session.onData(probe);
@@ -88,7 +130,7 @@ export class TrackedConnection {
       }
       this.keepPrefix(probe);
     }
-    const http = this.http ?? new HttpConnection(this.pid, this.fd, this.sockId, this.first, this.sink);
+    const http = this.http ?? new HttpConnection(this.pid, this.fd, this.sockId, this.first, this);
     this.http = http;
     http.onData(ev);
     if (http.detected) {

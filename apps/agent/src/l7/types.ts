@@ -69,6 +69,18 @@ export interface L7Record {
   /** Added: socket fd in the observed process. */
   fd: number;
   /**
+   * AutoTracing (DeepFlow's syscall_trace_id_request/response): the kernel's per-thread trace id on the syscall that
+   * carried the request's first byte and on the one that carried the response's first byte; 0 when none. A server
+   * row's ids equal those of the client rows of the outbound requests it made while serving it (same thread).
+   */
+  syscallTraceIdRequest?: number;
+  syscallTraceIdResponse?: number;
+  /** TCP sequence numbers of the request's and the response's first bytes: equal on both ends of a connection. */
+  reqTcpSeq?: number;
+  respTcpSeq?: number;
+  /** The bytes were the plaintext of a TLS connection (seen by the TLS library uprobes). */
+  isTls?: boolean;
+  /**
    * Added: true when part of the exchange was not observed — response lost to a capture gap,
    * connection closed or evicted before the response completed, or the request timed out.
    */

@@ -90,6 +90,9 @@ export const l7FlowLog: TableDef = {
     { name: 'endpoint', type: 'LowCardinality(String)' },
     ...tagColumns('client_'),
     ...tagColumns('server_'),
+    // v16, last so that earlier migrations' `ADD COLUMN … AFTER` never name it. 1 when the payload was the plaintext
+    // of a TLS connection, seen by the agent's TLS library uprobes.
+    { name: 'is_tls', type: 'UInt8' },
   ],
   engine: 'MergeTree',
   partitionBy: DAILY,

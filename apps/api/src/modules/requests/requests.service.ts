@@ -41,6 +41,12 @@ interface RequestRow {
   namespace: string;
   service: string;
   environment: string;
+  x_request_id: string;
+  syscall_trace_id_request: string;
+  syscall_trace_id_response: string;
+  req_tcp_seq: number;
+  resp_tcp_seq: number;
+  is_tls: number;
 }
 
 type RedactableField = 'path' | 'host' | 'clientIp' | 'serverIp' | 'processName';
@@ -133,7 +139,9 @@ export class RequestsService {
           toString(client_ip) AS client_ip, client_port, toString(server_ip) AS server_ip, server_port,
           request_type, request_resource, request_domain, version, response_code, response_status,
           toString(request_length) AS request_length, toString(response_length) AS response_length, agent_id,
-          namespace, service, environment
+          namespace, service, environment, x_request_id,
+          toString(syscall_trace_id_request) AS syscall_trace_id_request,
+          toString(syscall_trace_id_response) AS syscall_trace_id_response, req_tcp_seq, resp_tcp_seq, is_tls
         FROM ${this.ch.database}.l7_flow_log
         WHERE ${q.whereSql()}
         ORDER BY time DESC, row_hash DESC
@@ -176,6 +184,12 @@ export class RequestsService {
         service: r.service,
         environment: r.environment,
         redactedFields: hidden,
+        xRequestId: r.x_request_id,
+        syscallTraceIdRequest: r.syscall_trace_id_request,
+        syscallTraceIdResponse: r.syscall_trace_id_response,
+        reqTcpSeq: Number(r.req_tcp_seq),
+        respTcpSeq: Number(r.resp_tcp_seq),
+        isTls: Number(r.is_tls) === 1,
       };
       for (const field of hidden) node[field] = '';
       return { cursor, node };

@@ -97,6 +97,17 @@ export class RequestLog {
   @Field({ description: 'Service of the observed workload ("" when unknown).' }) service: string;
   @Field({ description: 'Environment of the observed workload ("" when unknown).' }) environment: string;
   @Field(() => [String], { description: 'Fields emptied by a field-level policy.' }) redactedFields: string[];
+  @Field({ description: 'Request id header value (x-request-id or the configured names), "" when none.' })
+  xRequestId: string;
+  @Field({ description: 'AutoTracing: kernel per-thread trace id on the request\'s first syscall ("0": none).' })
+  syscallTraceIdRequest: string;
+  @Field({ description: 'AutoTracing: kernel per-thread trace id on the response\'s first syscall ("0": none).' })
+  syscallTraceIdResponse: string;
+  @Field(() => Float, { description: "TCP sequence number of the request's first byte (0: unknown)." })
+  reqTcpSeq: number;
+  @Field(() => Float, { description: "TCP sequence number of the response's first byte (0: unknown)." })
+  respTcpSeq: number;
+  @Field({ description: 'Seen in plaintext by the TLS library uprobes.' }) isTls: boolean;
 }
 
 @ObjectType()
