@@ -11,7 +11,7 @@
  */
 import { type NativeSocketTracer, loadNativeAddon } from './addon';
 import { decodeSocketEvents } from './decode';
-import { SOCKET_TRACER_PROGRAMS } from './programs';
+import { SOCKET_TRACER_PROGRAMS, tlsProgramNames } from './programs';
 import type { SocketEvent, SocketTracerOptions, SocketTracerStats } from './types';
 
 export * from './types';
@@ -27,9 +27,16 @@ export {
   decodeSocketEvents,
   formatAddr,
 } from './decode';
-export { ensureTracefs, probeCapabilities, probeProfilingCapabilities, tracefsRoot } from './capabilities';
+export {
+  ensureTracefs,
+  probeCapabilities,
+  probeProfilingCapabilities,
+  type TlsCoveredProcess,
+  tlsCoveredProcesses,
+  tracefsRoot,
+} from './capabilities';
 export { ADDON_PATH, loadNativeAddon } from './addon';
-export { SOCKET_TRACER_PROGRAMS } from './programs';
+export { SOCKET_TRACER_PROGRAMS, SOCKET_TRACER_TLS_FUNCTIONS, tlsProgramNames } from './programs';
 export { CPU_PROFILER_PROGRAMS, CpuProfiler, type CpuProfilerOptions, type CpuProfilerStats } from './cpu-profiler';
 export {
   type DrainedProfile,
@@ -39,6 +46,24 @@ export {
   type ProfileDecodeErrorCode,
   type ProfileKeyCount,
 } from './profile-decode';
+export {
+  type FlowCapabilityReport,
+  FLOW_METRICS_PROGRAMS,
+  FlowMetrics,
+  type FlowMetricsStats,
+  probeFlowCapabilities,
+} from './flow-metrics';
+export {
+  type DrainedFlows,
+  decodeFlowDrain,
+  FLOW_CLOSE_TYPES,
+  FLOW_FLAGS,
+  type FlowCloseType,
+  FlowDecodeError,
+  type FlowDecodeErrorCode,
+  type FlowRecord,
+  type FlowRole,
+} from './flow-decode';
 
 /**
  * Captures inet socket traffic (read/write/readv/writev/sendto/recvfrom/sendmsg/recvmsg payload
@@ -87,6 +112,14 @@ export class SocketTracer {
     return this.#native.stats();
   }
 
+  /**
+   * The OpenSSL library the TLS uprobes are attached to (null before `start`, when disabled or when attaching
+   * failed) and why they are not (null when attached or disabled).
+   */
+  get tls(): { library: string | null; error: string | null } {
+    return this.#native.tls();
+  }
+
   /** The BPF program variant that was loaded ('direct' or 'compat'), null before `start`. */
   get variant(): 'direct' | 'compat' | null {
     return this.#native.variant();
@@ -94,7 +127,9 @@ export class SocketTracer {
 
   /** The BPF programs attached right now, by attach point: all of them while running, none otherwise. */
   programs(): string[] {
-    return this.running ? [...SOCKET_TRACER_PROGRAMS] : [];
+    if (!this.running) return [];
+    const library = this.#native.tls().library;
+    return library === null ? [...SOCKET_TRACER_PROGRAMS] : [...SOCKET_TRACER_PROGRAMS, ...tlsProgramNames(library)];
   }
 
   /** True between a successful `start` and `close`. */

@@ -9,6 +9,7 @@
 
 #include "bpf_session.h"
 #include "cpu_profiler.h"
+#include "flow_addon.h"
 #include "socket_trace.h"
 #include "socket_tracer.h"
 
@@ -47,6 +48,10 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("PROFILE_MAGIC", Napi::Number::New(env, kProfileMagic));
   exports.Set("PROFILE_VERSION", Napi::Number::New(env, kProfileVersion));
   exports.Set("PROFILE_SAMPLE_SIZE", Napi::Number::New(env, kProfileSampleSize));
+  exports.Set("FlowMetrics", FlowMetrics::Init(env));
+  exports.Set("FLOW_MAGIC", Napi::Number::New(env, kFlowMagic));
+  exports.Set("FLOW_VERSION", Napi::Number::New(env, kFlowVersion));
+  exports.Set("FLOW_RECORD_SIZE", Napi::Number::New(env, static_cast<double>(kFlowRecordSize)));
   return exports;
 }
 

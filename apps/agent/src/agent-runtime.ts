@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type CapabilityReport, ensureTracefs, probeCapabilities } from '@bathyscope/native';
+import { type CapabilityReport, ensureTracefs, FlowMetrics, probeCapabilities } from '@bathyscope/native';
 import type { AgentCheckinStatus } from '@bathyscope/wire';
 import { DEFAULT_PROFILING_CONFIG } from '@bathyscope/wire';
 import { CapturePipeline } from './capture/capture-pipeline';
@@ -15,6 +15,7 @@ import { ProcessSampler, type ResourceSample, SelfMonitor } from './config/self-
 import type { AgentCredentialSource } from './credentials';
 import { HostMetricsCollector, HostMetricsService, HostMetricsShipper } from './host-metrics';
 import { ProcessIdentityCache } from './identity/process-identity-cache';
+import { FlowShipper, L4FlowService } from './l4';
 import { CpuProfiling } from './profiling/cpu-profiling';
 import { ProfileShipper } from './profiling/profile-shipper';
 import { L7Shipper, type SpoolSettings } from './shipper/l7-shipper';
@@ -61,6 +62,8 @@ export class AgentRuntime {
   private readonly profileShipper: ProfileShipper;
   /** Continuous CPU profiling; only with the real eBPF backend (specs with a recording backend skip it). */
   private readonly profiling: CpuProfiling | null;
+  /** L4 flow metrics from socket/TCP tracepoints; only with the real eBPF backend, like profiling. */
+  private readonly l4: { service: L4FlowService; shipper: FlowShipper } | null;
   private readonly signals: SignalReceiver;
   private readonly pipeline: CapturePipeline;
   private readonly backend: CaptureBackend;
@@ -117,6 +120,23 @@ export class AgentRuntime {
     }
     this.profileShipper = new ProfileShipper({ ingestUrl: options.ingestUrl, credentials: options.credentials });
     this.profiling = options.backend ? null : new CpuProfiling({ shipper: this.profileShipper });
+    if (options.backend) this.l4 = null;
+    else {
+      const flowShipper = new FlowShipper({
+        ingestUrl: options.ingestUrl,
+        credentials: options.credentials,
+        spoolDir: options.spool?.dir === null ? null : path.join(options.stateDir, 'agent', 'spool-flows'),
+      });
+      this.l4 = {
+        shipper: flowShipper,
+        service: new L4FlowService({
+          source: () => new FlowMetrics(),
+          sink: flowShipper,
+          config: () => this.configs.config.l4,
+          onError: (err) => console.error(`agent: L4 flow drain failed: ${(err as Error).message}`),
+        }),
+      };
+    }
     this.signals = new SignalReceiver({
       gateway: () => this.ingestUrl,
       credentials: options.credentials,
@@ -124,7 +144,7 @@ export class AgentRuntime {
       userAgent: `bathyscope-agent/${AGENT_VERSION}`,
     });
     this.pipeline.filter.setGateway(options.ingestUrl);
-    this.backend = options.backend ?? new SocketTracerBackend();
+    this.backend = options.backend ?? new SocketTracerBackend(() => this.configs.config.tls?.enabled ?? true);
     this.capture = new CaptureSwitch(
       this.backend,
       (events) => this.pipeline.onEvents(events),
@@ -161,6 +181,7 @@ export class AgentRuntime {
     if (!this.capabilities.ok) await this.capture.hold('unsupported', true);
     await this.configs.start();
     this.hostMetrics?.service.start();
+    this.l4?.service.start();
     await this.profiling?.apply(this.configs.config.profiling ?? DEFAULT_PROFILING_CONFIG);
     await this.signals.apply(this.configs.config.signalReceiver);
     this.timers.push(
@@ -188,6 +209,7 @@ export class AgentRuntime {
     if (paused) problems.push(paused);
     if (this.revoked) problems.push(this.revoked);
     if (this.profiling?.problem) problems.push(this.profiling.problem);
+    if (this.l4?.service.problem) problems.push(this.l4.service.problem);
     if (this.stopped) problems.push('agent stopped');
     const losses = this.shipper.spool.losses;
     if (losses.lastDropAt !== null && Date.now() - losses.lastDropAt < SPOOL_LOSS_PROBLEM_MS) {
@@ -216,8 +238,13 @@ export class AgentRuntime {
         kernel: this.capabilities.kernel.slice(0, 128),
         btf: this.capabilities.btf,
         tracefs: this.capabilities.tracefs,
-        programs: [...this.capture.programs(), ...(this.profiling?.programs() ?? [])].slice(0, 64),
+        programs: [
+          ...this.capture.programs(),
+          ...(this.profiling?.programs() ?? []),
+          ...(this.l4?.service.programs() ?? []),
+        ].slice(0, 64),
         problems: problems.slice(0, 20).map((p) => p.slice(0, 500)),
+        ...this.tlsCapability(),
       },
       resources: {
         cpuPercent: Math.min(100_000, Math.round((resources?.cpuPercent ?? 0) * 100) / 100),
@@ -225,6 +252,12 @@ export class AgentRuntime {
       },
       counters: this.counterValues(),
     };
+  }
+
+  /** TLS coverage for the status (which processes' HTTPS the OpenSSL uprobes see), when the tracer runs. */
+  private tlsCapability(): { tls?: NonNullable<AgentCheckinStatus['capabilities']['tls']> } {
+    const tls = this.backend instanceof SocketTracerBackend ? this.backend.tlsCoverage() : null;
+    return tls === null ? {} : { tls };
   }
 
   private counterValues(): Record<string, number> {
@@ -270,6 +303,24 @@ export class AgentRuntime {
       'profiling.batches_shipped': this.profileShipper.stats.batchesShipped,
       'profiling.batches_dropped': this.profileShipper.stats.batchesDropped + this.profileShipper.stats.batchesRejected,
       'profiling.interval_work_ms': this.profiling?.counters.lastIntervalWorkMs ?? 0,
+      ...this.l4Counters(),
+    };
+  }
+
+  private l4Counters(): Record<string, number> {
+    if (!this.l4) return {};
+    const k = this.l4.service.stats;
+    const ship = this.l4.shipper.stats;
+    return {
+      'l4.live_flows': k.liveFlows,
+      'l4.rows_emitted': k.rowsEmitted,
+      'l4.pairs_emitted': k.pairsEmitted,
+      'l4.rows_shipped': ship.rowsShipped,
+      'l4.rows_dropped': ship.rowsDropped + k.rowsDropped,
+      'l4.rows_pending': ship.pendingRows,
+      'l4.flows_evicted': k.evicted,
+      'l4.close_lost': k.closeLost,
+      'l4.drain_errors': k.drainErrors,
     };
   }
 
@@ -376,6 +427,7 @@ export class AgentRuntime {
     this.ingestUrl = url;
     this.shipper.setIngestUrl(url);
     this.hostMetrics?.shipper.setIngestUrl(url);
+    this.l4?.shipper.setIngestUrl(url);
     this.profileShipper.setIngestUrl(url);
     this.options.credentials.useGateway(url);
     this.pipeline.filter.setGateway(url);
@@ -390,6 +442,7 @@ export class AgentRuntime {
     void this.capture.hold('revoked', true);
     void this.shipper.close(0);
     void this.hostMetrics?.service.stop().then(() => this.hostMetrics?.shipper.close(0));
+    void this.l4?.service.stop().then(() => this.l4?.shipper.close(0));
     void this.profiling?.stop().then(() => this.profileShipper.close(0));
     void this.signals.close(0);
   }
@@ -429,6 +482,8 @@ export class AgentRuntime {
     await this.profileShipper.close(2000);
     await this.hostMetrics?.service.stop();
     await this.hostMetrics?.shipper.close(2000);
+    await this.l4?.service.stop();
+    await this.l4?.shipper.close(2000);
     await this.shipper.close();
     // A last word so the console shows the agent stopping rather than going silent; short, shutdown is waiting.
     if (!this.revoked) await this.checkinOnce(2000);

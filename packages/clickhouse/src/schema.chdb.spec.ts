@@ -259,6 +259,23 @@ describe('tables on embedded ClickHouse', () => {
         server_service_id: 4,
       },
     ]);
+    await insert('l4_pair_metrics', [
+      {
+        tenant_id: tenant,
+        agent_id: 1,
+        time: nowS - 1,
+        tap_side: 'client',
+        protocol: 'tcp',
+        client_ip: '10.0.0.1',
+        server_ip: '10.0.0.2',
+        server_port: 5432,
+        new_flows: 3,
+        bytes_tx: 100,
+        rtt_sum_us: 750,
+        rtt_count: 3,
+        server_service_id: 4,
+      },
+    ]);
     await insert('resources', [
       { tenant_id: tenant, kind: 'pod', resource_id: 3, name: 'cart-7d9f-x2k4p', updated_at: Date.now() },
     ]);

@@ -16,6 +16,7 @@ import {
   ipResourceMap,
   ipResources,
   l4FlowLog,
+  l4PairMetrics,
   l7FlowLog,
   netMetrics,
   otelSpans,
@@ -104,6 +105,10 @@ export const clickhouseMigrations: ClickHouseMigration[] = [
       HOST_METRICS_V14_COLUMNS.map((c) => c.name),
     ),
   ]),
+  // Network metrics per service pair per second, aggregated on the agent (the flow log's rows are per interval).
+  migration(15, 'l4_pair_metrics', [createTable(l4PairMetrics)]),
+  // HTTPS seen in plaintext by the agent's OpenSSL uprobes: the request log says which rows were TLS.
+  migration(16, 'l7_flow_log_is_tls', [addColumns(l7FlowLog, ['is_tls'])]),
 ];
 
 export const latestClickHouseVersion = Math.max(...clickhouseMigrations.map((m) => m.version));

@@ -57,7 +57,31 @@ export interface AgentConfig {
    * before it existed stay valid; absent means DEFAULT_HOST_METRICS_CONFIG.
    */
   hostMetrics?: HostMetricsConfig;
+  /**
+   * L4 flow metrics from socket/TCP tracepoints (flow-log rows per connection per interval and at close). Optional
+   * so configurations stored before it existed stay valid; absent means DEFAULT_L4_CONFIG.
+   */
+  l4?: L4Config;
+  /** TLS capture through OpenSSL uprobes; absent means enabled. Takes effect when the tracer (re)attaches. */
+  tls?: TlsConfig;
 }
+
+export interface TlsConfig {
+  enabled: boolean;
+}
+
+export const DEFAULT_TLS_CONFIG: TlsConfig = Object.freeze({ enabled: true });
+
+export interface L4Config {
+  enabled: boolean;
+  /** Seconds per flow-log row of a live connection; close rows ship within seconds regardless. */
+  intervalSeconds: number;
+}
+
+export const DEFAULT_L4_CONFIG: L4Config = Object.freeze({
+  enabled: true,
+  intervalSeconds: 60,
+});
 
 export interface HostMetricsConfig {
   enabled: boolean;
@@ -202,6 +226,21 @@ export const agentConfigSchema = {
         intervalSeconds: { type: 'integer', minimum: 1, maximum: 3600 },
       },
     },
+    l4: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['enabled', 'intervalSeconds'],
+      properties: {
+        enabled: { type: 'boolean' },
+        intervalSeconds: { type: 'integer', minimum: 1, maximum: 3600 },
+      },
+    },
+    tls: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['enabled'],
+      properties: { enabled: { type: 'boolean' } },
+    },
   },
 } as const;
 
@@ -241,6 +280,11 @@ export interface AgentCheckinStatus {
     /** eBPF programs attached right now (kprobe/tracepoint names). */
     programs: string[];
     problems: string[];
+    /**
+     * TLS capture (OpenSSL uprobes): the library probed (null when not attached, with the reason in `error`) and the
+     * processes mapping it, i.e. whose HTTPS is seen in plaintext. Absent from agents that predate it.
+     */
+    tls?: { library: string | null; error: string | null; processes: { pid: number; comm: string }[] };
   };
   /** The agent's own process CPU (percent of one core, over the last interval) and RSS. */
   resources: { cpuPercent: number; rssBytes: number };
@@ -269,6 +313,28 @@ export const agentCheckinStatusSchema = {
         tracefs: { type: 'boolean' },
         programs: { type: 'array', maxItems: 64, items: { type: 'string', maxLength: 128 } },
         problems: { type: 'array', maxItems: 20, items: { type: 'string', maxLength: 500 } },
+        tls: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['library', 'error', 'processes'],
+          properties: {
+            library: { type: ['string', 'null'], maxLength: 4096 },
+            error: { type: ['string', 'null'], maxLength: 500 },
+            processes: {
+              type: 'array',
+              maxItems: 256,
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['pid', 'comm'],
+                properties: {
+                  pid: { type: 'integer', minimum: 0, maximum: 4_294_967_295 },
+                  comm: { type: 'string', maxLength: 64 },
+                },
+              },
+            },
+          },
+        },
       },
     },
     resources: {

@@ -4,3 +4,4 @@ export * from './agent-credentials';
 export * from './agent-config';
 export * from './profile-codec';
 export * from './host-metrics-codec';
+export * from './flow-codec';

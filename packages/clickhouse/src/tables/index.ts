@@ -1,6 +1,6 @@
 import type { DictionaryDef, MaterializedViewDef, TableDef } from '../ddl/types';
 import { hostMetrics } from './host-metrics';
-import { l4FlowLog } from './l4-flow-log';
+import { l4FlowLog, l4PairMetrics } from './l4-flow-log';
 import { l7FlowLog } from './l7-flow-log';
 import { appMetrics, netMetrics } from './metrics';
 import { otelSpans } from './otel-spans';
@@ -10,7 +10,7 @@ import { ipResourceMap, ipResources, resourceNames, resources } from './resource
 
 export * from './common';
 export { hostMetrics } from './host-metrics';
-export { l4FlowLog } from './l4-flow-log';
+export { l4FlowLog, l4PairMetrics } from './l4-flow-log';
 export { L7_PROTOCOL_ENUM, l7FlowLog } from './l7-flow-log';
 export { appMetrics, netMetrics } from './metrics';
 export { otelSpans } from './otel-spans';
@@ -47,6 +47,7 @@ export const TABLES: readonly TableDef[] = [
   otelSpans,
   prometheusSeries,
   prometheusSamples,
+  l4PairMetrics,
 ];
 export const MATERIALIZED_VIEWS: readonly MaterializedViewDef[] = [...appMetrics.views, ...netMetrics.views];
 export const DICTIONARIES: readonly DictionaryDef[] = [resourceNames, ipResources];
