@@ -120,19 +120,16 @@ int ProfileSession::Drain(std::vector<uint8_t>* out) {
 
   out->assign(kProfileHeaderSize, 0);
   std::vector<profile_key> keys;
-  profile_key key;
-  profile_key* prev = nullptr;
-  while (bpf_map_get_next_key(counts_fd, prev, &key) == 0) {
-    keys.push_back(key);
-    prev = &keys.back();
-    if (keys.size() > PROFILE_COUNTS_ENTRIES) break;  // defensive: the map cannot hold more
-  }
+  std::vector<uint64_t> counts;
+  int err = DrainCounts(counts_fd, &keys, &counts);
+  if (err != 0) return err;
   std::unordered_set<int32_t> stack_ids;
   uint32_t nsamples = 0;
-  for (const profile_key& k : keys) {
-    uint64_t count = 0;
-    if (bpf_map_lookup_elem(counts_fd, &k, &count) != 0 || count == 0) continue;
-    bpf_map_delete_elem(counts_fd, &k);
+  out->reserve(kProfileHeaderSize + keys.size() * kProfileSampleSize);
+  for (size_t i = 0; i < keys.size(); i++) {
+    const profile_key& k = keys[i];
+    uint64_t count = counts[i];
+    if (count == 0) continue;
     size_t at = out->size();
     out->resize(at + kProfileSampleSize);
     uint8_t* p = out->data() + at;
@@ -153,6 +150,9 @@ int ProfileSession::Drain(std::vector<uint8_t>* out) {
     uint32_t key32 = static_cast<uint32_t>(id);
     memset(ips, 0, sizeof(ips));
     if (bpf_map_lookup_elem(stacks_fd, &key32, ips) != 0) continue;
+    // Deleted as read: the sweep below then walks only what no sample referenced (usually nothing),
+    // instead of one get_next_key per stack.
+    bpf_map_delete_elem(stacks_fd, &key32);
     uint32_t depth = 0;
     while (depth < PROFILE_MAX_DEPTH && ips[depth] != 0) depth++;
     size_t at = out->size();
@@ -163,8 +163,8 @@ int ProfileSession::Drain(std::vector<uint8_t>* out) {
     memcpy(p + 8, ips, depth * 8);
     nstacks++;
   }
-  // Every id in the drained stack map, referenced or not (a sample lost to a full counts map
-  // still stored its stacks): the slot starts empty next time.
+  // Every id left in the drained stack map (a sample lost to a full counts map still stored its
+  // stacks): the slot starts empty next time.
   std::vector<uint32_t> all_ids;
   uint32_t sid;
   uint32_t* sprev = nullptr;
@@ -184,6 +184,61 @@ int ProfileSession::Drain(std::vector<uint8_t>* out) {
   memcpy(out->data() + 6, &sample_size, 2);
   Put32(out, 8, nsamples);
   Put32(out, 12, nstacks);
+  return 0;
+}
+
+int ProfileSession::DrainCounts(int counts_fd, std::vector<profile_key>* keys,
+                                std::vector<uint64_t>* counts) {
+  if (batch_ok_) {
+    batch_keys_.resize(PROFILE_COUNTS_ENTRIES);
+    batch_values_.resize(PROFILE_COUNTS_ENTRIES);
+    // The hash map's batch cursor is a bucket index (u32); room for a key keeps any kernel's cursor in bounds.
+    profile_key cursor_in{};
+    profile_key cursor_out{};
+    bool first = true;
+    size_t total = 0;
+    LIBBPF_OPTS(bpf_map_batch_opts, opts);
+    for (;;) {
+      __u32 n = static_cast<__u32>(PROFILE_COUNTS_ENTRIES - total);
+      if (n == 0) break;  // a full map's worth read: the rest arrived during the drain, next time
+      int rc = bpf_map_lookup_and_delete_batch(counts_fd, first ? nullptr : &cursor_in, &cursor_out,
+                                               batch_keys_.data() + total, batch_values_.data() + total,
+                                               &n, &opts);
+      int e = rc < 0 ? errno : 0;
+      if (rc == 0 || e == ENOENT) total += n;
+      if (rc < 0) {
+        if (e == ENOENT) break;  // every bucket visited
+        if (total == 0 && (e == EINVAL || e == ENOTSUP || e == EOPNOTSUPP || e == 524 /* ENOTSUPP */)) {
+          batch_ok_ = false;  // an older kernel: key by key from now on
+          break;
+        }
+        return -e;
+      }
+      memcpy(&cursor_in, &cursor_out, sizeof(cursor_in));
+      first = false;
+    }
+    if (batch_ok_) {
+      keys->assign(batch_keys_.begin(), batch_keys_.begin() + total);
+      counts->assign(batch_values_.begin(), batch_values_.begin() + total);
+      return 0;
+    }
+  }
+  profile_key key;
+  profile_key* prev = nullptr;
+  while (bpf_map_get_next_key(counts_fd, prev, &key) == 0) {
+    keys->push_back(key);
+    prev = &keys->back();
+    if (keys->size() > PROFILE_COUNTS_ENTRIES) break;  // defensive: the map cannot hold more
+  }
+  std::vector<profile_key> listed;
+  listed.swap(*keys);
+  for (const profile_key& k : listed) {
+    uint64_t count = 0;
+    if (bpf_map_lookup_elem(counts_fd, &k, &count) != 0 || count == 0) continue;
+    bpf_map_delete_elem(counts_fd, &k);
+    keys->push_back(k);
+    counts->push_back(count);
+  }
   return 0;
 }
 

@@ -9,6 +9,10 @@
 #include <string>
 #include <vector>
 
+#include <linux/types.h>
+
+#include "profile.h"
+
 struct bpf_link;
 struct profile;
 
@@ -60,6 +64,13 @@ class ProfileSession {
   std::vector<bpf_link*> links_;
   uint32_t slot_ = 0;
   int ncpus_ = 0;
+  // Counts are drained with BPF_MAP_LOOKUP_AND_DELETE_BATCH (a few syscalls for the whole map instead of three
+  // per key); false once the kernel refused it, then key by key. Buffers sized for a full map, kept across drains.
+  bool batch_ok_ = true;
+  std::vector<profile_key> batch_keys_;
+  std::vector<uint64_t> batch_values_;
+  // Reads and clears the counts map into keys/counts; returns 0 or -errno.
+  int DrainCounts(int counts_fd, std::vector<profile_key>* keys, std::vector<uint64_t>* counts);
 };
 
 }  // namespace bathyscope

@@ -7,6 +7,8 @@ import {
 import type { ProfilingConfig } from '@bathyscope/wire';
 import { FoldedStackAggregator } from './folded-stacks';
 import type { ProfileShipper } from './profile-shipper';
+import { KERNEL_STACK_LOST, SampleStacks, USER_STACK_LOST } from './sample-stacks';
+import type { StackPart } from './stack-cache';
 import { Symbolizer } from './symbolizer';
 
 /** What the controller needs from the kernel side (the native CpuProfiler; specs may pass another). */
@@ -53,6 +55,7 @@ export class CpuProfiling {
   private lastStats: CpuProfilerStats | null = null;
   private readonly symbolizer: Symbolizer;
   private readonly aggregator = new FoldedStackAggregator();
+  private readonly sampleStacks = new SampleStacks();
   private chain: Promise<void> = Promise.resolve();
   /** Why profiling is not running although it is enabled, or null. */
   problem: string | null = null;
@@ -168,35 +171,25 @@ export class CpuProfiling {
     this.lastStats = stats;
 
     this.symbolizer.beginInterval();
-    // Stacks are symbolized once per interval: kernel stacks by id, user stacks by (process, id).
-    const kernel = new Map<number, string[]>();
-    const user = new Map<string, string[]>();
+    this.sampleStacks.beginInterval();
+    // Stacks are symbolized once and then found by their addresses (symbolizer) and their pair of parts
+    // (sampleStacks): a stack seen in earlier intervals costs a hash and two lookups, not a walk over its frames.
     let samples = 0;
     for (const s of drained.samples) {
-      let frames: string[] = [];
+      let kernel: StackPart | null = null;
       if (s.kernelStackId >= 0) {
-        let k = kernel.get(s.kernelStackId);
-        if (!k) {
-          const ips = drained.stacks.get(s.kernelStackId);
-          k = ips ? this.symbolizer.kernelFrames(ips) : ['[kernel stack lost]'];
-          kernel.set(s.kernelStackId, k);
-        }
-        frames = k;
+        const ips = drained.stacks.get(s.kernelStackId);
+        kernel = ips ? this.symbolizer.kernelStack(ips) : KERNEL_STACK_LOST;
       }
+      let user: StackPart | null = null;
       if (s.userStackId >= 0) {
-        const key = `${s.pid}:${s.userStackId}`;
-        let u = user.get(key);
-        if (!u) {
-          const ips = drained.stacks.get(s.userStackId);
-          u = ips ? this.symbolizer.userFrames(s.pid, ips) : ['[user stack lost]'];
-          user.set(key, u);
-        }
-        frames = frames.length > 0 ? frames.concat(u) : u;
+        const ips = drained.stacks.get(s.userStackId);
+        user = ips ? this.symbolizer.userStack(s.pid, ips) : USER_STACK_LOST;
       } else if (s.userStackId !== -1) {
         // -errno from bpf_get_stackid (-1 means a kernel thread, which has no user stack).
-        frames = frames.concat('[user stack lost]');
+        user = USER_STACK_LOST;
       }
-      this.aggregator.add(s.pid, s.tid, s.comm, frames, s.count);
+      this.aggregator.addFolded(s.pid, s.tid, s.comm, this.sampleStacks.get(kernel, user), s.count);
       samples += s.count;
     }
     this.counters.sampleRows += this.aggregator.sampleRows;

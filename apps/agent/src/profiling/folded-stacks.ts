@@ -41,6 +41,23 @@ export function foldedLines(batch: Pick<ProfileBatch, 'stacks' | 'samples'>): st
     .map(([i, v]) => `${foldStack(batch.stacks[i]?.frames ?? [])} ${v}`);
 }
 
+/** A stack ready for aggregation: frames cleaned and capped (leaf first), and their folded text as its identity. */
+export interface FoldedStack {
+  readonly frames: readonly string[];
+  readonly folded: string;
+}
+
+/**
+ * Cleans, caps and folds frames once, so a stack seen every interval is not cleaned and folded every interval.
+ * `clean`: every frame already went through cleanFrame (the symbolizer's do).
+ */
+export function toFoldedStack(leafFirst: readonly string[], clean = false): FoldedStack {
+  const capped = leafFirst.length > MAX_FRAMES ? leafFirst.slice(0, MAX_FRAMES) : leafFirst;
+  const frames = clean ? capped.slice() : capped.map(cleanFrame);
+  if (frames.length === 0) frames.push('[unknown]');
+  return { frames, folded: foldStack(frames) };
+}
+
 /**
  * Aggregates one interval: (pid, tid, stack) → samples. Each distinct stack is stored once per batch and samples
  * refer to it by index. `seal` cuts the interval into batches of at most `maxSamplesPerBatch` rows.
@@ -48,34 +65,63 @@ export function foldedLines(batch: Pick<ProfileBatch, 'stacks' | 'samples'>): st
 export class FoldedStackAggregator {
   private stackIndex = new Map<string, number>();
   private stacks: ProfileStack[] = [];
-  private samples = new Map<string, ProfileSample>();
+  /** tid → stack index → row: small-integer keys, so adding a sample allocates nothing once its row exists. */
+  private samples = new Map<number, Map<number, ProfileSample>>();
+  private rows = 0;
 
   constructor(private readonly maxSamplesPerBatch = 10_000) {}
 
   get sampleRows(): number {
-    return this.samples.size;
+    return this.rows;
   }
 
   add(pid: number, tid: number, processName: string, leafFirst: readonly string[], value: number): void {
     if (value <= 0) return;
-    const frames = (leafFirst.length > MAX_FRAMES ? leafFirst.slice(0, MAX_FRAMES) : leafFirst).map(cleanFrame);
-    if (frames.length === 0) frames.push('[unknown]');
-    const folded = foldStack(frames);
-    let index = this.stackIndex.get(folded);
+    this.addFolded(pid, tid, processName, toFoldedStack(leafFirst), value);
+  }
+
+  /** `add` for a stack already made by toFoldedStack (its frames are shared, never modified). */
+  addFolded(pid: number, tid: number, processName: string, stack: FoldedStack, value: number): void {
+    if (value <= 0) return;
+    let index = this.stackIndex.get(stack.folded);
     if (index === undefined) {
       index = this.stacks.length;
-      this.stacks.push({ frames });
-      this.stackIndex.set(folded, index);
+      this.stacks.push({ frames: stack.frames as string[] });
+      this.stackIndex.set(stack.folded, index);
     }
-    const key = `${pid}:${tid}:${index}`;
-    const row = this.samples.get(key);
+    // A kernel tid names one thread of one process, and stays a small integer (Smi) as a key; rows are still checked
+    // against pid, so samples that disagree (only tests make them) go to the slow path rather than merge.
+    const thread = tid & 0x3fff_ffff;
+    let byStack = this.samples.get(thread);
+    if (!byStack) {
+      byStack = new Map();
+      this.samples.set(thread, byStack);
+    }
+    const row = byStack.get(index);
+    if (row && row.pid === pid && row.tid === tid) row.value += value;
+    else if (!row) {
+      byStack.set(index, { pid, tid, processName: processName.slice(0, 64), stackIndex: index, value });
+      this.rows++;
+    } else this.addSlow(pid, tid, processName, index, value);
+  }
+
+  /** Rows whose (pid, tid) share a key with another pair (ids outside the kernel's range): found by a scan. */
+  private slow: ProfileSample[] = [];
+
+  private addSlow(pid: number, tid: number, processName: string, stackIndex: number, value: number): void {
+    const row = this.slow.find((r) => r.pid === pid && r.tid === tid && r.stackIndex === stackIndex);
     if (row) row.value += value;
-    else this.samples.set(key, { pid, tid, processName: processName.slice(0, 64), stackIndex: index, value });
+    else {
+      this.slow.push({ pid, tid, processName: processName.slice(0, 64), stackIndex, value });
+      this.rows++;
+    }
   }
 
   /** The interval's batches (stream/seq left for the shipper) and a fresh aggregator state. */
   seal(startTimeUs: number, durationMs: number, dropped: number): Omit<ProfileBatch, 'stream' | 'seq'>[] {
-    const rows = [...this.samples.values()];
+    const rows: ProfileSample[] = [];
+    for (const byStack of this.samples.values()) for (const r of byStack.values()) rows.push(r);
+    for (const r of this.slow) rows.push(r);
     const out: Omit<ProfileBatch, 'stream' | 'seq'>[] = [];
     for (let from = 0; from < rows.length || (from === 0 && dropped > 0); from += this.maxSamplesPerBatch) {
       const chunk = rows.slice(from, from + this.maxSamplesPerBatch);
@@ -104,6 +150,8 @@ export class FoldedStackAggregator {
     this.stackIndex = new Map();
     this.stacks = [];
     this.samples = new Map();
+    this.slow = [];
+    this.rows = 0;
     return out;
   }
 }

@@ -4,11 +4,19 @@
  * parsed on the agent's event loop).
  */
 export class KernelSymbols {
+  /**
+   * Names live in one latin1 blob with offsets, not as ~120k strings: the table is kept for the agent's lifetime,
+   * and every major GC would otherwise mark each of those strings again.
+   */
   private constructor(
     private readonly hi: Uint32Array,
     private readonly lo: Uint32Array,
-    private readonly names: string[],
-    private readonly modules: string[],
+    private readonly nameBlob: Buffer,
+    /** name i is nameBlob[nameStart[i], nameStart[i + 1]). */
+    private readonly nameStart: Uint32Array,
+    private readonly moduleOf: Uint16Array,
+    /** Distinct module names; index 0 is '' (the kernel itself). */
+    private readonly moduleNames: string[],
   ) {}
 
   get size(): number {
@@ -55,17 +63,34 @@ export class KernelSymbols {
     const order = Array.from({ length: names.length }, (_, i) => i).sort(
       (a, b) => (his[a] as number) - (his[b] as number) || (los[a] as number) - (los[b] as number),
     );
-    const hi = new Uint32Array(order.length);
-    const lo = new Uint32Array(order.length);
-    const sortedNames: string[] = new Array(order.length);
-    const sortedModules: string[] = new Array(order.length);
-    order.forEach((j, i) => {
+    const n = order.length;
+    const hi = new Uint32Array(n);
+    const lo = new Uint32Array(n);
+    const nameStart = new Uint32Array(n + 1);
+    const moduleOf = new Uint16Array(n);
+    const moduleNames = [''];
+    const moduleIndex = new Map<string, number>([['', 0]]);
+    let blobLength = 0;
+    for (const name of names) blobLength += Math.min(name.length, 1024);
+    const nameBlob = Buffer.allocUnsafe(blobLength);
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      const j = order[i] as number;
       hi[i] = his[j] as number;
       lo[i] = los[j] as number;
-      sortedNames[i] = names[j] as string;
-      sortedModules[i] = modules[j] as string;
-    });
-    return new KernelSymbols(hi, lo, sortedNames, sortedModules);
+      nameStart[i] = at;
+      at += nameBlob.write((names[j] as string).slice(0, 1024), at, 'latin1');
+      const module = modules[j] as string;
+      let m = moduleIndex.get(module);
+      if (m === undefined) {
+        // More distinct modules than a u16 holds is not a real kernel: the rest read as the kernel.
+        m = moduleNames.length < 0xffff ? moduleNames.push(module) - 1 : 0;
+        moduleIndex.set(module, m);
+      }
+      moduleOf[i] = m;
+    }
+    nameStart[n] = at;
+    return new KernelSymbols(hi, lo, nameBlob, nameStart, moduleOf, moduleNames);
   }
 
   /** The frame of the nearest symbol at or below `addr` (`[kernel]!fn`, `[module]!fn`); null below the first. */
@@ -85,7 +110,8 @@ export class KernelSymbols {
       } else hi = mid - 1;
     }
     if (found < 0) return null;
-    return `[${this.modules[found] || 'kernel'}]!${this.names[found]}`;
+    const name = this.nameBlob.toString('latin1', this.nameStart[found] as number, this.nameStart[found + 1] as number);
+    return `[${this.moduleNames[this.moduleOf[found] as number] || 'kernel'}]!${name}`;
   }
 }
 

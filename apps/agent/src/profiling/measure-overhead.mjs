@@ -2,7 +2,9 @@
 // gateway that accepts everything and hands out a configuration with profiling on or off; the agent's CPU (utime +
 // stime from /proc) is read over a window, on an idle host and with every CPU busy. The BPF program's own time
 // (interrupt context, charged to whatever task was interrupted, not to the agent) is read from the kernel's BPF
-// stats. Root only. Usage: node apps/agent/src/profiling/measure-overhead.mjs [windowSeconds=60]
+// stats. Root only. Usage: node apps/agent/src/profiling/measure-overhead.mjs [windowSeconds=60] [warmupSeconds=60]
+// The warm-up matters: code that runs once per interval is optimised by V8 over the first minutes (each interval
+// reaches new paths, deoptimises and recompiles), so a short warm-up measures the JIT, not the steady state.
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -13,6 +15,7 @@ const root = path.resolve(import.meta.dirname, '..', '..', '..', '..');
 const agentMain = path.join(root, 'apps', 'agent', 'dist', 'main.js');
 const { DEFAULT_AGENT_CONFIG } = await import(path.join(root, 'packages', 'wire', 'dist', 'index.js'));
 const windowS = Number(process.argv[2] ?? 60);
+const warmupS = Number(process.argv[3] ?? 60);
 const HZ = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 
 let profiling = true;
@@ -77,7 +80,7 @@ const status = () => JSON.parse(fs.readFileSync(path.join(stateDir, 'agent', 'st
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function measure(label) {
-  await sleep(15_000); // configuration applied, JIT warm, first interval drained
+  await sleep(warmupS * 1000); // configuration applied, symbol tables read, JIT settled
   const t0 = cpuTicks(agent.pid);
   const b0 = bpfRunNs();
   const s0 = status().counters['profiling.samples'] ?? 0;

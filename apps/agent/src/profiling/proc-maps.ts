@@ -33,6 +33,12 @@ export function parseProcMaps(text: string): ExecMapping[] {
   while (from < text.length && out.length < MAX_MAPPINGS) {
     let to = text.indexOf('\n', from);
     if (to < 0) to = text.length;
+    // Most mappings are data (a Node process has thousands): look at the x of "start-end rwxp" before any regex.
+    const space = text.indexOf(' ', from);
+    if (space < 0 || space >= to || text.charCodeAt(space + 3) !== 0x78 /* x */) {
+      from = to + 1;
+      continue;
+    }
     const m = LINE.exec(text.slice(from, Math.min(to, from + 8192)));
     from = to + 1;
     if (!m) continue;
@@ -61,4 +67,25 @@ export function findMapping(maps: readonly ExecMapping[], addr: number): ExecMap
     else return m;
   }
   return null;
+}
+
+/** Whether two parsed mapping lists name the same code at the same addresses. */
+export function sameMappings(a: readonly ExecMapping[], b: readonly ExecMapping[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as ExecMapping;
+    const y = b[i] as ExecMapping;
+    if (
+      x.start !== y.start ||
+      x.end !== y.end ||
+      x.offset !== y.offset ||
+      x.inode !== y.inode ||
+      x.dev !== y.dev ||
+      x.path !== y.path ||
+      x.deleted !== y.deleted
+    ) {
+      return false;
+    }
+  }
+  return true;
 }

@@ -70,7 +70,9 @@ export class ProfileShipper {
   enqueue(batch: Omit<ProfileBatch, 'stream' | 'seq'>): void {
     if (this.closed) return;
     const seq = this.seq++;
-    const body = gzipSync(encodeProfileBatch({ ...batch, stream: PROFILE_STREAM, seq }));
+    // Level 1: measured on a real 10 s batch (2.1 MB, 1 090 stacks) 9 ms instead of 24 ms at level 6, for a body
+    // 1.4× the size (194 KB vs 136 KB): CPU on every host is what the profiling budget is short of.
+    const body = gzipSync(encodeProfileBatch({ ...batch, stream: PROFILE_STREAM, seq }), { level: 1 });
     this.queue.push({ seq, body, samples: batch.samples.length });
     while (this.queue.length > (this.o.maxQueuedBatches ?? 60)) {
       this.queue.shift();

@@ -11,6 +11,8 @@ const procRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'bs-proc-'));
 const pid = 4242;
 const dir = path.join(procRoot, String(pid));
 let hotVaddr = 0;
+/** The same program built with the hot function renamed: identical layout, another name at the same address. */
+let renamedBin = '';
 
 function writeProcess(startTime: string, maps: string): void {
   fs.mkdirSync(path.join(dir, 'root', 'tmp'), { recursive: true });
@@ -28,6 +30,14 @@ describe('Symbolizer', () => {
       .split('\n')
       .find((l) => / bathyscope_hot_spin$/.test(l));
     hotVaddr = Number.parseInt(line?.trim().split(/\s+/)[1] ?? '0', 16);
+    renamedBin = path.join(procRoot, 'renamed-busy-loop');
+    execFileSync('cc', [
+      '-O1',
+      '-Dbathyscope_hot_spin=bathyscope_new_spin',
+      '-o',
+      renamedBin,
+      path.join(__dirname, 'fixtures', 'busy-loop.c'),
+    ]);
   });
   afterAll(() => fs.rmSync(procRoot, { recursive: true, force: true }));
 
@@ -59,5 +69,41 @@ describe('Symbolizer', () => {
       '[unknown]',
       '[anon]',
     ]);
+  });
+
+  it('answers a known stack from its cache across intervals, and starts over when the code under it changes', () => {
+    const base = 0x5555_0000_0000;
+    const binary = path.join(dir, 'root', 'opt', 'busy-loop');
+    const original = fs.readFileSync(binary);
+    const exe = (inode: number, file = '/opt/busy-loop') =>
+      `${base.toString(16)}-${(base + 0x10_0000).toString(16)} r-xp 00000000 fd:01 ${inode} ${file}\n`;
+    writeProcess('300', exe(99));
+    const sym = new Symbolizer({ procRoot });
+    const stack = new BigUint64Array([BigInt(base + hotVaddr + 2), BigInt(base + hotVaddr + 3)]);
+    sym.beginInterval();
+    expect(sym.userFrames(pid, stack)).toEqual(['busy-loop!bathyscope_hot_spin', 'busy-loop!bathyscope_hot_spin']);
+    const resolved = sym.stats().stacksResolved;
+
+    // Same stack later, with only data mappings changed (heap growth): the cache answers.
+    writeProcess('300', `${exe(99)}7f1000000000-7f1000100000 rw-p 00000000 00:00 0 \n`);
+    for (let i = 0; i < 7; i++) {
+      sym.beginInterval();
+      expect(sym.userStack(pid, stack).frames[0]).toBe('busy-loop!bathyscope_hot_spin');
+    }
+    expect(sym.stats().stacksResolved).toBe(resolved);
+    expect(sym.stats().stacksCached).toBeGreaterThanOrEqual(7);
+
+    // The library is replaced on disk (same path, new inode): the next maps read sees it, nothing stale is served.
+    fs.copyFileSync(renamedBin, binary);
+    writeProcess('300', exe(100));
+    for (let i = 0; i < 7; i++) sym.beginInterval();
+    expect(sym.userFrames(pid, stack)[0]).toBe('busy-loop!bathyscope_new_spin');
+
+    // The process execs another program (same pid and start time, other mappings).
+    fs.writeFileSync(path.join(dir, 'root', 'opt', 'other'), original);
+    writeProcess('300', exe(101, '/opt/other'));
+    for (let i = 0; i < 7; i++) sym.beginInterval();
+    expect(sym.userFrames(pid, stack)[0]).toBe('other!bathyscope_hot_spin');
+    fs.writeFileSync(binary, original);
   });
 });

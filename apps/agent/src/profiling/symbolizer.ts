@@ -5,7 +5,8 @@ import { ElfSymbolTable } from './elf-symbols';
 import { cleanFrame } from './folded-stacks';
 import { KernelSymbols } from './kallsyms';
 import { PerfMap } from './perf-map';
-import { type ExecMapping, findMapping, parseProcMaps } from './proc-maps';
+import { type ExecMapping, findMapping, parseProcMaps, sameMappings } from './proc-maps';
+import { hashStackWords, StackCache, type StackPart } from './stack-cache';
 
 export interface SymbolizerOptions {
   /** `/proc`; tests point it elsewhere. */
@@ -20,24 +21,33 @@ export interface SymbolizerOptions {
   perfMapReadBytes?: number;
   /** Intervals between re-reads of a process's maps (sooner when an address falls outside them). */
   mapsRefreshIntervals?: number;
+  /** Symbolized stacks kept across intervals (user stacks of all processes together; kernel stacks apart). */
+  maxCachedStacks?: number;
 }
 
 const ANON = '[anon]';
 const UNKNOWN = '[unknown]';
 
+/** Intervals a cached stack survives unused (a sweep per interval: O(cached stacks), well under a millisecond). */
+const STACK_KEEP_INTERVALS = 3;
+
 /** Cached frames per process and for the kernel; beyond it the cache starts over. */
 const MAX_CACHED_FRAMES = 65_536;
 
 interface ProcessState {
+  /** This incarnation of the process's code layout: stacks cached under an older one are never returned. */
+  generation: number;
   maps: ExecMapping[];
   mapsText: string;
   mapsInterval: number;
   /** /proc/<pid>/stat start time: a reused pid is a new process. */
-  startTime: string;
+  startTime: number;
   /** Resolved frames by address: hot code is resolved once, not once per interval. Cleared when the maps change. */
   frames: Map<number, string>;
   /** Some code of it was anonymous: its perf map (if any) is followed every interval, even when every address hits the cache. */
   sawAnonymous: boolean;
+  /** The pid inside its own namespace (names its perf map); read once, -1 until then. */
+  nsPid: number;
   perfMap: PerfMap | null;
   perfMapIno: number;
   perfMapOffset: number;
@@ -52,6 +62,12 @@ export interface SymbolizerStats {
   processes: number;
   perfMapEntries: number;
   unknownFrames: number;
+  cachedUserStacks: number;
+  cachedKernelStacks: number;
+  /** Stacks symbolized frame by frame (cache misses) since start. */
+  stacksResolved: number;
+  /** Stacks answered from the cache since start. */
+  stacksCached: number;
 }
 
 /**
@@ -73,6 +89,12 @@ export class Symbolizer {
   private readonly kernelCache = new Map<bigint, string>();
   private interval = 0;
   private readonly o: Required<Omit<SymbolizerOptions, 'procRoot'>>;
+  private readonly userStacks: StackCache;
+  private readonly kernelStacks: StackCache;
+  /** Source of StackPart ids and process generations (never reused). */
+  private nextId = 1;
+  private stacksResolved = 0;
+  private stacksCached = 0;
 
   constructor(options: SymbolizerOptions = {}) {
     this.procRoot = options.procRoot ?? '/proc';
@@ -83,7 +105,10 @@ export class Symbolizer {
       forgetAfterIntervals: options.forgetAfterIntervals ?? 6,
       perfMapReadBytes: options.perfMapReadBytes ?? 16 << 20,
       mapsRefreshIntervals: options.mapsRefreshIntervals ?? 6,
+      maxCachedStacks: options.maxCachedStacks ?? 32_768,
     };
+    this.userStacks = new StackCache(this.o.maxCachedStacks);
+    this.kernelStacks = new StackCache(Math.max(1, this.o.maxCachedStacks >> 2));
   }
 
   /** Call once per aggregation interval: maps and perf maps are re-read at most once per interval. */
@@ -92,6 +117,11 @@ export class Symbolizer {
     for (const [pid, p] of this.processes) {
       if (this.interval - p.lastSeen > this.o.forgetAfterIntervals) this.processes.delete(pid);
     }
+    // Stacks of exited processes and of code no longer running age out fast: on a host that starts many short
+    // processes most stacks are never seen again, and keeping them would only grow the heap every GC walks.
+    const keepFrom = this.interval - STACK_KEEP_INTERVALS;
+    this.userStacks.sweep(keepFrom);
+    this.kernelStacks.sweep(keepFrom);
   }
 
   stats(): SymbolizerStats {
@@ -104,7 +134,46 @@ export class Symbolizer {
       processes: this.processes.size,
       perfMapEntries,
       unknownFrames: this.unknownFrames,
+      cachedUserStacks: this.userStacks.size,
+      cachedKernelStacks: this.kernelStacks.size,
+      stacksResolved: this.stacksResolved,
+      stacksCached: this.stacksCached,
     };
+  }
+
+  /** The kernel stack `ips` (leaf first), symbolized once and then answered from the cache. */
+  kernelStack(ips: BigUint64Array): StackPart {
+    const words = new Uint32Array(ips.buffer, ips.byteOffset, ips.length * 2);
+    const hash = hashStackWords(words, 0);
+    const hit = this.kernelStacks.get(words, 0, hash, this.interval);
+    if (hit) {
+      this.stacksCached++;
+      return hit;
+    }
+    this.stacksResolved++;
+    const part: StackPart = { id: this.nextId++, frames: this.kernelFrames(ips) };
+    this.kernelStacks.set(words, 0, hash, part, this.interval);
+    return part;
+  }
+
+  /**
+   * The user stack `ips` of process `pid`, symbolized once per code layout of the process: a changed maps file, new
+   * perf map lines or a reused pid start over (the process's generation changes, so older entries never match).
+   */
+  userStack(pid: number, ips: BigUint64Array): StackPart {
+    const proc = this.process(pid);
+    const words = new Uint32Array(ips.buffer, ips.byteOffset, ips.length * 2);
+    const hash = hashStackWords(words, proc.generation);
+    const hit = this.userStacks.get(words, proc.generation, hash, this.interval);
+    if (hit) {
+      this.stacksCached++;
+      return hit;
+    }
+    this.stacksResolved++;
+    const part: StackPart = { id: this.nextId++, frames: this.resolveUser(pid, proc, words) };
+    // Resolving may have re-read the maps or perf map (a new generation): file it under the one it was resolved with.
+    this.userStacks.set(words, proc.generation, hashStackWords(words, proc.generation), part, this.interval);
+    return part;
   }
 
   /** Kernel frames, leaf first. */
@@ -132,27 +201,39 @@ export class Symbolizer {
    * stacks fold together.
    */
   userFrames(pid: number, ips: BigUint64Array): string[] {
-    const proc = this.process(pid);
+    return [...this.userStack(pid, ips).frames];
+  }
+
+  /** Frame by frame, through the process's per-address cache (words: the addresses as little-endian u32 pairs). */
+  private resolveUser(pid: number, proc: ProcessState, words: Uint32Array): string[] {
     const out: string[] = [];
-    for (let i = 0; i < ips.length; i++) {
-      const raw = ips[i] as bigint;
-      if (raw > 0x1f_ffff_ffff_ffffn) {
+    for (let i = 0; i < words.length; i += 2) {
+      const hi = words[i + 1] as number;
+      // Above 2^53: not a user-space address (and not exact as a number).
+      if (hi > 0x1f_ffff) {
         if (out[out.length - 1] !== UNKNOWN) out.push(UNKNOWN);
         this.unknownFrames++;
         continue;
       }
+      const raw = hi * 0x1_0000_0000 + (words[i] as number);
       // Callers' addresses are return addresses, one past the call: the call itself may be the last
       // instruction of the function, so look up the byte before.
-      const ip = Number(raw) - (i > 0 ? 1 : 0);
+      const ip = raw - (i > 0 ? 1 : 0);
       let frame = proc.frames.get(ip);
       if (frame === undefined) {
-        frame = cleanFrame(this.userFrame(pid, proc, ip, Number(raw)));
+        frame = cleanFrame(this.userFrame(pid, proc, ip, raw));
         if (proc.frames.size >= MAX_CACHED_FRAMES) proc.frames.clear();
         proc.frames.set(ip, frame);
       }
       if ((frame !== ANON && frame !== UNKNOWN) || out[out.length - 1] !== frame) out.push(frame);
     }
     return out;
+  }
+
+  /** Cached frames and stacks of the process no longer hold (its code layout or JIT names changed). */
+  private forgetFrames(p: ProcessState): void {
+    p.frames.clear();
+    p.generation = this.nextId++;
   }
 
   private userFrame(pid: number, proc: ProcessState, ip: number, raw: number): string {
@@ -206,12 +287,14 @@ export class Symbolizer {
         if (oldest !== undefined) this.processes.delete(oldest);
       }
       p = {
+        generation: this.nextId++,
         maps: [],
         mapsText: '',
         mapsInterval: -1,
         startTime,
         frames: new Map(),
         sawAnonymous: false,
+        nsPid: -1,
         perfMap: null,
         perfMapIno: 0,
         perfMapOffset: 0,
@@ -240,8 +323,12 @@ export class Symbolizer {
     }
     if (text === p.mapsText) return;
     p.mapsText = text;
-    p.maps = parseProcMaps(text);
-    p.frames.clear();
+    // Data mappings (heap, stacks, a JIT's heap pages) change all the time and do not move code: only a change of
+    // the executable mappings invalidates what was resolved through them.
+    const maps = parseProcMaps(text);
+    if (sameMappings(maps, p.maps)) return;
+    p.maps = maps;
+    this.forgetFrames(p);
   }
 
   private elfTable(pid: number, m: ExecMapping): ElfSymbolTable | null {
@@ -282,7 +369,8 @@ export class Symbolizer {
   private perfMap(pid: number, p: ProcessState): PerfMap | null {
     if (p.perfMapInterval === this.interval) return p.perfMap;
     p.perfMapInterval = this.interval;
-    const file = `${this.procRoot}/${pid}/root/tmp/perf-${namespacePid(this.procRoot, pid)}.map`;
+    if (p.nsPid < 0) p.nsPid = namespacePid(this.procRoot, pid);
+    const file = `${this.procRoot}/${pid}/root/tmp/perf-${p.nsPid}.map`;
     let fd = -1;
     try {
       fd = fs.openSync(file, 'r');
@@ -299,7 +387,7 @@ export class Symbolizer {
         p.perfMapOffset += n;
         p.perfMap.append(buf.toString('latin1', 0, n));
         // New JIT code may name addresses cached as unknown (or move code): resolve again.
-        if (n > 0) p.frames.clear();
+        if (n > 0) this.forgetFrames(p);
       }
     } catch {
       // No perf map: this process runs no JIT that writes one.
@@ -318,18 +406,63 @@ export class Symbolizer {
   }
 }
 
-/** Field 22 of /proc/<pid>/stat (start time in clock ticks), '' when unreadable. */
-function processStartTime(procRoot: string, pid: number): string {
+/** Reused for every /proc/<pid>/stat read (read once per process per interval: no allocation per read). */
+const statBuf = Buffer.allocUnsafe(1024);
+
+/** Field 22 of /proc/<pid>/stat (start time in clock ticks), -1 when unreadable. */
+export function processStartTime(procRoot: string, pid: number): number {
+  let fd = -1;
+  let n = 0;
   try {
-    const stat = fs.readFileSync(`${procRoot}/${pid}/stat`, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+    fd = fs.openSync(`${procRoot}/${pid}/stat`, 'r');
+    n = fs.readSync(fd, statBuf, 0, statBuf.length, 0);
   } catch {
-    return '';
+    return -1;
+  } finally {
+    if (fd >= 0) fs.closeSync(fd);
   }
+  return parseStatStartTime(statBuf, n);
 }
+
+/** Start time from the first `length` bytes of a stat line; -1 when malformed. Fields after the comm's last ')'. */
+export function parseStatStartTime(buf: Uint8Array, length: number): number {
+  let at = -1;
+  for (let i = length - 1; i >= 0; i--) {
+    if (buf[i] === 0x29) {
+      at = i;
+      break;
+    }
+  }
+  if (at < 0) return -1;
+  // ") S ppid …": field 3 (state) starts at at+2; start time is field 22, so skip 19 spaces after the state.
+  let field = 3;
+  let i = at + 2;
+  while (i < length && field < 22) {
+    if (buf[i] === 0x20) field++;
+    i++;
+  }
+  let v = 0;
+  let digits = 0;
+  for (; i < length && digits < 16; i++, digits++) {
+    const c = buf[i] as number;
+    if (c < 0x30 || c > 0x39) break;
+    v = v * 10 + (c - 0x30);
+  }
+  return field === 22 && digits > 0 ? v : -1;
+}
+
+let ownPidNamespace: string | undefined;
 
 /** The pid inside the process's own pid namespace (the name its runtime gives the perf map). */
 function namespacePid(procRoot: string, pid: number): number {
+  // A process in the agent's own pid namespace (most of them) has the same pid there: one readlink instead of
+  // formatting and parsing /proc/<pid>/status.
+  try {
+    ownPidNamespace ??= fs.readlinkSync(`${procRoot}/self/ns/pid`);
+    if (fs.readlinkSync(`${procRoot}/${pid}/ns/pid`) === ownPidNamespace) return pid;
+  } catch {
+    // No ns links (an old kernel, a test's /proc): read status.
+  }
   try {
     const m = /^NSpid:\s*([\d\s]+)$/m.exec(fs.readFileSync(`${procRoot}/${pid}/status`, 'latin1'));
     const last = m?.[1]?.trim().split(/\s+/).pop();
