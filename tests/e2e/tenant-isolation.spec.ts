@@ -35,6 +35,9 @@ interface TenantA {
   enrollmentTokenPrefix: string;
   /** A request-id header name only A's group configuration contains. */
   configMarker: string;
+  connectorId: string;
+  /** One of A's inventory resources (its agent's host). */
+  resourceId: number;
 }
 
 type Probe = (
@@ -51,6 +54,11 @@ const range = () => ({
 const reads: Record<string, Probe> = {
   me: (b) => b.request('{ me { email tenant { slug } } }'),
   requests: (b) => b.request(REQUESTS_QUERY, { timeRange: range(), page: { first: 500 } }),
+  spans: (b) =>
+    b.request(
+      'query($t: TimeRangeInput!) { spans(timeRange: $t, page: { first: 500 }) { edges { node { traceId spanId name service } } } }',
+      { t: range() },
+    ),
   agents: (b) => b.request('{ agents { id name hostname } }'),
   apiKeys: (b) => b.request('{ apiKeys { edges { node { id prefix name createdBy } } } }'),
   auditLog: (b) => b.request('{ auditLog(page: { first: 200 }) { edges { node { actorLabel targetId after } } } }'),
@@ -66,6 +74,11 @@ const reads: Record<string, Probe> = {
   enrollmentTokens: (b) => b.request('{ enrollmentTokens { edges { node { id prefix name group { id name } } } } }'),
   agentConfigSchema: (b) => b.request('{ agentConfigSchema }'),
   ingestGateways: (b) => b.request('{ ingestGateways { id url healthy agentCount } }'),
+  connectors: (b) => b.request('{ connectors { edges { node { id name config lastError } } } }'),
+  inventory: (b) =>
+    b.request(
+      '{ inventory(filter: { includeDeleted: true }, page: { first: 200 }) { edges { node { id name externalId labels attributes } } } }',
+    ),
 };
 
 /** Mutations that address one of A's objects: B must get NOT_FOUND or FORBIDDEN. */
@@ -108,6 +121,13 @@ const writesById: Record<string, Probe> = {
     }),
   rollbackAgentGroupConfig: (b, a) =>
     b.request(`mutation { rollbackAgentGroupConfig(groupId: "${a.agentGroupId}", version: 0) { version } }`),
+  connector: (b, a) => b.request(`{ connector(id: "${a.connectorId}") { id name } }`),
+  updateConnector: (b, a) =>
+    b.request(`mutation { updateConnector(id: "${a.connectorId}", input: { enabled: false }) { id } }`),
+  deleteConnector: (b, a) => b.request(`mutation { deleteConnector(id: "${a.connectorId}") { id } }`),
+  testConnector: (b, a) => b.request(`mutation { testConnector(id: "${a.connectorId}") { ok error } }`),
+  runConnector: (b, a) => b.request(`mutation { runConnector(id: "${a.connectorId}") { id } }`),
+  inventoryResource: (b, a) => b.request(`{ inventoryResource(id: ${a.resourceId}) { id name } }`),
 };
 
 /** Own-tenant writes that name one of A's objects inside the input: refused as unknown, never linked. */
@@ -157,6 +177,10 @@ const writesInOwnTenant: Record<string, Probe> = {
   createEnrollmentToken: (b) =>
     b.request(
       `mutation { createEnrollmentToken(input: { name: "b-token", expiresAt: "${new Date(Date.now() + 3600_000).toISOString()}" }) { token } }`,
+    ),
+  createConnector: (b) =>
+    b.request(
+      `mutation { createConnector(input: { kind: "k8s", name: "b-${randomBytes(3).toString('hex')}", enabled: false, config: { server: "http://127.0.0.1:9", insecureSkipTlsVerify: true } }) { id } }`,
     ),
 };
 
@@ -243,6 +267,13 @@ describe('tenant isolation (generated from the schema)', () => {
       { g: group.data?.createAgentGroup.id, c: { ...DEFAULT_AGENT_CONFIG, requestIdHeaders: [configMarker] } },
     );
     expect(configured.data?.updateAgentGroupConfig.version).toBe(1);
+    // A disabled connector (nothing to reach) and A's agent host in the inventory.
+    const connector = await sessionA.request<{ createConnector: { id: string } }>(
+      'mutation { createConnector(input: { kind: "k8s", name: "a-connector", enabled: false, config: { server: "http://127.0.0.1:9", insecureSkipTlsVerify: true }, credentials: { token: "a-connector-token" } }) { id } }',
+    );
+    const inventory = await sessionA.request<{ inventory: { edges: { node: { id: number } }[] } }>(
+      '{ inventory { edges { node { id } } } }',
+    );
     a = {
       slug: ta.slug,
       email: ta.email,
@@ -259,6 +290,8 @@ describe('tenant isolation (generated from the schema)', () => {
       enrollmentTokenId: enrollmentToken.data?.createEnrollmentToken.enrollmentToken.id as string,
       enrollmentTokenPrefix: enrollmentToken.data?.createEnrollmentToken.enrollmentToken.prefix as string,
       configMarker,
+      connectorId: connector.data?.createConnector.id as string,
+      resourceId: inventory.data?.inventory.edges[0]?.node.id as number,
     };
     expect(Object.values(a).every(Boolean)).toBe(true);
   });
@@ -291,6 +324,8 @@ describe('tenant isolation (generated from the schema)', () => {
       a.enrollmentTokenId,
       a.enrollmentTokenPrefix,
       a.configMarker,
+      a.connectorId,
+      'a-connector',
       'a-token',
       'a-team',
       'a-policy',

@@ -24,6 +24,7 @@ import { PoliciesModule } from './modules/authz/policies.module.js';
 import { TeamsModule } from './modules/teams/teams.module.js';
 import { TenantSettingsModule } from './modules/tenant/tenant-settings.module.js';
 import { RequestsModule } from './modules/requests/requests.module.js';
+import { ResourceSyncModule } from './modules/resource-sync/resource-sync.module.js';
 import { SpansModule } from './modules/spans/spans.module.js';
 
 export interface AppDeps {
@@ -67,6 +68,7 @@ export class AppModule {
         PoliciesModule,
         EnrollmentModule,
         InstallModule,
+        ResourceSyncModule,
       ],
     };
   }

@@ -19,6 +19,7 @@ import { FailureLimiter } from './failure-limiter';
 import { GatewayRegistry, type GatewayRegistryOptions, listenUrl } from './gateway-registry';
 import { GroupConfigCache, type GroupConfigCacheOptions } from './group-config-cache';
 import { type H2cListener, listenH2c } from './h2c-listener';
+import { registerFlowRoute } from './flows/flow-route';
 import { registerHostMetricsRoute } from './host-metrics-route';
 import { IngestMetrics } from './ingest-metrics';
 import { fail, registerL7Route } from './l7-route';
@@ -26,6 +27,7 @@ import { registerProfileRoute } from './profile-route';
 import { OverloadGuard } from './overload-guard';
 import { standardSignalRoutes } from './signals/standard-signals';
 import { CheckinStatusWriter, type StatusWriterOptions } from './status-writer';
+import { ResourceInvalidations } from './tagging/invalidation';
 import { ResourceTagger } from './tagging/l7-tagger';
 import { TenantQuota, type TenantQuotaOptions } from './tenant-quota';
 
@@ -184,9 +186,17 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
   });
 
   const tagger = new ResourceTagger(prisma, ch);
+  if (options.redis) {
+    const invalidations = new ResourceInvalidations(options.redis.duplicate(), tagger, (err) =>
+      app.log.warn({ err }, 'resource invalidation channel: falling back to periodic reloads'),
+    );
+    app.addHook('onReady', () => invalidations.start());
+    app.addHook('onClose', () => invalidations.close());
+  }
   registerL7Route(app, { ch, auth, metrics, guard, quota, tagger, maxBatchBytes });
   registerProfileRoute(app, { ch, auth, metrics, guard, quota, tagger, maxBatchBytes });
   registerHostMetricsRoute(app, { ch, auth, metrics, guard, quota, tagger, maxBatchBytes });
+  registerFlowRoute(app, { ch, auth, metrics, guard, quota, tagger, maxBatchBytes });
   app.register(standardSignalRoutes, { ch, prisma, agents: auth, metrics, maxBatchBytes, guard, quota, tagger });
 
   let h2c: H2cListener | undefined;

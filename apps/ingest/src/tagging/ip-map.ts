@@ -54,6 +54,21 @@ export class IpResourceMap {
     this.tenants.delete(tenantId);
   }
 
+  /**
+   * Another process changed the tenant's mappings (a connector, see invalidation.ts): start reading them now, and
+   * make the next batch wait for that read instead of being tagged from the old map. A tenant this gateway has not
+   * loaded yet is left alone (its first batch loads it).
+   */
+  reloadNow(tenantId: number): void {
+    if (!this.tenants.has(tenantId)) return;
+    const t: TenantMap = { byIp: new Map(), loadedAt: 0, loading: null };
+    this.tenants.set(tenantId, t);
+    void this.reload(tenantId, t).catch(() => {
+      // The next `ready` retries: with loadedAt 0 and nothing loading it reloads.
+      if (this.tenants.get(tenantId) === t) this.tenants.delete(tenantId);
+    });
+  }
+
   /** The resource holding `ip` at `atMs`, or 0. `ip` must be canonical (see `canonicalIp`). */
   lookup(tenantId: number, ip: string, atMs: number): number {
     const list = this.tenants.get(tenantId)?.byIp.get(ip);

@@ -58,6 +58,12 @@ export class ResourceTagger {
     this.hosts = new AgentHosts(prisma, ch, this.resources, this.ipMap);
   }
 
+  /** A tenant's resources changed elsewhere (connector sync): re-read its IP map and tag vectors now. */
+  invalidateTenant(tenantId: number): void {
+    this.resources.invalidateTenant(tenantId);
+    this.ipMap.reloadNow(tenantId);
+  }
+
   /** Writes `client_<kind>_id` / `server_<kind>_id` onto each storage row (rows[i] belongs to observed[i]). */
   async tag(
     identity: { tenantId: number; agentId: number },
@@ -201,7 +207,10 @@ export class ResourceTagger {
     }
     const refs2 = [...level2.values()];
     const ids2 = await this.resources.ensure(tenantId, refs2);
-    refs2.forEach((r, i) => named.set(`${r.kind}:${r.externalId}`, ids2[i] as number));
+    for (let i = 0; i < refs2.length; i++) {
+      const r = refs2[i] as ResourceRef;
+      named.set(`${r.kind}:${r.externalId}`, ids2[i] as number);
+    }
 
     const anchors = new Int32Array(rows.length);
     const now = Date.now();

@@ -23,6 +23,8 @@ export interface ResourceStoreOptions {
 interface CachedTags {
   tags: TagVector;
   at: number;
+  /** The tenant's generation when loaded: an invalidation bumps it, so every older vector is stale at once. */
+  generation: number;
 }
 
 /** Ancestors followed at most: the deepest real chain (process → container → pod → workload → namespace → cluster) is 6. */
@@ -38,6 +40,7 @@ const MAX_DEPTH = 8;
 export class ResourceStore {
   private ids = new Map<string, number>();
   private tags = new Map<string, CachedTags>();
+  private generations = new Map<number, number>();
   private readonly maxIds: number;
   private readonly tagsTtlMs: number;
 
@@ -98,23 +101,40 @@ export class ResourceStore {
   /** Cached tag vector of a resource (itself and its ancestors), or undefined when unknown or stale. */
   cachedTags(tenantId: number, id: number, now = Date.now()): TagVector | undefined {
     const hit = this.tags.get(`${tenantId}:${id}`);
-    return hit && now - hit.at < this.tagsTtlMs ? hit.tags : undefined;
+    return hit && now - hit.at < this.tagsTtlMs && hit.generation === (this.generations.get(tenantId) ?? 0)
+      ? hit.tags
+      : undefined;
+  }
+
+  /** A connector changed the tenant's resources: every cached tag vector of it is stale (O(1), no scan). */
+  invalidateTenant(tenantId: number): void {
+    this.generations.set(tenantId, (this.generations.get(tenantId) ?? 0) + 1);
   }
 
   /** Loads the tag vectors of `ids` (each resource and its ancestors) in one recursive query. */
   async loadTags(tenantId: number, ids: readonly number[]): Promise<void> {
     const wanted = [...new Set(ids)].filter((id) => id > 0);
     if (wanted.length === 0) return;
+    const generation = this.generations.get(tenantId) ?? 0;
+    // A resource's service comes from service membership (a connector's endpoint slices) of it or an ancestor.
     const rows = await this.prisma.$queryRaw<{ root: number; kind: string; id: number }[]>`
-      WITH RECURSIVE chain(root, id, kind, parent, depth) AS (
-        SELECT r."id", r."id", r."kind", r."parentId", 0 FROM "Resource" r
+      WITH RECURSIVE chain(root, id, kind, external_id, parent, depth) AS (
+        SELECT r."id", r."id", r."kind", r."externalId", r."parentId", 0 FROM "Resource" r
         WHERE r."tenantId" = ${tenantId} AND r."id" = ANY(${wanted}::int[])
         UNION ALL
-        SELECT c.root, r."id", r."kind", r."parentId", c.depth + 1
+        SELECT c.root, r."id", r."kind", r."externalId", r."parentId", c.depth + 1
         FROM chain c JOIN "Resource" r ON r."id" = c.parent AND r."tenantId" = ${tenantId}
         WHERE c.depth < ${MAX_DEPTH}
       )
-      SELECT root, kind, id FROM chain ORDER BY root, depth`;
+      SELECT root, kind, id, depth, 0 AS via FROM chain
+      UNION ALL
+      SELECT c.root, 'service', min(m."serviceId"), c.depth, 1
+      FROM chain c
+      JOIN "ResourceMember" m ON m."tenantId" = ${tenantId} AND m."memberKind" = c.kind
+        AND m."memberExternalId" = c.external_id
+      JOIN "Resource" s ON s."id" = m."serviceId" AND s."deletedAt" IS NULL
+      GROUP BY c.root, c.depth
+      ORDER BY root, depth, via`;
     const now = Date.now();
     const vectors = new Map<number, TagVector>();
     for (const id of wanted) vectors.set(id, emptyTags());
@@ -125,7 +145,7 @@ export class ResourceStore {
     }
     for (const [id, tags] of vectors) {
       if (this.tags.size >= this.maxIds) this.tags.delete(this.tags.keys().next().value as string);
-      this.tags.set(`${tenantId}:${id}`, { tags, at: now });
+      this.tags.set(`${tenantId}:${id}`, { tags, at: now, generation });
     }
   }
 

@@ -47,7 +47,16 @@ export interface AccessSubject {
   apiKeyPolicyId?: string | null;
 }
 
-const TELEMETRY_AND_FLEET: ResourceType[] = ['Request', 'Agent', 'AgentGroup', 'Team', 'Member', 'Tenant'];
+const TELEMETRY_AND_FLEET: ResourceType[] = [
+  'Request',
+  'Agent',
+  'AgentGroup',
+  'Team',
+  'Member',
+  'Tenant',
+  // The inventory names what telemetry is tagged with, so whoever reads telemetry reads it; connectors are admin's.
+  'InventoryResource',
+];
 const ADMIN_MANAGED = RESOURCE_TYPES.filter((r) => r !== 'SsoConnection');
 
 /** Built-in roles. Each includes the one before; owners are never subject to custom policies (break glass). */

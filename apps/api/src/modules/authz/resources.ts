@@ -21,6 +21,8 @@ export const RESOURCE_TYPES = [
   'EnrollmentToken',
   'IngestGateway',
   'Tenant',
+  'Connector',
+  'InventoryResource',
 ] as const;
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
 
@@ -42,6 +44,8 @@ export const RESOURCE_ATTRIBUTES: Record<ResourceType, readonly Attribute[]> = {
   EnrollmentToken: [],
   IngestGateway: [],
   Tenant: [],
+  Connector: [],
+  InventoryResource: [],
 };
 
 /** Fields a policy can hide one by one (field-level rules); the rest of the resource stays visible. */
@@ -59,6 +63,8 @@ export const RESTRICTABLE_FIELDS: Record<ResourceType, readonly string[]> = {
   EnrollmentToken: [],
   IngestGateway: [],
   Tenant: [],
+  Connector: [],
+  InventoryResource: [],
 };
 
 export function isAction(value: string): value is Action {
