@@ -23,6 +23,8 @@ const NAV_GROUPS: readonly NavGroup[] = [
     items: [
       { label: 'Request log', segment: 'requests' },
       { label: 'Agents', segment: 'agents' },
+      { label: 'Inventory', segment: 'inventory' },
+      { label: 'Connectors', segment: 'connectors' },
     ],
   },
   {
