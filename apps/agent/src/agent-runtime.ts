@@ -279,6 +279,7 @@ export class AgentRuntime {
       'l7.filtered_port': filtered.filteredPort,
       'l7.sampled_out': filtered.sampledOut,
       'l7.http1_disabled': filtered.http1Disabled,
+      'l7.protocol_disabled': filtered.protocolDisabled,
       'shipper.rows_queued': ship.rowsQueued,
       'shipper.rows_shipped': ship.rowsShipped,
       'shipper.rows_dropped': ship.rowsDropped,

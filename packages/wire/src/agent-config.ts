@@ -22,7 +22,7 @@ export interface AgentConfig {
       /** Server ports to capture; empty means every port. */
       ports: number[];
     };
-  };
+  } & Partial<Record<SwitchableProtocol, ProtocolSwitch>>;
   sampling: {
     /** Share of requests kept, 0..1 (1 keeps all). Sampling is per connection so a flow stays whole. */
     l7Rate: number;
@@ -118,6 +118,23 @@ export interface ProfilingConfig {
   intervalSeconds: number;
 }
 
+/** Protocols besides HTTP/1 that a configuration can turn off (absent means on). */
+export const SWITCHABLE_PROTOCOLS = ['http2', 'grpc', 'dns', 'mysql', 'postgresql', 'redis', 'kafka', 'mqtt'] as const;
+export type SwitchableProtocol = (typeof SWITCHABLE_PROTOCOLS)[number];
+
+/**
+ * One protocol's switch. Off: its connections are not parsed (they cost one look at their first bytes) and none of
+ * its rows are shipped. gRPC rides on HTTP/2: turning gRPC off keeps HTTP/2 parsed but drops the gRPC rows.
+ */
+export interface ProtocolSwitch {
+  enabled: boolean;
+}
+
+/** Whether a protocol is captured under `config` (absent switches mean on). */
+export function protocolEnabled(config: AgentConfig, protocol: SwitchableProtocol): boolean {
+  return config.protocols[protocol]?.enabled !== false;
+}
+
 export const DEFAULT_PROFILING_CONFIG: ProfilingConfig = Object.freeze({
   enabled: true,
   frequencyHz: 99,
@@ -168,6 +185,17 @@ export const agentConfigSchema = {
             },
           },
         },
+        ...Object.fromEntries(
+          SWITCHABLE_PROTOCOLS.map((name) => [
+            name,
+            {
+              type: 'object',
+              additionalProperties: false,
+              required: ['enabled'],
+              properties: { enabled: { type: 'boolean' } },
+            },
+          ]),
+        ),
       },
     },
     sampling: {

@@ -52,7 +52,12 @@ let nextConnection = 0;
 export function exchangeEvents(
   serverPort: number,
   paths: string[],
-  options: { headers?: string; clientAddr?: string } = {},
+  options: {
+    headers?: string;
+    clientAddr?: string;
+    /** Request/response payloads of another protocol, sent instead of HTTP/1 requests for `paths`. */
+    messages?: readonly [request: string, response: string][];
+  } = {},
 ): SocketEvent[] {
   const n = nextConnection++;
   const clientPort = 20000 + (n % 40000);
@@ -88,9 +93,13 @@ export function exchangeEvents(
     push,
   );
   let t = BigInt(n) * 1_000_000n;
-  for (const p of paths) {
-    const req = `GET ${p} HTTP/1.1\r\nHost: h\r\n${options.headers ?? ''}\r\n`;
-    const res = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
+  const exchanges =
+    options.messages ??
+    paths.map((p): [string, string] => [
+      `GET ${p} HTTP/1.1\r\nHost: h\r\n${options.headers ?? ''}\r\n`,
+      'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+    ]);
+  for (const [req, res] of exchanges) {
     client.write(t + 10n, req);
     server.read(t + 20n, req);
     server.write(t + 30n, res);

@@ -1,6 +1,6 @@
 import * as dns from 'node:dns';
 import * as net from 'node:net';
-import type { HttpRequestRecord } from '../l7';
+import type { HttpRequestRecord, L7ProtocolName } from '../l7';
 
 /**
  * FNV-1a over a connection's two endpoints, client first. Both observed sides of a connection (the client's
@@ -34,6 +34,8 @@ export interface RecordFilterCounts {
   sampledOut: number;
   /** HTTP/1 capture is off (`protocols.http1.enabled: false`). */
   http1Disabled: number;
+  /** Another protocol's switch is off (`protocols.<name>.enabled: false`). */
+  protocolDisabled: number;
 }
 
 /** Server endpoints (host:port) of a gateway URL as they appear in socket addresses. */
@@ -49,8 +51,16 @@ function gatewayEndpoints(ingestUrl: string): { port: number; hosts: string[] } 
  * filter and per-connection sampling, each counted. Settings change at runtime; the next record sees them.
  */
 export class RecordFilter {
-  readonly counts: RecordFilterCounts = { ignoredSelf: 0, filteredPort: 0, sampledOut: 0, http1Disabled: 0 };
+  readonly counts: RecordFilterCounts = {
+    ignoredSelf: 0,
+    filteredPort: 0,
+    sampledOut: 0,
+    http1Disabled: 0,
+    protocolDisabled: 0,
+  };
   private http1Enabled = true;
+  /** Protocols (besides HTTP/1) whose rows are not shipped. */
+  private disabled: ReadonlySet<L7ProtocolName> = new Set();
   /** One byte per port: a lookup with no hashing. null = every port. */
   private portMask: Uint8Array | null = null;
   private sampleThreshold = 2 ** 32;
@@ -66,6 +76,11 @@ export class RecordFilter {
     const mask = new Uint8Array(65536);
     for (const p of ports) if (Number.isInteger(p) && p > 0 && p < 65536) mask[p] = 1;
     this.portMask = mask;
+  }
+
+  /** Protocols besides HTTP/1 whose rows are dropped (their parsers are switched off in the tracker too). */
+  setDisabledProtocols(protocols: readonly L7ProtocolName[]): void {
+    this.disabled = new Set(protocols);
   }
 
   /** Share of connections kept, 0..1. */
@@ -106,6 +121,10 @@ export class RecordFilter {
     const http1 = r.protocol === undefined || r.protocol === 'http1';
     if (http1 && !this.http1Enabled) {
       c.http1Disabled++;
+      return false;
+    }
+    if (!http1 && this.disabled.size > 0 && this.disabled.has(r.protocol as L7ProtocolName)) {
+      c.protocolDisabled++;
       return false;
     }
     if (http1 && this.portMask !== null && this.portMask[r.serverPort] !== 1) {

@@ -1,7 +1,7 @@
 import * as dns from 'node:dns';
 import net from 'node:net';
 import * as os from 'node:os';
-import { type AgentConfig, DEFAULT_AGENT_CONFIG, type L7Request, TapSide } from '@bathyscope/wire';
+import { type AgentConfig, DEFAULT_AGENT_CONFIG, L7Protocol, type L7Request, TapSide } from '@bathyscope/wire';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CapturePipeline } from '../capture/capture-pipeline';
 import { CaptureSwitch } from '../capture/capture-switch';
@@ -104,6 +104,29 @@ describe('AgentConfigApplier', () => {
     applier.apply(config());
     backend.deliver(exchangeEvents(4444, ['/z']));
     expect(rows.at(-1)?.serverPort).toBe(4444);
+  });
+
+  it('protocols.<name>.enabled: false stops parsing that protocol and ships none of its rows; others go on', async () => {
+    const { applier, backend, pipeline, rows } = await setup();
+    const redis = (key: string) =>
+      exchangeEvents(6379, [], {
+        messages: [[`*2\r\n$3\r\nGET\r\n$${key.length}\r\n${key}\r\n`, '$1\r\nx\r\n']],
+      });
+    backend.deliver(redis('before'));
+    expect(rows.map((r) => r.protocol)).toEqual([L7Protocol.Redis, L7Protocol.Redis]);
+
+    const off = applier.apply(config((c) => (c.protocols.redis = { enabled: false })));
+    expect(off.changed).toEqual(['protocols.switches']);
+    backend.deliver(redis('while-off'));
+    backend.deliver(exchangeEvents(8080, ['/http-still-on']));
+    expect(rows.slice(2).map((r) => r.path)).toEqual(['/http-still-on', '/http-still-on']);
+
+    // gRPC off keeps HTTP/2 parsed; only both off stop the parser.
+    applier.apply(config((c) => (c.protocols.grpc = { enabled: false })));
+    expect(pipeline.filter.counts.protocolDisabled).toBe(0);
+    applier.apply(config());
+    backend.deliver(redis('after'));
+    expect(rows.slice(4).map((r) => r.path)).toEqual(['GET after', 'GET after']);
   });
 
   it('protocols.http1.enabled: false ships no HTTP/1 rows (counted) and leaves capture on for other protocols', async () => {

@@ -1,5 +1,6 @@
-import type { AgentConfig } from '@bathyscope/wire';
+import { type AgentConfig, protocolEnabled, SWITCHABLE_PROTOCOLS, type SwitchableProtocol } from '@bathyscope/wire';
 import type { CapturePipeline } from '../capture/capture-pipeline';
+import { L7_PROTOCOL_NAMES } from '../l7';
 import type { CaptureSwitch } from '../capture/capture-switch';
 import type { L7Shipper } from '../shipper/l7-shipper';
 import type { SelfMonitor } from './self-monitor';
@@ -45,6 +46,21 @@ export class AgentConfigApplier {
     if (!prev || !same(prev.protocols.http1, next.protocols.http1)) {
       changed.push('protocols.http1');
       pipeline.setHttp1(next.protocols.http1.enabled, next.protocols.http1.ports);
+    }
+    const switches = (c: AgentConfig) => SWITCHABLE_PROTOCOLS.filter((name) => !protocolEnabled(c, name));
+    const disabled = switches(next);
+    if (!prev || !same(switches(prev), disabled)) {
+      changed.push('protocols.switches');
+      pipeline.filter.setDisabledProtocols(disabled);
+      // gRPC is HTTP/2: its parser stays on while either is wanted.
+      const parsed = L7_PROTOCOL_NAMES.filter(
+        (name) =>
+          name !== 'http1' &&
+          !(name === 'http2'
+            ? disabled.includes('http2') && disabled.includes('grpc')
+            : disabled.includes(name as SwitchableProtocol)),
+      );
+      pipeline.tracker.setProtocols(parsed);
     }
     if (!prev || prev.sampling.l7Rate !== next.sampling.l7Rate) {
       changed.push('sampling.l7Rate');
