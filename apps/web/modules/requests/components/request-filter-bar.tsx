@@ -98,7 +98,8 @@ export function RequestFilterBar({
         </BarField>
 
         {(value.namespace !== '' || value.service !== '') && (
-          <div className={styles.scope} role="group" aria-label="Scope">
+          <fieldset className={styles.scope}>
+            <legend className="visually-hidden">Scope</legend>
             {value.namespace !== '' && (
               <button
                 type="button"
@@ -119,7 +120,7 @@ export function RequestFilterBar({
                 service: {value.service} ✕
               </button>
             )}
-          </div>
+          </fieldset>
         )}
 
         <div className={`${formStyles.actions} ${formStyles.actionsEnd}`}>
