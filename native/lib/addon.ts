@@ -19,6 +19,7 @@ export interface NativeSocketTracerOptions {
   flushIntervalMs?: number;
   maxBatchBytes?: number;
   maxInFlightBatches?: number;
+  maxBlockMs?: number;
   wakeupBytes?: number;
   variant?: 'auto' | 'direct' | 'compat';
   tls?: boolean;

@@ -372,4 +372,32 @@ describe.skipIf(SKIP)('SocketTracer on the real kernel', () => {
     expect(s.delivered + s.userDropped).toBeLessThanOrEqual(s.submitted);
     expect(s.delivered).toBe(events.length);
   }, 30_000);
+
+  it('rides out a short JS stall with events waiting in the kernel ring: nothing dropped', async () => {
+    let delivered = 0;
+    let stalled = false;
+    tracer = new SocketTracer({ maxInFlightBatches: 1, maxBlockMs: 3000, flushIntervalMs: 2, wakeupBytes: 0 });
+    await tracer.start((batch) => {
+      delivered += batch.length;
+      if (!stalled) {
+        stalled = true;
+        const until = Date.now() + 300;
+        while (Date.now() < until) {
+          // spin: the poller must wait for this batch's slot instead of dropping the next ones
+        }
+      }
+    });
+    const bursts = spawn(process.execPath, [HTTP_CHILD, '127.0.0.1', '200'], { stdio: 'ignore' });
+    await new Promise((r) => bursts.on('exit', r));
+    await waitFor(() => stalled);
+    await waitFor(() => {
+      const s = tracer?.stats();
+      return s !== undefined && s.delivered + s.dropped >= s.submitted;
+    });
+    const s = tracer.stats();
+    expect(s.userDropped).toBe(0);
+    expect(s.dropped).toBe(0);
+    expect(s.delivered).toBe(delivered);
+    expect(s.delivered).toBeGreaterThan(0);
+  }, 30_000);
 });

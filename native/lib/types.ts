@@ -96,8 +96,13 @@ export interface SocketTracerOptions {
   flushIntervalMs?: number;
   /** Added: a batch is handed to JavaScript once it reaches this many bytes (default 256 KiB). */
   maxBatchBytes?: number;
-  /** Added: batches queued towards JavaScript before new ones are dropped (default 32, i.e. <= 8 MiB). */
+  /**
+   * Added: batches queued towards JavaScript (default 32, i.e. <= 8 MiB). When that many wait, the poller stops
+   * reading the ring buffer for up to `maxBlockMs` (default 200, 0..10000) so new events wait in the kernel; only
+   * then is a batch dropped (counted as userDropped).
+   */
   maxInFlightBatches?: number;
+  maxBlockMs?: number;
   /**
    * Added: the kernel wakes the poller only once this many bytes are pending (default
    * min(maxBatchBytes, ringBufferBytes / 4); 0 = wake per record). The poller also drains every

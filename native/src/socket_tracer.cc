@@ -69,11 +69,25 @@ int Shared::OnRecord(void* ctx, void* data, size_t size) {
   return 0;
 }
 
+void Shared::ReleaseSlot() {
+  inflight.fetch_sub(1, std::memory_order_acq_rel);
+  // Taking the lock orders this against the poller's predicate check, so its wakeup cannot be lost.
+  { std::lock_guard<std::mutex> lock(slot_mu_); }
+  slot_cv_.notify_one();
+}
+
 void Shared::Flush() {
   Batch* b = current_.get();
   if (b->count == 0) return;
+  if (inflight.load(std::memory_order_acquire) >= options.max_inflight_batches && options.max_block_ms > 0) {
+    std::unique_lock<std::mutex> lock(slot_mu_);
+    slot_cv_.wait_for(lock, std::chrono::milliseconds(options.max_block_ms), [this] {
+      return inflight.load(std::memory_order_acquire) < options.max_inflight_batches ||
+             stop_.load(std::memory_order_acquire);
+    });
+  }
   if (inflight.load(std::memory_order_acquire) >= options.max_inflight_batches) {
-    // JavaScript is not keeping up: drop this batch instead of queueing without bound.
+    // JavaScript is still not keeping up: drop this batch instead of queueing without bound.
     user_dropped.fetch_add(b->count, std::memory_order_relaxed);
     b->Reset();
     return;
@@ -176,6 +190,9 @@ void Shared::Stop() {
     std::lock_guard<std::mutex> lock(mu_);
     closed.store(true);
     stop_.store(true, std::memory_order_release);
+    // A poller waiting for a batch slot must not wait out its timeout.
+    { std::lock_guard<std::mutex> slot(slot_mu_); }
+    slot_cv_.notify_all();
     thread = std::move(thread_);
     wake_fd = wake_fd_;
     wake_fd_ = -1;
@@ -226,14 +243,14 @@ void CallJs(Napi::Env env, Napi::Function callback, Shared* shared, Batch* batch
   const uint32_t count = batch->count;
   if (env == nullptr || shared->closed.load()) {  // tearing down / closed: discard quietly
     shared->ReturnBatch(batch);
-    shared->inflight.fetch_sub(1, std::memory_order_acq_rel);
+    shared->ReleaseSlot();
     return;
   }
   // One copy into a V8-owned Buffer so the batch goes straight back to the pool and decoded
   // payloads can be zero-copy subarrays of the Buffer.
   Napi::Buffer<uint8_t> buffer = Napi::Buffer<uint8_t>::Copy(env, batch->data.get(), batch->size);
   shared->ReturnBatch(batch);
-  shared->inflight.fetch_sub(1, std::memory_order_acq_rel);
+  shared->ReleaseSlot();
   shared->delivered.fetch_add(count, std::memory_order_relaxed);
   shared->batches.fetch_add(1, std::memory_order_relaxed);
   try {
@@ -325,6 +342,7 @@ TracerOptions ParseOptions(const Napi::CallbackInfo& info) {
   o.flush_interval_ms = GetUint(obj, "flushIntervalMs", o.flush_interval_ms, 1, 10000);
   o.max_batch_bytes = GetUint(obj, "maxBatchBytes", o.max_batch_bytes, 16u << 10, 64u << 20);
   o.max_inflight_batches = GetUint(obj, "maxInFlightBatches", o.max_inflight_batches, 1, 4096);
+  o.max_block_ms = GetUint(obj, "maxBlockMs", o.max_block_ms, 0, 10000);
   uint32_t default_wakeup = std::min(o.max_batch_bytes, o.session.ring_buffer_bytes / 4);
   o.session.wakeup_bytes =
       GetUint(obj, "wakeupBytes", default_wakeup, 0, o.session.ring_buffer_bytes / 2);

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -44,6 +45,10 @@ struct TracerOptions {
   uint32_t flush_interval_ms = 50;
   uint32_t max_batch_bytes = 256u << 10;
   uint32_t max_inflight_batches = 32;
+  // How long the poller waits for JavaScript to take a batch when max_inflight_batches are queued, before it drops
+  // one. While it waits, new events stay in the kernel ring buffer (counted there if that fills), so a short stall
+  // of the JS thread (GC, CPU contention) costs nothing.
+  uint32_t max_block_ms = 200;
 };
 
 class Shared;
@@ -78,6 +83,8 @@ class Shared {
   std::atomic<uint32_t> inflight{0};
 
   void ReturnBatch(Batch* batch);
+  // JS thread: a queued batch was taken; wakes the poller if it waits for a slot.
+  void ReleaseSlot();
 
  private:
   static int OnRecord(void* ctx, void* data, size_t size);
@@ -86,6 +93,8 @@ class Shared {
   std::unique_ptr<Batch> TakeBatch();
 
   std::atomic<bool> stop_{false};
+  std::mutex slot_mu_;  // with slot_cv_: the poller waits for inflight < max_inflight_batches
+  std::condition_variable slot_cv_;
   std::mutex mu_;  // guards session_, thread_, wake_fd_, ignore_, last_counters_, variant_
   std::unique_ptr<BpfSession> session_;
   std::thread thread_;
