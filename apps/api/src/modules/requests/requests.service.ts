@@ -7,7 +7,7 @@ import type { Viewer } from '../auth/viewer.js';
 import type { AppAbility } from '../authz/ability.js';
 import { AuthzService } from '../authz/authz.service.js';
 import { RESTRICTABLE_FIELDS } from '../authz/resources.js';
-import { TenantQuery } from '../telemetry/tenant-query.js';
+import { tenantQueryInRange } from '../telemetry/time-range.js';
 import type {
   PageInput,
   RequestFilterInput,
@@ -68,8 +68,6 @@ function fieldRedactor(ability: AppAbility, groupOf: (agentId: number) => string
   };
 }
 
-const MAX_RANGE_MS = 31 * 24 * 3600 * 1000;
-
 /** Keyset cursor over (time DESC, row_hash DESC): stable while new rows arrive. */
 function encodeCursor(timeUs: string, hash: string): string {
   return Buffer.from(`${timeUs}:${hash}`).toString('base64url');
@@ -99,16 +97,7 @@ export class RequestsService {
     filter: RequestFilterInput | undefined,
     page: PageInput,
   ): Promise<RequestLogConnection> {
-    const from = range.from.getTime();
-    const to = range.to.getTime();
-    if (!(to > from))
-      throw apiError('BAD_USER_INPUT', 'timeRange.to must be after timeRange.from', { field: 'timeRange' });
-    if (to - from > MAX_RANGE_MS)
-      throw apiError('BAD_USER_INPUT', 'timeRange may span at most 31 days', { field: 'timeRange' });
-
-    const q = new TenantQuery(viewer.tenantId)
-      .where('time >= fromUnixTimestamp64Milli($)', 'Int64', from)
-      .where('time < fromUnixTimestamp64Milli($)', 'Int64', to);
+    const q = tenantQueryInRange(viewer.tenantId, range);
     if (filter?.method) q.where('request_type = $', 'String', filter.method);
     if (filter?.pathContains) q.where('position(request_resource, $) > 0', 'String', filter.pathContains);
     if (filter?.status !== undefined && filter.status !== null) q.where('response_code = $', 'UInt16', filter.status);

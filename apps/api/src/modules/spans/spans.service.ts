@@ -5,7 +5,7 @@ import { CLICKHOUSE } from '../../infra/tokens.js';
 import type { Viewer } from '../auth/viewer.js';
 import { AuthzService } from '../authz/authz.service.js';
 import type { PageInput, TimeRangeInput } from '../requests/dto/requests.types.js';
-import { TenantQuery } from '../telemetry/tenant-query.js';
+import { tenantQueryInRange } from '../telemetry/time-range.js';
 import type { Span, SpanAttribute, SpanConnection, SpanFilterInput } from './dto/spans.types.js';
 
 interface SpanRow {
@@ -25,8 +25,6 @@ interface SpanRow {
   pod_id: number;
   service_id: number;
 }
-
-const MAX_RANGE_MS = 31 * 24 * 3600 * 1000;
 
 /** Keyset cursor over (time DESC, span_id DESC): stable while new spans arrive. */
 function encodeCursor(timeNs: string, spanId: string): string {
@@ -60,16 +58,7 @@ export class SpansService {
     filter: SpanFilterInput | undefined,
     page: PageInput,
   ): Promise<SpanConnection> {
-    const from = range.from.getTime();
-    const to = range.to.getTime();
-    if (!(to > from))
-      throw apiError('BAD_USER_INPUT', 'timeRange.to must be after timeRange.from', { field: 'timeRange' });
-    if (to - from > MAX_RANGE_MS)
-      throw apiError('BAD_USER_INPUT', 'timeRange may span at most 31 days', { field: 'timeRange' });
-
-    const q = new TenantQuery(viewer.tenantId)
-      .where('time >= fromUnixTimestamp64Milli($)', 'Int64', from)
-      .where('time < fromUnixTimestamp64Milli($)', 'Int64', to);
+    const q = tenantQueryInRange(viewer.tenantId, range);
     if (filter?.traceId) q.where('trace_id = $', 'String', filter.traceId);
     if (filter?.service != null) q.where('service_name = $', 'String', filter.service);
     if (filter?.namespace != null) q.where('namespace = $', 'String', filter.namespace);
