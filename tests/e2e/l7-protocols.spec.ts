@@ -296,8 +296,10 @@ describe.skipIf(skipEbpf)('L7 protocols from real clients and servers: eBPF → 
   });
 
   it('gRPC (@grpc/grpc-js client and server, HPACK with Huffman and the dynamic table): method and grpc-status', async () => {
+    // Its own marker: the h2c test below counts every HTTP/2 and gRPC row carrying `marker`.
+    const service = `grpc${randomBytes(4).toString('hex')}.Inventory`;
     const method = (name: string) => ({
-      path: `/${marker}.Inventory/${name}`,
+      path: `/${service}/${name}`,
       requestStream: false,
       responseStream: false,
       requestSerialize: (b: Buffer) => b,
@@ -305,9 +307,9 @@ describe.skipIf(skipEbpf)('L7 protocols from real clients and servers: eBPF → 
       responseSerialize: (b: Buffer) => b,
       responseDeserialize: (b: Buffer) => b,
     });
-    const service = { Reserve: method('Reserve'), Release: method('Release') };
+    const definition = { Reserve: method('Reserve'), Release: method('Release') };
     const server = new grpc.Server();
-    server.addService(service, {
+    server.addService(definition, {
       Reserve: (_call: unknown, cb: grpc.sendUnaryData<Buffer>) => cb(null, Buffer.from('reserved')),
       Release: (_call: unknown, cb: grpc.sendUnaryData<Buffer>) =>
         cb({ code: grpc.status.FAILED_PRECONDITION, details: 'nothing reserved' }),
@@ -317,7 +319,7 @@ describe.skipIf(skipEbpf)('L7 protocols from real clients and servers: eBPF → 
         err ? reject(err) : resolve(p),
       ),
     );
-    const Client = grpc.makeGenericClientConstructor(service, 'Inventory');
+    const Client = grpc.makeGenericClientConstructor(definition, 'Inventory');
     const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as Record<
       string,
       (req: Buffer, cb: (err: grpc.ServiceError | null) => void) => void
@@ -339,7 +341,7 @@ describe.skipIf(skipEbpf)('L7 protocols from real clients and servers: eBPF → 
       server.forceShutdown();
     }
     const rows = await eventually(
-      () => rowsContaining(session, `${marker}.Inventory`),
+      () => rowsContaining(session, service),
       (r) => r.length >= 6,
     );
     expect(rows).toHaveLength(6);
@@ -350,9 +352,9 @@ describe.skipIf(skipEbpf)('L7 protocols from real clients and servers: eBPF → 
           .sort(),
         side,
       ).toEqual([
-        ['grpc', 'POST', `/${marker}.Inventory/Release`, 9, 'client_error'],
-        ['grpc', 'POST', `/${marker}.Inventory/Reserve`, 0, 'ok'],
-        ['grpc', 'POST', `/${marker}.Inventory/Reserve`, 0, 'ok'],
+        ['grpc', 'POST', `/${service}/Release`, 9, 'client_error'],
+        ['grpc', 'POST', `/${service}/Reserve`, 0, 'ok'],
+        ['grpc', 'POST', `/${service}/Reserve`, 0, 'ok'],
       ]);
     }
   });
