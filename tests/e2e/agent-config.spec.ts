@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SOCKET_TRACER_PROGRAMS } from '@bathyscope/native';
+import { SOCKET_TRACER_PROGRAMS, tlsProgramNames } from '@bathyscope/native';
 import { type AgentConfig, DEFAULT_AGENT_CONFIG } from '@bathyscope/wire';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import '../kit/stack-info';
@@ -55,8 +55,10 @@ function bpfProgramFds(pid: number): number {
 const config = (patch: (c: AgentConfig) => void = () => {}): AgentConfig => {
   const c = structuredClone(DEFAULT_AGENT_CONFIG);
   c.checkinIntervalSeconds = 2;
-  // The programs checked here are the socket tracer's; the profiler's perf event is its own switch.
+  // The programs checked here are the socket tracer's; the profiler's perf event and the L4 flow tracepoints have
+  // switches of their own.
   c.profiling = { enabled: false, frequencyHz: 99, intervalSeconds: 10 };
+  c.l4 = { enabled: false, intervalSeconds: 60 };
   patch(c);
   return c;
 };
@@ -81,6 +83,8 @@ describe.skipIf(skipEbpf)('live agent configuration (real agent process, gateway
     }
   };
 
+  /** What the tracer attaches on this machine (set by the first test, from the agent's TLS report). */
+  let tracerPrograms: string[] = [...SOCKET_TRACER_PROGRAMS];
   const agentNode = async () =>
     (
       await ok(
@@ -188,10 +192,16 @@ describe.skipIf(skipEbpf)('live agent configuration (real agent process, gateway
       configError: null,
       state: 'ONLINE',
     });
-    expect([...node.programs].sort()).toEqual([...SOCKET_TRACER_PROGRAMS].sort());
+    // The socket tracer's programs, with its OpenSSL uprobes when a libssl was found to attach them to.
+    const library = readStatus().capabilities.tls?.library as string | null | undefined;
+    tracerPrograms = [...SOCKET_TRACER_PROGRAMS, ...(library ? tlsProgramNames(library) : [])].sort();
+    const expected = tracerPrograms;
+    // The L4 flow tracepoints the agent attached before its first check-in go within a second of it.
+    const attached = await eventually(agentNode, (n) => n.programs.length === expected.length);
+    expect([...attached.programs].sort()).toEqual(expected);
     expect(node.cpuPercent).toBeGreaterThanOrEqual(0);
     expect(node.rssBytes).toBeGreaterThan(10 * 1024 * 1024);
-    expect(bpfProgramFds(agent?.pid as number)).toBe(SOCKET_TRACER_PROGRAMS.length);
+    expect(bpfProgramFds(agent?.pid as number)).toBe(expected.length);
 
     traffic(a.port, 'v1');
     const rows = await eventually(
@@ -242,7 +252,7 @@ describe.skipIf(skipEbpf)('live agent configuration (real agent process, gateway
 
     const on = await publish(config(), 'capture on');
     await applied(on);
-    expect(bpfProgramFds(agent?.pid as number)).toBe(SOCKET_TRACER_PROGRAMS.length);
+    expect(bpfProgramFds(agent?.pid as number)).toBe(tracerPrograms.length);
     traffic(b.port, 'back-on');
     const rows = await eventually(
       () => rowsOf('back-on'),
