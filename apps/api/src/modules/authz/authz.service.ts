@@ -7,7 +7,7 @@ import type { Viewer } from '../auth/viewer.js';
 import type { TenantQuery } from '../telemetry/tenant-query.js';
 import { type AppAbility, buildAbility, decidingRule, type RuleOrigin, type StoredPolicy } from './ability.js';
 import type { AbilityAction, ResourceType } from './resources.js';
-import { type ScopeResult, scopeTelemetry } from './telemetry-scope.js';
+import { REQUEST_LOG_COLUMNS, type ScopeResult, scopeTelemetry, type TelemetryColumns } from './telemetry-scope.js';
 
 /**
  * Policies change rarely and are read on every request, so each process keeps a tenant's policies for a short
@@ -143,15 +143,24 @@ export class AuthzService {
     return (agentId) => names.get(agentId) ?? '';
   }
 
-  /** Restricts a telemetry query to what the viewer's policies allow (see scopeTelemetry). */
-  async scopeTelemetry(viewer: Viewer, query: TenantQuery): Promise<ScopeResult> {
+  /**
+   * Restricts a telemetry query to what the viewer's policies allow (see scopeTelemetry). `views` say where the
+   * policy attributes live in the table: the request log's string columns by default, `taggedColumns(db, side)`
+   * for tables with resource tags — one view per party a row names, all of which must be allowed.
+   */
+  async scopeTelemetry(
+    viewer: Viewer,
+    query: TenantQuery,
+    views: readonly TelemetryColumns[] = [REQUEST_LOG_COLUMNS],
+  ): Promise<ScopeResult> {
     const ability = await this.abilityFor(viewer);
-    return scopeTelemetry(query, ability, async (names) => {
+    const resolveGroups = async (names: readonly string[]) => {
       const agents = await this.prisma.agent.findMany({
         where: { tenantId: viewer.tenantId, group: { name: { in: [...names] } } },
         select: { id: true },
       });
       return agents.map((a) => a.id);
-    });
+    };
+    return scopeTelemetry(query, ability, resolveGroups, 'Request', 'read', views);
   }
 }

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TenantQuery } from '../telemetry/tenant-query.js';
 import { buildAbility, type StoredPolicy } from './ability.js';
-import { scopeTelemetry } from './telemetry-scope.js';
+import { scopeTelemetry, type TelemetryColumns } from './telemetry-scope.js';
 
 // The SQL scope must select exactly the rows CASL allows in memory: checked on embedded ClickHouse for
 // random policy sets over every combination of attribute values.
@@ -33,6 +33,36 @@ for (const tenant of [1, 2])
         for (const agent of [1, 2, 3, 4])
           rows.push({ id: rows.length, tenant_id: tenant, agent_id: agent, namespace, service, environment });
 
+/** Exchanges between two parties: every client row of tenant 1 against every server row of the same agent. */
+interface Pair {
+  id: number;
+  tenant_id: number;
+  agent_id: number;
+  c_namespace: string;
+  c_service: string;
+  c_environment: string;
+  s_namespace: string;
+  s_service: string;
+  s_environment: string;
+}
+const pairs: Pair[] = [];
+for (const c of rows)
+  for (const s of rows)
+    if (c.tenant_id === s.tenant_id && c.agent_id === s.agent_id && (c.id + s.id) % 3 === 0)
+      pairs.push({
+        id: pairs.length,
+        tenant_id: c.tenant_id,
+        agent_id: c.agent_id,
+        c_namespace: c.namespace,
+        c_service: c.service,
+        c_environment: c.environment,
+        s_namespace: s.namespace,
+        s_service: s.service,
+        s_environment: s.environment,
+      });
+const CLIENT_VIEW: TelemetryColumns = { namespace: 'c_namespace', service: 'c_service', environment: 'c_environment' };
+const SERVER_VIEW: TelemetryColumns = { namespace: 's_namespace', service: 's_service', environment: 's_environment' };
+
 let ch: ClickHouseHandle;
 let dir: string;
 
@@ -44,6 +74,12 @@ beforeAll(async () => {
       service String, environment String) ENGINE = MergeTree ORDER BY id`,
   });
   await ch.client.insert({ table: 'authz_spec.t', values: rows, format: 'JSONEachRow' });
+  await ch.client.command({
+    query: `CREATE TABLE authz_spec.pairs (id UInt32, tenant_id UInt32, agent_id UInt32, c_namespace String,
+      c_service String, c_environment String, s_namespace String, s_service String, s_environment String)
+      ENGINE = MergeTree ORDER BY id`,
+  });
+  await ch.client.insert({ table: 'authz_spec.pairs', values: pairs, format: 'JSONEachRow' });
 }, 60_000);
 
 afterAll(async () => {
@@ -56,9 +92,9 @@ const resolveGroups = async (names: readonly string[]) =>
     .filter(([, g]) => g !== '' && names.includes(g))
     .map(([id]) => Number(id));
 
-async function selectIds(q: TenantQuery): Promise<number[]> {
+async function selectIds(q: TenantQuery, table = 't'): Promise<number[]> {
   const rs = await ch.client.query({
-    query: `SELECT id FROM authz_spec.t WHERE ${q.whereSql()} ORDER BY id`,
+    query: `SELECT id FROM authz_spec.${table} WHERE ${q.whereSql()} ORDER BY id`,
     query_params: q.queryParams(),
     format: 'JSONEachRow',
   });
@@ -136,6 +172,44 @@ describe('scopeTelemetry', () => {
         },
       ),
       { numRuns: 150 },
+    );
+  }, 120_000);
+
+  it('with two views, selects exactly the exchanges whose client and server the ability both allows', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(policyArb, { maxLength: 4 }),
+        fc.constantFrom('viewer', 'editor', 'admin'),
+        async (specs, role) => {
+          const policies: StoredPolicy[] = specs.map((s, i) => ({
+            ...s,
+            id: `p${i}`,
+            name: `p${i}`,
+            binding: 'members',
+            actions: ['read'],
+            resources: ['Request'],
+            enabled: true,
+          }));
+          const ability = buildAbility({ role: role as 'viewer', teamIds: ['t1'] }, policies);
+          const allows = (namespace: string, service: string, environment: string, agent: number) =>
+            ability.can(
+              'read',
+              subject('Request', { namespace, service, environment, agentGroup: AGENT_GROUPS[agent] }),
+            );
+          const expected = pairs
+            .filter((p) => p.tenant_id === 1)
+            .filter(
+              (p) =>
+                allows(p.c_namespace, p.c_service, p.c_environment, p.agent_id) &&
+                allows(p.s_namespace, p.s_service, p.s_environment, p.agent_id),
+            )
+            .map((p) => p.id);
+          const q = new TenantQuery(1);
+          await scopeTelemetry(q, ability, resolveGroups, 'Request', 'read', [CLIENT_VIEW, SERVER_VIEW]);
+          expect(await selectIds(q, 'pairs')).toEqual(expected);
+        },
+      ),
+      { numRuns: 100 },
     );
   }, 120_000);
 
