@@ -65,6 +65,17 @@ export class CaptureSwitch {
     return this.reconcile();
   }
 
+  /**
+   * Detaches and attaches again when capture is on, so settings that are part of the loaded tracer (the OpenSSL
+   * uprobes) take effect. Connections open across the switch lose their in-flight exchange, like any detach.
+   */
+  reattach(): Promise<void> {
+    this.op = this.op.then(() => {
+      if (this.backend?.attached) this.backend.detach();
+    });
+    return this.reconcile();
+  }
+
   /** Call periodically: retries a failed attach. */
   tick(): void {
     if (!this.busy && this.wanted && this.backend && !this.backend.attached) {

@@ -86,6 +86,22 @@ describe('AgentConfigApplier', () => {
     expect(serverRows().map((r) => r.path)).toEqual(['/before', '/after']);
   });
 
+  it('tls.enabled reloads the tracer (its uprobes are part of it) and touches nothing else', async () => {
+    const { applier, backend } = await setup();
+    const off = applier.apply(config((c) => (c.tls = { ...c.tls, enabled: false })));
+    expect(off.changed).toEqual(['tls.enabled']);
+    await off.settled;
+    expect([backend.attached, backend.attaches, backend.detaches]).toEqual([true, 2, 1]);
+
+    // Capture off and TLS back on together: nothing attaches until capture is wanted again.
+    const both = applier.apply(config((c) => (c.collectors.l7Requests = false)));
+    await both.settled;
+    expect(both.changed).toEqual(['collectors.l7Requests', 'tls.enabled']);
+    expect([backend.attached, backend.attaches]).toEqual([false, 2]);
+    await applier.apply(config()).settled;
+    expect([backend.attached, backend.attaches]).toEqual([true, 3]);
+  });
+
   it('protocols.http1.ports keeps only servers on those ports and counts the rest; [] means every port', async () => {
     const { applier, backend, pipeline, rows } = await setup(config((c) => (c.protocols.http1.ports = [8080, 9090])));
     for (const port of [8080, 9090, 3000, 443]) backend.deliver(exchangeEvents(port, [`/p${port}`]));

@@ -9,7 +9,7 @@ import type { SelfMonitor } from './self-monitor';
 export interface ConfigTargets {
   pipeline: Pick<CapturePipeline, 'setHttp1' | 'filter' | 'tracker'>;
   shipper: Pick<L7Shipper, 'setMaxPendingRows'>;
-  capture: Pick<CaptureSwitch, 'hold'>;
+  capture: Pick<CaptureSwitch, 'hold' | 'reattach'>;
   monitor: Pick<SelfMonitor, 'setLimits'>;
 }
 
@@ -42,6 +42,12 @@ export class AgentConfigApplier {
     if (!prev || prev.collectors.l7Requests !== next.collectors.l7Requests) {
       changed.push('collectors.l7Requests');
       settled = capture.hold('config', !next.collectors.l7Requests);
+    }
+    // The tracer reads tls.enabled when it loads; the first apply attaches with it already.
+    if (prev && (prev.tls?.enabled ?? true) !== (next.tls?.enabled ?? true)) {
+      changed.push('tls.enabled');
+      const held = settled;
+      settled = held.then(() => capture.reattach());
     }
     if (!prev || !same(prev.protocols.http1, next.protocols.http1)) {
       changed.push('protocols.http1');
