@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The real flow_metrics.bpf.c on this kernel (needs root): TCP connections on loopback, and what the kernel
 // accounted for them, checked exactly.
+import { execFileSync } from 'node:child_process';
 import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTracefs } from './capabilities';
@@ -146,6 +147,44 @@ describe.skipIf(!root)('FlowMetrics (eBPF, root)', () => {
     const rows = await closedFor(p, 2);
     server.close();
     expect(rows.map((r) => `${r.role}:${r.closeType}`).sort()).toEqual(['client:reset', 'server:reset']);
+  });
+
+  it('an established connection whose peer stops answering closes as timeout (ETIMEDOUT)', async () => {
+    // In a network namespace of its own, a connection is established, then its loopback goes down; with
+    // tcp_retries2 = 1 (a per-namespace sysctl) the kernel gives up after a second instead of fifteen minutes.
+    const script = `
+      const net = require('node:net');
+      const { execFileSync } = require('node:child_process');
+      const server = net.createServer((s) => s.on('error', () => {})).listen(0, '127.0.0.1', () => {
+        const port = server.address().port;
+        const c = net.connect(port, '127.0.0.1', () => {
+          execFileSync('ip', ['link', 'set', 'lo', 'down']);
+          c.write(Buffer.alloc(100));
+        });
+        c.on('error', (e) => {
+          process.stdout.write(JSON.stringify({ port, pid: process.pid, code: e.code }));
+          process.exit(0);
+        });
+      });`;
+    const out = execFileSync(
+      'unshare',
+      [
+        '-n',
+        'sh',
+        '-c',
+        'ip link set lo up && sysctl -qw net.ipv4.tcp_retries2=1 && exec "$0" -e "$1"',
+        process.execPath,
+        script,
+      ],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    const child = JSON.parse(out) as { port: number; pid: number; code: string };
+    expect(child.code).toBe('ETIMEDOUT');
+    const rows = (await closedFor(child.port, 1)).filter((f) => f.pid === child.pid && f.role === 'client');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.closeType).toBe('timeout');
+    expect(rows[0]?.skErr).toBe(110); // ETIMEDOUT
+    expect(rows[0]?.retrans).toBeGreaterThan(0);
   });
 
   it('a live connection is in every drain with growing counters, then closes once', async () => {
