@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import 'reflect-metadata';
 import { loadConfig } from '@bathyscope/config';
 import { migrateClickHouse, openClickHouse } from '@bathyscope/clickhouse';
@@ -58,7 +59,21 @@ async function main(): Promise<void> {
   const closers: Array<() => Promise<unknown>> = [];
 
   if (roles.has('ingest')) {
-    const { app, listenH2 } = createIngestServer({ ch, prisma, redis, maxBatchBytes: config.ingestMaxBatchBytes });
+    const coalesce =
+      config.ingestCoalesce === 'on' || (config.ingestCoalesce === 'auto' && ch.mode === 'embedded')
+        ? {
+            walDir: path.join(config.stateDir, 'ingest-wal', config.clickhouseDatabase),
+            maxRows: config.ingestCoalesceMaxRows,
+            maxWaitMs: config.ingestCoalesceMaxWaitMs,
+          }
+        : undefined;
+    const { app, listenH2 } = createIngestServer({
+      ch,
+      prisma,
+      redis,
+      maxBatchBytes: config.ingestMaxBatchBytes,
+      coalesce,
+    });
     await app.listen({ host: config.ingestHost, port: config.ingestPort });
     console.log(`ingest listening on http://${config.ingestHost}:${config.ingestPort}`);
     if (config.ingestH2Port !== undefined) {

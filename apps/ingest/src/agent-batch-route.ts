@@ -3,6 +3,7 @@ import type { ClickHouseHandle } from '@bathyscope/clickhouse';
 import { type IngestErrorCode, PROTOBUF_CONTENT_TYPE, WireDecodeError } from '@bathyscope/wire';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AgentAuthenticator, AgentIdentity } from './agent-auth';
+import { type InsertCoalescer, StorageBacklogError } from './coalescing/insert-coalescer';
 import type { IngestMetrics } from './ingest-metrics';
 import { InsertLane } from './insert-lane';
 import { InvalidRowError } from './l7-rows';
@@ -20,6 +21,11 @@ export interface AgentBatchRouteDeps {
   guard: OverloadGuard;
   quota: TenantQuota;
   maxBatchBytes: number;
+  /**
+   * Per-table batchers with a write-ahead log (embedded mode): batches of many agents share inserts. Without it each
+   * batch is its own insert, deduplicated by ClickHouse on its token.
+   */
+  coalescer?: InsertCoalescer;
 }
 
 /** One insert of a batch: its rows go to `table` under their own deduplication token. */
@@ -74,7 +80,7 @@ export function registerAgentBatchRoute<B extends { stream: string; seq: number 
   deps: AgentBatchRouteDeps,
   kind: AgentBatchKind<B, R>,
 ): void {
-  const { ch, auth, metrics, guard, quota, maxBatchBytes } = deps;
+  const { ch, auth, metrics, guard, quota, maxBatchBytes, coalescer } = deps;
   // One insert at a time into embedded ClickHouse (it runs one statement at a time anyway, and interleaving was
   // measured slower); a server takes a few in parallel.
   const lane = new InsertLane(ch.mode === 'embedded' ? 1 : 4);
@@ -134,6 +140,25 @@ export function registerAgentBatchRoute<B extends { stream: string; seq: number 
       if (state.responseClosed) state.admission.release();
     }
   });
+
+  /** One insert per batch, deduplicated by ClickHouse on the batch's own token. */
+  async function insertAlone(insert: BatchInsert): Promise<'stored'> {
+    await lane.run(async () => {
+      // Timed inside the lane: the metric is ClickHouse's insert latency, not the wait for a turn.
+      const insertStarted = process.hrtime.bigint();
+      try {
+        await ch.client.insert({
+          table: `${ch.database}.${insert.table}`,
+          values: insert.values as object[],
+          format: 'JSONEachRow',
+          clickhouse_settings: { insert_deduplication_token: insert.token },
+        });
+      } finally {
+        metrics.insertSeconds.observe({ table: insert.table }, Number(process.hrtime.bigint() - insertStarted) / 1e9);
+      }
+    });
+    return 'stored';
+  }
 
   async function handle(req: FastifyRequest, reply: FastifyReply, { identity, admission }: Admitted, reject: Reject) {
     if (req.headers['content-type'] !== PROTOBUF_CONTENT_TYPE) {
@@ -208,29 +233,15 @@ export function registerAgentBatchRoute<B extends { stream: string; seq: number 
     for (const insert of kind.inserts(rows, token)) {
       if (insert.values.length === 0) continue;
       try {
-        await lane.run(async () => {
-          // Timed inside the lane: the metric is ClickHouse's insert latency, not the wait for a turn.
-          const insertStarted = process.hrtime.bigint();
-          try {
-            await ch.client.insert({
-              table: `${ch.database}.${insert.table}`,
-              values: insert.values as object[],
-              format: 'JSONEachRow',
-              clickhouse_settings: { insert_deduplication_token: insert.token },
-            });
-          } finally {
-            metrics.insertSeconds.observe(
-              { table: insert.table },
-              Number(process.hrtime.bigint() - insertStarted) / 1e9,
-            );
-          }
-        });
+        const outcome = coalescer
+          ? await coalescer.submit(insert.table, insert.token, insert.values)
+          : await insertAlone(insert);
+        if (outcome === 'stored') metrics.acceptedRows.inc({ table: insert.table }, insert.values.length);
       } catch (err) {
-        req.log.error({ err }, 'clickhouse insert failed');
+        if (!(err instanceof StorageBacklogError)) req.log.error({ err }, 'clickhouse insert failed');
         reply.header('retry-after', '5');
         return reject(503, 'STORAGE_UNAVAILABLE', 'storage is unavailable, retry later', rowCount);
       }
-      metrics.acceptedRows.inc({ table: insert.table }, insert.values.length);
     }
     return kind.answer(rows, batch);
   }

@@ -63,6 +63,24 @@ export class IngestMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
+  readonly insertBlocks = new Counter({
+    name: 'bathyscope_ingest_insert_blocks_total',
+    help: 'ClickHouse inserts of coalesced blocks (each carries the rows of one or more agent batches)',
+    labelNames: ['table'],
+    registers: [this.registry],
+  });
+  readonly duplicateBatches = new Counter({
+    name: 'bathyscope_ingest_duplicate_batches_total',
+    help: 'Agent batches answered without inserting because they were stored already (a retry after a lost answer)',
+    labelNames: ['table'],
+    registers: [this.registry],
+  });
+  readonly walRecoveredBlocks = new Counter({
+    name: 'bathyscope_ingest_wal_recovered_blocks_total',
+    help: 'Blocks found in the insert WAL at start: replayed (re-inserted under their token) or torn (never inserted)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
   readonly checkins = new Counter({
     name: 'bathyscope_ingest_checkins_total',
     help: 'Agent check-ins (POST /v1/agent/checkin), by outcome: config (200), not_modified (304) or the error code',

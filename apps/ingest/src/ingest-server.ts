@@ -12,6 +12,8 @@ import {
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { AgentAuthenticator } from './agent-auth';
+import { InsertCoalescer } from './coalescing/insert-coalescer';
+import { InsertWal } from './coalescing/insert-wal';
 import { loadAgentTokenKey } from './agent-token-key';
 import { registerCheckinRoute } from './checkin';
 import { registerEnrollmentRoutes } from './enrollment';
@@ -22,6 +24,7 @@ import { type H2cListener, listenH2c } from './h2c-listener';
 import { registerFlowRoute } from './flows/flow-route';
 import { registerHostMetricsRoute } from './host-metrics-route';
 import { IngestMetrics } from './ingest-metrics';
+import { InsertLane } from './insert-lane';
 import { fail, registerL7Route } from './l7-route';
 import { registerProfileRoute } from './profile-route';
 import { OverloadGuard } from './overload-guard';
@@ -46,6 +49,12 @@ export interface IngestServerOptions {
   quotas?: Pick<TenantQuotaOptions, 'quotas' | 'burstSeconds'>;
   /** Global bounds before 503 OVERLOADED (default: INGEST_MAX_INFLIGHT_BYTES, INGEST_MAX_PENDING_BATCHES). */
   overload?: { maxInflightBytes: number; maxPendingBatches: number };
+  /**
+   * Per-table batchers with a write-ahead log in `walDir` (see coalescing/): agent batches share inserts of up to
+   * `maxRows` rows or `maxWaitMs`. Only for a gateway that is the one writer of its WAL directory — the server
+   * process in embedded mode passes it; without it every agent batch is its own insert.
+   */
+  coalesce?: { walDir: string; maxRows: number; maxWaitMs: number };
   /** HMAC key of agent access tokens; default: BATHYSCOPE_AGENT_TOKEN_KEY or `<state>/agent-token.key`. */
   accessTokenKey?: Buffer;
   /** Ingest URL handed to enrolling agents (INGEST_PUBLIC_URL); default: the address they reached us at. */
@@ -193,10 +202,24 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
     app.addHook('onReady', () => invalidations.start());
     app.addHook('onClose', () => invalidations.close());
   }
-  registerL7Route(app, { ch, auth, metrics, guard, quota, tagger, maxBatchBytes });
-  registerProfileRoute(app, { ch, auth, metrics, guard, quota, tagger, maxBatchBytes });
-  registerHostMetricsRoute(app, { ch, auth, metrics, guard, quota, tagger, maxBatchBytes });
-  registerFlowRoute(app, { ch, auth, metrics, guard, quota, tagger, maxBatchBytes });
+  let coalescer: InsertCoalescer | undefined;
+  if (options.coalesce) {
+    const { walDir, maxRows, maxWaitMs } = options.coalesce;
+    const lane = new InsertLane(ch.mode === 'embedded' ? 1 : 4);
+    coalescer = new InsertCoalescer(ch, new InsertWal(walDir), lane, metrics, { maxRows, maxWaitMs, log: logTo });
+    const recovering = coalescer;
+    // Before the first batch is accepted: what a crash left in the WAL goes in first.
+    app.addHook('onReady', async () => {
+      const { replayed, torn } = await recovering.recover();
+      if (replayed + torn > 0) app.log.warn(`insert WAL: ${replayed} block(s) replayed, ${torn} torn block(s) dropped`);
+    });
+    app.addHook('onClose', () => recovering.close());
+  }
+  const batchDeps = { ch, auth, metrics, guard, quota, tagger, maxBatchBytes, coalescer };
+  registerL7Route(app, batchDeps);
+  registerProfileRoute(app, batchDeps);
+  registerHostMetricsRoute(app, batchDeps);
+  registerFlowRoute(app, batchDeps);
   app.register(standardSignalRoutes, { ch, prisma, agents: auth, metrics, maxBatchBytes, guard, quota, tagger });
 
   let h2c: H2cListener | undefined;

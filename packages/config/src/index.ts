@@ -40,6 +40,15 @@ export interface BathyscopeConfig {
   ingestMaxPendingBatches: number;
   /** Second listener speaking HTTP/2 cleartext (h2c, prior knowledge); undefined: none. */
   ingestH2Port: number | undefined;
+  /**
+   * Per-table batchers with a write-ahead log (INGEST_COALESCE): `auto` turns them on in embedded mode, where the
+   * server process is the only gateway; `on` elsewhere needs each gateway process to have its own state directory.
+   */
+  ingestCoalesce: 'auto' | 'on' | 'off';
+  /** A coalesced block closes at this many rows (INGEST_COALESCE_MAX_ROWS)… */
+  ingestCoalesceMaxRows: number;
+  /** …and at the latest this long after its first batch, even while the table's previous insert runs. */
+  ingestCoalesceMaxWaitMs: number;
 }
 
 export const INGEST_PLANS = ['free', 'team', 'enterprise'] as const;
@@ -58,6 +67,13 @@ export const DEFAULT_INGEST_QUOTAS: Record<IngestPlan, IngestQuota> = {
   team: { rowsPerSec: 200_000, bytesPerSec: 64 * 1024 * 1024 },
   enterprise: { rowsPerSec: 2_000_000, bytesPerSec: 512 * 1024 * 1024 },
 };
+
+function coalesceMode(raw: string | undefined): BathyscopeConfig['ingestCoalesce'] {
+  if (raw === undefined || raw === '' || raw === 'auto') return 'auto';
+  if (raw === 'on' || raw === '1') return 'on';
+  if (raw === 'off' || raw === '0') return 'off';
+  throw new Error(`INGEST_COALESCE must be auto, on or off, got "${raw}"`);
+}
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -108,5 +124,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BathyscopeConf
     ingestMaxInflightBytes: intFromEnv(env, 'INGEST_MAX_INFLIGHT_BYTES', 256 * 1024 * 1024),
     ingestMaxPendingBatches: intFromEnv(env, 'INGEST_MAX_PENDING_BATCHES', 256),
     ingestH2Port: env.INGEST_H2_PORT ? intFromEnv(env, 'INGEST_H2_PORT', 0) : undefined,
+    ingestCoalesce: coalesceMode(env.INGEST_COALESCE),
+    ingestCoalesceMaxRows: Math.max(1, intFromEnv(env, 'INGEST_COALESCE_MAX_ROWS', 10_000)),
+    ingestCoalesceMaxWaitMs: intFromEnv(env, 'INGEST_COALESCE_MAX_WAIT_MS', 1000),
   };
 }
