@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import '../kit/stack-info';
 import { FakeKubernetes, type K8sObj, k8s } from '../kit/fake-kubernetes';
 import { createTenantWithAgent, testPrisma } from '../kit/fixtures';
-import { eventually, GraphQLSession, ok } from '../kit/graphql-client';
+import { allRequests, eventually, GraphQLSession, ok } from '../kit/graphql-client';
 import { wireRow } from '../kit/l7-rows';
 
 /**
@@ -40,6 +40,7 @@ describe('resource sync: Kubernetes connector → inventory → AutoTagging', ()
   let pod1: K8sObj;
   let svc: K8sObj;
   let slice: K8sObj;
+  let node1: K8sObj;
 
   const resourceId = async (kind: string, externalId: string) =>
     (await prisma.resource.findFirst({ where: { tenantId: a.tenantId, kind, externalId } }))?.id ?? 0;
@@ -98,7 +99,7 @@ describe('resource sync: Kubernetes connector → inventory → AutoTagging', ()
     await sb.login(b.email, b.password);
 
     fake.put('/api/v1/namespaces', k8s.namespace(ns));
-    fake.put('/api/v1/nodes', k8s.node('node-1', `m-${randomBytes(4).toString('hex')}`, '10.123.9.1'));
+    node1 = fake.put('/api/v1/nodes', k8s.node('node-1', `m-${randomBytes(4).toString('hex')}`, '10.123.9.1'));
     dep = fake.put('/apis/apps/v1/deployments', k8s.deployment(ns, 'api', { app: 'api' }));
     rs = fake.put('/apis/apps/v1/replicasets', k8s.replicaSet(ns, 'api-7f', dep));
     pod1 = fake.put('/api/v1/pods', k8s.pod(ns, 'api-7f-1', '10.123.1.1', rs, { app: 'api' }));
@@ -195,6 +196,20 @@ describe('resource sync: Kubernetes connector → inventory → AutoTagging', ()
     ]);
     expect(detail.inventoryResource.ips).toEqual([{ ip: '10.123.1.1', validTo: null }]);
     expect(detail.inventoryResource.services).toEqual([{ name: 'api' }]);
+    // A page's IPs come from one statement for the whole page; each row gets its own, as the detail shows them.
+    const withIps = await ok(
+      sa.request('{ inventory(page: { first: 50 }) { edges { node { id kind ips { ip validTo } } } } }'),
+    );
+    const rowsWithIps = withIps.inventory.edges.map(
+      (e: { node: { id: number; kind: string; ips: unknown[] } }) => e.node,
+    );
+    expect(rowsWithIps.find((r: { id: number }) => r.id === podId)?.ips).toEqual([{ ip: '10.123.1.1', validTo: null }]);
+    for (const r of rowsWithIps.filter((x: { kind: string }) => x.kind !== 'pod')) {
+      const one = await ok(
+        sa.request('query($id: Int!) { inventoryResource(id: $id) { ips { ip validTo } } }', { id: r.id }),
+      );
+      expect(r.ips).toEqual(one.inventoryResource.ips);
+    }
     const paged = await ok(
       sa.request('{ inventory(page: { first: 2 }) { edges { cursor } pageInfo { hasNextPage endCursor } } }'),
     );
@@ -253,6 +268,43 @@ describe('resource sync: Kubernetes connector → inventory → AutoTagging', ()
       await resourceId('service', `${ns}/api`),
     );
     expect(svc.metadata.uid).toBeTruthy();
+  });
+
+  it("a renamed node reads by its new name through the stack's ClickHouse dictionaries within 10 s", async () => {
+    // Traffic to the node's address through the stack's own ingest, so its ClickHouse (the API's) holds the row
+    // and the request log's host filter reads the name through dictGet on resource_names.
+    const marker = `/sync-rename-${randomBytes(3).toString('hex')}`;
+    const res = await fetch(`${stack.ingestUrl}/v1/l7`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf', authorization: `Bearer ${a.agent.token}` },
+      body: new Uint8Array(
+        encodeL7RequestBatch({ stream: 'rename', seq: Date.now(), rows: [toIp(marker, '10.123.9.1')] }),
+      ),
+    });
+    expect(res.status).toBe(200);
+    const byHost = (name: string) =>
+      allRequests(sa, { host: name }).then((rows) => rows.filter((r) => r.path === marker));
+    expect(
+      await eventually(
+        () => byHost('node-1'),
+        (r) => r.length === 1,
+        20_000,
+      ),
+    ).toHaveLength(1);
+
+    const renamed = `node-1-renamed-${randomBytes(2).toString('hex')}`;
+    const started = Date.now();
+    node1 = fake.put('/api/v1/nodes', { ...node1, metadata: { ...node1.metadata, name: renamed } });
+    const found = await eventually(
+      () => byHost(renamed),
+      (r) => r.length === 1,
+      10_000,
+    );
+    const elapsed = Date.now() - started;
+    console.log(`renamed node → new name through dictGet in ${elapsed} ms`);
+    expect(found, 'the new name within 10 s').toHaveLength(1);
+    expect(elapsed).toBeLessThan(10_000);
+    expect(await byHost('node-1')).toHaveLength(0);
   });
 
   it('a deleted pod is tombstoned; its past rows keep their tags and new traffic to its IP does not get them', async () => {
@@ -428,7 +480,127 @@ describe('resource sync: Kubernetes connector → inventory → AutoTagging', ()
         body: JSON.stringify({ query: q }),
       }).then((r) => r.json() as Promise<{ data: unknown; errors?: { extensions?: { code?: string } }[] }>);
     expect((await viewer('{ inventory { edges { node { id } } } }')).errors).toBeUndefined();
+    // Read-only: the connector's status, counts and last error (which may name the endpoint that failed), never
+    // its configuration or credentials.
+    const seen = await viewer(`{ connectors { edges { node { ${CONNECTOR_FIELDS} } } } }`);
+    expect(seen.errors).toBeUndefined();
+    const mine = (seen.data as { connectors: { edges: { node: Record<string, unknown> }[] } }).connectors.edges.find(
+      (e) => e.node.id === connectorId,
+    )?.node;
+    expect(mine).toMatchObject({ name: 'lab', kind: 'k8s', hasCredentials: true });
+    expect(mine?.lastSuccessAt).toBeTruthy();
+    expect(mine?.lastCounts).toBeTruthy();
+    expect(mine?.config).toEqual({});
+    expect(JSON.stringify(seen)).not.toContain(fake.token);
     const denied = await viewer(`mutation { runConnector(id: "${connectorId}") { id } }`);
     expect(denied.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('two API processes: one watches a connector (Redis lease), the other takes over when it dies; fencing stops the old one', async () => {
+    // Two engines, as two API processes would run them, following one connector that only they know (created in
+    // the database directly, so the stack's own API does not follow it), against a Kubernetes API of its own.
+    const { ResourceSyncEngine } = await import('../../apps/api/dist/modules/resource-sync/engine/sync-engine.js');
+    const { ConnectorRunner } = await import('../../apps/api/dist/modules/resource-sync/engine/connector-runner.js');
+    const { WatchSupervisor } = await import(
+      '../../apps/api/dist/modules/resource-sync/scheduling/watch-supervisor.js'
+    );
+    const { WatchLeases } = await import('../../apps/api/dist/modules/resource-sync/scheduling/watch-lease.js');
+    const { SecretBox } = await import('../../apps/api/dist/infra/secret-box.js');
+    const cluster = new FakeKubernetes();
+    await cluster.start();
+    const leaseNs = `lease-${randomBytes(3).toString('hex')}`;
+    cluster.put('/api/v1/namespaces', k8s.namespace(leaseNs));
+    const leaseRs = cluster.put(
+      '/apis/apps/v1/replicasets',
+      k8s.replicaSet(leaseNs, 'w-1', cluster.put('/apis/apps/v1/deployments', k8s.deployment(leaseNs, 'w', {}))),
+    );
+    const secrets = new SecretBox(gw.dir);
+    const row = await prisma.connector.create({
+      data: {
+        tenantId: a.tenantId,
+        kind: 'k8s',
+        name: 'lease',
+        config: { server: cluster.url, insecureSkipTlsVerify: true, clusterName: 'lease' },
+        credentials: secrets.seal(JSON.stringify({ token: cluster.token })),
+      },
+    });
+    const ttlMs = 3_000;
+    const processes = [0, 1].map(() => {
+      const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
+      const engine = new ResourceSyncEngine(prisma, gw.ch, async (t: number) => {
+        await redis.publish('bathyscope:resources', String(t));
+      });
+      const leases = new WatchLeases(redis, { ttlMs });
+      const supervisor = new WatchSupervisor(new ConnectorRunner(prisma, secrets, engine), { leases, flushMs: 50 });
+      return { redis, leases, supervisor };
+    });
+    const podRow = (uid: string) =>
+      prisma.resource.findFirst({ where: { tenantId: a.tenantId, kind: 'pod', externalId: uid, deletedAt: null } });
+    try {
+      for (const p of processes) p.supervisor.follow(row.id);
+      const leaders = () => processes.filter((p) => p.supervisor.isLeading(row.id));
+      await eventually(
+        async () => leaders().length,
+        (n) => n === 1,
+        10_000,
+      );
+      const watchesOfOne = await eventually(
+        async () => cluster.openWatches,
+        (n) => n >= 9,
+        15_000,
+      );
+      // Both keep following; a whole lease lifetime later still one leader and one process's worth of watches.
+      await new Promise((r) => setTimeout(r, ttlMs * 1.5));
+      expect(leaders()).toHaveLength(1);
+      expect(cluster.openWatches).toBe(watchesOfOne);
+      const first = leaders()[0] as (typeof processes)[number];
+      const standby = processes.find((p) => p !== first) as (typeof processes)[number];
+      const p1 = cluster.put('/api/v1/pods', k8s.pod(leaseNs, 'lease-1', '10.124.0.1', leaseRs));
+      await eventually(
+        () => podRow(p1.metadata.uid),
+        (r) => r !== null,
+        10_000,
+      );
+
+      // The leader dies: its Redis connection goes first, so it can neither renew nor release the lease.
+      const died = Date.now();
+      first.redis.disconnect();
+      await first.supervisor.close();
+      await eventually(
+        async () => standby.supervisor.isLeading(row.id),
+        (x) => x,
+        ttlMs * 4,
+      );
+      const takeover = Date.now() - died;
+      console.log(`watch lease: standby took over ${takeover} ms after the leader died (lease ${ttlMs} ms)`);
+      expect(takeover).toBeLessThan(ttlMs * 3);
+      const p2 = cluster.put('/api/v1/pods', k8s.pod(leaseNs, 'lease-2', '10.124.0.2', leaseRs));
+      await eventually(
+        () => podRow(p2.metadata.uid),
+        (r) => r !== null,
+        15_000,
+      );
+
+      // Fencing: a holder whose lease lapsed and was taken is refused, even before it tries to renew.
+      const probe = `lease-probe-${randomBytes(3).toString('hex')}`;
+      const old = await standby.leases.acquire(probe);
+      expect(old).not.toBeNull();
+      await standby.redis.del(`bathyscope:watch-lease:${probe}`); // its lifetime ran out (a long GC pause)
+      const next = await standby.leases.acquire(probe);
+      expect(next?.fence).toBe((old?.fence ?? 0) + 1);
+      expect(await old?.valid()).toBe(false);
+      expect(await old?.renew()).toBe('lost');
+      expect(await next?.valid()).toBe(true);
+      expect(await standby.leases.acquire(probe)).toBeNull();
+      await next?.release();
+      await standby.redis.del(`bathyscope:watch-fence:${probe}`);
+    } finally {
+      for (const p of processes) {
+        await p.supervisor.close();
+        p.redis.disconnect();
+      }
+      await prisma.connector.delete({ where: { id: row.id } });
+      await cluster.close();
+    }
   });
 });

@@ -1,15 +1,11 @@
 import { isIP } from 'node:net';
 import type { PrismaClient } from '@bathyscope/db';
+import { type IpInterval, IpIntervalIndex } from './ip-intervals';
 
-interface Interval {
-  from: number;
-  /** Exclusive; Infinity while open. */
-  to: number;
-  resourceId: number;
-}
+const NO_MAPPINGS = new IpIntervalIndex([]);
 
 interface TenantMap {
-  byIp: Map<string, Interval[]>;
+  index: IpIntervalIndex;
   loadedAt: number;
   loading: Promise<void> | null;
 }
@@ -40,7 +36,7 @@ export class IpResourceMap {
   async ready(tenantId: number): Promise<void> {
     let t = this.tenants.get(tenantId);
     if (!t) {
-      t = { byIp: new Map(), loadedAt: 0, loading: null };
+      t = { index: NO_MAPPINGS, loadedAt: 0, loading: null };
       this.tenants.set(tenantId, t);
       await this.reload(tenantId, t);
       return;
@@ -61,7 +57,7 @@ export class IpResourceMap {
    */
   reloadNow(tenantId: number): void {
     if (!this.tenants.has(tenantId)) return;
-    const t: TenantMap = { byIp: new Map(), loadedAt: 0, loading: null };
+    const t: TenantMap = { index: NO_MAPPINGS, loadedAt: 0, loading: null };
     this.tenants.set(tenantId, t);
     void this.reload(tenantId, t).catch(() => {
       // The next `ready` retries: with loadedAt 0 and nothing loading it reloads.
@@ -69,15 +65,10 @@ export class IpResourceMap {
     });
   }
 
-  /** The resource holding `ip` at `atMs`, or 0. `ip` must be canonical (see `canonicalIp`). */
+  /** The resource holding `ip` at `atMs`, or 0. Any spelling of the address works (see IpIntervalIndex). */
   lookup(tenantId: number, ip: string, atMs: number): number {
-    const list = this.tenants.get(tenantId)?.byIp.get(ip);
-    if (!list) return 0;
-    let best: Interval | undefined;
-    for (const iv of list) {
-      if (iv.from <= atMs && atMs < iv.to && (!best || iv.from > best.from)) best = iv;
-    }
-    return best?.resourceId ?? 0;
+    const t = this.tenants.get(tenantId);
+    return t ? t.index.lookup(ip, atMs) : 0;
   }
 
   private reload(tenantId: number, t: TenantMap): Promise<void> {
@@ -87,15 +78,13 @@ export class IpResourceMap {
           where: { tenantId },
           select: { ip: true, resourceId: true, validFrom: true, validTo: true },
         });
-        const byIp = new Map<string, Interval[]>();
-        for (const r of rows) {
-          const ip = canonicalIp(r.ip);
-          const iv = { from: r.validFrom.getTime(), to: r.validTo?.getTime() ?? Infinity, resourceId: r.resourceId };
-          const list = byIp.get(ip);
-          if (list) list.push(iv);
-          else byIp.set(ip, [iv]);
-        }
-        t.byIp = byIp;
+        const intervals: IpInterval[] = rows.map((r) => ({
+          ip: r.ip,
+          from: r.validFrom.getTime(),
+          to: r.validTo?.getTime() ?? Infinity,
+          resourceId: r.resourceId,
+        }));
+        t.index = new IpIntervalIndex(intervals);
         t.loadedAt = Date.now();
       } finally {
         t.loading = null;
@@ -107,6 +96,8 @@ export class IpResourceMap {
 
 /** One spelling per address: IPv4-mapped IPv6 (`::ffff:10.0.0.1`) as IPv4, IPv6 lower-case. */
 export function canonicalIp(ip: string): string {
+  // Dotted IPv4 is canonical already: no lower-casing copy for the common case on the tagging path.
+  if (ip.indexOf(':') < 0) return ip;
   if (ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4) return ip.slice(7);
   return ip.toLowerCase();
 }

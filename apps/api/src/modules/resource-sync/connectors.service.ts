@@ -6,6 +6,7 @@ import { PRISMA, SECRET_BOX } from '../../infra/tokens.js';
 import { afterCursorWhere, encodeRowCursor } from '../../pagination.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { GqlContext, Viewer } from '../auth/viewer.js';
+import { decidingRule } from '../authz/ability.js';
 import { AuthzService } from '../authz/authz.service.js';
 import type {
   ConnectionTestResult,
@@ -53,7 +54,7 @@ export class ConnectorsService {
   }
 
   async list(viewer: Viewer, first: number, after?: string): Promise<ConnectorConnection> {
-    await this.authz.authorize(viewer, 'read', 'Connector', { what: 'listing connectors' });
+    const view = await this.readAccess(viewer, 'listing connectors');
     const rows = await this.prisma.connector.findMany({
       where: { tenantId: viewer.tenantId, ...afterCursorWhere(after) },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
@@ -62,13 +63,29 @@ export class ConnectorsService {
     });
     const edges = rows
       .slice(0, first)
-      .map((r) => ({ cursor: encodeRowCursor(r.createdAt, r.id), node: toConnector(r) }));
+      .map((r) => ({ cursor: encodeRowCursor(r.createdAt, r.id), node: view(toConnector(r)) }));
     return { edges, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
   }
 
   async get(viewer: Viewer, id: string): Promise<Connector> {
-    await this.authz.authorize(viewer, 'read', 'Connector', { what: 'reading connectors' });
-    return toConnector(await this.find(viewer, id));
+    const view = await this.readAccess(viewer, 'reading connectors');
+    return view(toConnector(await this.find(viewer, id)));
+  }
+
+  /**
+   * Who may see connectors, and how much. Those who may read Connector see everything but credentials (which no
+   * path returns). Members who read the inventory see its sources read-only: name, kind, status, counts, last
+   * error, but not the configuration (endpoints, account ids, filters are an admin's business); a policy that
+   * denies reading connectors outright still wins.
+   */
+  private async readAccess(viewer: Viewer, what: string): Promise<(c: Connector) => Connector> {
+    const ability = await this.authz.abilityFor(viewer);
+    if (ability.can('read', 'Connector')) return (c) => c;
+    const denied = decidingRule(ability, 'read', 'Connector')?.effect === 'deny';
+    if (denied || !ability.can('read', 'InventoryResource')) {
+      await this.authz.authorize(viewer, 'read', 'Connector', { what }); // throws, naming the deciding rule
+    }
+    return (c) => ({ ...c, config: {} });
   }
 
   async create(viewer: Viewer, input: CreateConnectorInput, ctx: GqlContext): Promise<Connector> {

@@ -29,6 +29,9 @@ const SELECT = {
 /** Ancestors shown at most (the deepest real chain is 6). */
 const MAX_CHAIN = 8;
 
+/** IP intervals shown per resource (a pod's address history can be long). */
+const MAX_IPS = 200;
+
 /**
  * The resource inventory: what connectors and agents reported, searchable, newest id first (keyset on id, which
  * the tag columns hold, so a resource found here is the id to filter telemetry by). Every query carries the
@@ -36,16 +39,21 @@ const MAX_CHAIN = 8;
  */
 @Injectable()
 export class InventoryService {
+  /** IP intervals a page loaded for its rows at once, read by `ips` instead of one query per row. */
+  private readonly pageIps = new WeakMap<InventoryResource, ResourceIpInterval[]>();
+
   constructor(
     @Inject(PRISMA) private readonly prisma: PrismaClient,
     @Inject(AuthzService) private readonly authz: AuthzService,
   ) {}
 
+  /** `withIps`: the query selects the rows' IPs, so they are loaded for the whole page in one statement. */
   async list(
     viewer: Viewer,
     filter: InventoryFilter | undefined,
     first: number,
     after?: string,
+    withIps = false,
   ): Promise<InventoryResourceConnection> {
     await this.authz.authorize(viewer, 'read', 'InventoryResource', { what: 'reading the inventory' });
     const f: InventoryFilter = filter ?? {};
@@ -77,6 +85,11 @@ export class InventoryService {
       select: SELECT,
     });
     const edges = rows.slice(0, first).map((r) => ({ cursor: String(r.id), node: r as InventoryResource }));
+    if (withIps && edges.length > 0)
+      await this.preloadIps(
+        viewer.tenantId,
+        edges.map((e) => e.node),
+      );
     return { edges, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
   }
 
@@ -107,14 +120,36 @@ export class InventoryService {
     return (rows as InventoryResource[]).sort((a, b) => (depth.get(a.id) ?? 0) - (depth.get(b.id) ?? 0));
   }
 
-  /** Its IP intervals, open ones first then newest. */
+  /** Its IP intervals, newest first (from the page's preload when the list had them). */
   async ips(tenantId: number, r: InventoryResource): Promise<ResourceIpInterval[]> {
+    const preloaded = this.pageIps.get(r);
+    if (preloaded) return preloaded;
     return this.prisma.resourceIp.findMany({
       where: { tenantId, resourceId: r.id },
       orderBy: [{ validFrom: 'desc' }],
-      take: 200,
+      take: MAX_IPS,
       select: { ip: true, validFrom: true, validTo: true },
     });
+  }
+
+  /** The newest MAX_IPS intervals of every row of a page, in one statement. */
+  private async preloadIps(tenantId: number, rows: InventoryResource[]): Promise<void> {
+    const found = await this.prisma.$queryRaw<(ResourceIpInterval & { resourceId: number })[]>`
+      SELECT "resourceId", "ip", "validFrom", "validTo" FROM (
+        SELECT "id", "resourceId", "ip", "validFrom", "validTo",
+               row_number() OVER (PARTITION BY "resourceId" ORDER BY "validFrom" DESC, "id" DESC) AS n
+        FROM "ResourceIp"
+        WHERE "tenantId" = ${tenantId} AND "resourceId" = ANY(${rows.map((r) => r.id)}::int[])
+      ) x
+      WHERE n <= ${MAX_IPS}
+      ORDER BY "resourceId", "validFrom" DESC, "id" DESC`;
+    const byId = new Map<number, ResourceIpInterval[]>();
+    for (const r of rows) {
+      const list: ResourceIpInterval[] = [];
+      byId.set(r.id, list);
+      this.pageIps.set(r, list);
+    }
+    for (const f of found) byId.get(f.resourceId)?.push({ ip: f.ip, validFrom: f.validFrom, validTo: f.validTo });
   }
 
   /** The services a resource is a member of (Kubernetes endpoint slices). */

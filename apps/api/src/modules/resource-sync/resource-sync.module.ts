@@ -14,6 +14,7 @@ import { ResourceSyncEngine } from './engine/sync-engine.js';
 import { InventoryService } from './inventory.service.js';
 import { ConnectorsResolver, InventoryResolver } from './resource-sync.resolver.js';
 import { SyncScheduler } from './scheduling/sync-scheduler.js';
+import { WatchLeases } from './scheduling/watch-lease.js';
 import { WatchSupervisor } from './scheduling/watch-supervisor.js';
 
 const logger = new Logger('ResourceSync');
@@ -25,18 +26,24 @@ const log = (message: string, err?: unknown) =>
   providers: [
     {
       provide: DictionaryRefresher,
-      inject: [CLICKHOUSE],
-      useFactory: (ch: ClickHouseHandle) =>
-        new DictionaryRefresher(ch, 5_000, (err) => log('reloading resource dictionaries failed', err)),
+      inject: [CLICKHOUSE, REDIS],
+      useFactory: (ch: ClickHouseHandle, redis: Redis) => {
+        // This process owns a ClickHouse handle, so it reloads the dictionaries whichever process changed resources.
+        const refresher = new DictionaryRefresher(ch, {
+          onError: (err) => log('reloading resource dictionaries failed', err),
+        });
+        refresher.follow(redis.duplicate());
+        return refresher;
+      },
     },
     {
       provide: ResourceSyncEngine,
-      inject: [PRISMA, CLICKHOUSE, REDIS, DictionaryRefresher],
-      useFactory: (prisma: PrismaClient, ch: ClickHouseHandle, redis: Redis, dictionaries: DictionaryRefresher) =>
+      inject: [PRISMA, CLICKHOUSE, REDIS],
+      useFactory: (prisma: PrismaClient, ch: ClickHouseHandle, redis: Redis) =>
         new ResourceSyncEngine(prisma, ch, async (tenantId) => {
-          // Ingest gateways re-read the tenant's IP map and tag vectors; query-time names follow shortly after.
+          // Ingest gateways re-read the tenant's IP map and tag vectors; every DictionaryRefresher reloads the
+          // query-time dictionaries.
           await redis.publish(RESOURCE_INVALIDATION_CHANNEL, String(tenantId));
-          dictionaries.request();
         }),
     },
     {
@@ -47,8 +54,10 @@ const log = (message: string, err?: unknown) =>
     },
     {
       provide: WatchSupervisor,
-      inject: [ConnectorRunner],
-      useFactory: (runner: ConnectorRunner) => new WatchSupervisor(runner, { log }),
+      inject: [ConnectorRunner, REDIS],
+      // Several API processes may run: the Redis lease makes exactly one of them watch each connector.
+      useFactory: (runner: ConnectorRunner, redis: Redis) =>
+        new WatchSupervisor(runner, { log, leases: new WatchLeases(redis) }),
     },
     {
       provide: SyncScheduler,

@@ -1,5 +1,6 @@
 import { Inject, UseGuards } from '@nestjs/common';
-import { Args, Context, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Context, ID, Info, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import type { GraphQLResolveInfo, SelectionSetNode } from 'graphql';
 import { ConnectionArgs } from '../../pagination.js';
 import { CurrentViewer } from '../auth/current-viewer.decorator.js';
 import { SessionGuard } from '../auth/session.guard.js';
@@ -99,8 +100,10 @@ export class InventoryResolver {
     @CurrentViewer() viewer: Viewer,
     @Args('filter', { nullable: true }) filter?: InventoryFilter,
     @Args('page', { nullable: true }) page?: InventoryPage,
+    @Info() info?: GraphQLResolveInfo,
   ): Promise<InventoryResourceConnection> {
-    return this.store.list(viewer, filter, page?.first ?? 50, page?.after);
+    const withIps = info ? selectsField(info, info.fieldNodes[0]?.selectionSet, 'ips') : false;
+    return this.store.list(viewer, filter, page?.first ?? 50, page?.after, withIps);
   }
 
   @Query(() => InventoryResource)
@@ -125,4 +128,20 @@ export class InventoryResolver {
   services(@CurrentViewer() viewer: Viewer, @Parent() r: InventoryResource): Promise<InventoryResource[]> {
     return this.store.services(viewer.tenantId, r);
   }
+}
+
+/** Whether a selection asks for `name` anywhere below it (through fragments too). */
+function selectsField(info: GraphQLResolveInfo, set: SelectionSetNode | undefined, name: string, depth = 0): boolean {
+  if (!set || depth > 8) return false;
+  for (const sel of set.selections) {
+    if (sel.kind === 'Field' && (sel.name.value === name || selectsField(info, sel.selectionSet, name, depth + 1))) {
+      return true;
+    }
+    if (sel.kind === 'InlineFragment' && selectsField(info, sel.selectionSet, name, depth + 1)) return true;
+    if (sel.kind === 'FragmentSpread') {
+      const fragment = info.fragments[sel.name.value];
+      if (fragment && selectsField(info, fragment.selectionSet, name, depth + 1)) return true;
+    }
+  }
+  return false;
 }

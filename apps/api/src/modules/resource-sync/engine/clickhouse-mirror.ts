@@ -79,3 +79,29 @@ function stringLabels(labels: unknown): Record<string, string> {
   for (const [k, v] of Object.entries(labels)) out[k] = String(v);
   return out;
 }
+
+/**
+ * The ClickHouse mirror writes of one apply. They run beside the Postgres statements that follow them (a watch
+ * batch's mirror insert costs as much as its Postgres round trips together) and are all awaited before the
+ * change is announced, so a dictionary reload or an ingest refresh never reads ahead of the mirror. A failure is
+ * held until `settle` (no unhandled rejection in between) and fails the apply there, as an awaited write would.
+ */
+export class PendingMirrorWrites {
+  private pending: Promise<{ failed: unknown } | null>[] = [];
+
+  add(write: Promise<void>): void {
+    this.pending.push(
+      write.then(
+        () => null,
+        (failed: unknown) => ({ failed }),
+      ),
+    );
+  }
+
+  async settle(): Promise<void> {
+    const results = await Promise.all(this.pending);
+    this.pending = [];
+    const failure = results.find((r) => r !== null);
+    if (failure) throw failure.failed;
+  }
+}

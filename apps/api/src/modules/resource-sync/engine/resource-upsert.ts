@@ -42,28 +42,34 @@ export async function upsertResources(
     labels[i] = JSON.stringify(r.labels ?? {});
     attributes[i] = JSON.stringify(r.attributes ?? {});
   }
-  const changed = await prisma.$queryRaw<StoredResource[]>`
-    INSERT INTO "Resource" ("tenantId", "kind", "externalId", "name", "labels", "attributes", "source")
-    SELECT ${tenantId}, t.kind, t.external_id, t.name, t.labels, t.attributes, ${source}
-    FROM unnest(${kinds}::text[], ${externalIds}::text[], ${names}::text[],
-                ${labels}::text[]::jsonb[], ${attributes}::text[]::jsonb[])
-      AS t(kind, external_id, name, labels, attributes)
-    ON CONFLICT ("tenantId", "kind", "externalId") DO UPDATE
-      SET "name" = excluded."name", "labels" = excluded."labels", "attributes" = excluded."attributes",
-          "source" = excluded."source", "deletedAt" = NULL, "lastSeenAt" = now(), "updatedAt" = now()
-      WHERE "Resource"."name" IS DISTINCT FROM excluded."name"
-         OR "Resource"."labels" IS DISTINCT FROM excluded."labels"
-         OR "Resource"."attributes" IS DISTINCT FROM excluded."attributes"
-         OR "Resource"."source" IS DISTINCT FROM excluded."source"
-         OR "Resource"."deletedAt" IS NOT NULL
-    RETURNING "id", "kind", "externalId", "name", "labels", "parentId", (xmax = 0) AS created, true AS changed`;
-  // The rows the DO UPDATE skipped (unchanged) are read back by key: one index lookup each, no rewrite.
-  const all = await prisma.$queryRaw<StoredResource[]>`
+  // One round trip: the rows the DO UPDATE skipped (unchanged) are read back in the same statement. Its SELECT
+  // sees the snapshot from before the INSERT, so it finds exactly the pre-existing rows; those the INSERT changed
+  // come from RETURNING instead (the union is unique by id, below).
+  const rows = await prisma.$queryRaw<StoredResource[]>`
+    WITH t AS (
+      SELECT * FROM unnest(${kinds}::text[], ${externalIds}::text[], ${names}::text[],
+                           ${labels}::text[]::jsonb[], ${attributes}::text[]::jsonb[])
+        AS t(kind, external_id, name, labels, attributes)
+    ), changed AS (
+      INSERT INTO "Resource" ("tenantId", "kind", "externalId", "name", "labels", "attributes", "source")
+      SELECT ${tenantId}, t.kind, t.external_id, t.name, t.labels, t.attributes, ${source} FROM t
+      ON CONFLICT ("tenantId", "kind", "externalId") DO UPDATE
+        SET "name" = excluded."name", "labels" = excluded."labels", "attributes" = excluded."attributes",
+            "source" = excluded."source", "deletedAt" = NULL, "lastSeenAt" = now(), "updatedAt" = now()
+        WHERE "Resource"."name" IS DISTINCT FROM excluded."name"
+           OR "Resource"."labels" IS DISTINCT FROM excluded."labels"
+           OR "Resource"."attributes" IS DISTINCT FROM excluded."attributes"
+           OR "Resource"."source" IS DISTINCT FROM excluded."source"
+           OR "Resource"."deletedAt" IS NOT NULL
+      RETURNING "id", "kind", "externalId", "name", "labels", "parentId", (xmax = 0) AS created, true AS changed
+    )
+    SELECT * FROM changed
+    UNION ALL
     SELECT r."id", r."kind", r."externalId", r."name", r."labels", r."parentId", false AS created, false AS changed
-    FROM unnest(${kinds}::text[], ${externalIds}::text[]) AS t(kind, external_id)
-    JOIN "Resource" r ON r."tenantId" = ${tenantId} AND r."kind" = t.kind AND r."externalId" = t.external_id`;
+    FROM t JOIN "Resource" r ON r."tenantId" = ${tenantId} AND r."kind" = t.kind AND r."externalId" = t.external_id`;
   const byId = new Map<number, StoredResource>();
-  for (const r of all) byId.set(r.id, r);
-  for (const r of changed) byId.set(r.id, r);
+  // A changed row also appears in the snapshot with its old values: the RETURNING version wins.
+  for (const r of rows) if (!r.changed) byId.set(r.id, r);
+  for (const r of rows) if (r.changed) byId.set(r.id, r);
   return [...byId.values()];
 }

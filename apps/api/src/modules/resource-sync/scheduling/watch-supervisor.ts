@@ -1,6 +1,7 @@
 import type { ConnectorRunner } from '../engine/connector-runner.js';
 import type { SourceChange } from '../sources/source-types.js';
 import { SourceError } from '../sources/source-types.js';
+import type { WatchLease, WatchLeases } from './watch-lease.js';
 
 export interface WatchSupervisorOptions {
   /** Apply buffered watch events at least this often. Default 100 ms. */
@@ -11,6 +12,8 @@ export interface WatchSupervisorOptions {
   minBackoffMs?: number;
   maxBackoffMs?: number;
   log?: (message: string, err?: unknown) => void;
+  /** With several API processes: only the holder of a connector's lease watches it (see watch-lease.ts). */
+  leases?: WatchLeases;
 }
 
 interface Follower {
@@ -20,7 +23,16 @@ interface Follower {
   relist: boolean;
   /** A listing is running: it is as fresh as a requested one, so a relist request joins it. */
   listing: boolean;
+  /** This process holds the connector's watch lease (always, without leases). */
+  leader: boolean;
   done: Promise<void>;
+}
+
+/** Another process holds the connector's lease now: this one stops applying. */
+class LeaseLost extends Error {
+  constructor(connectorId: string) {
+    super(`connector ${connectorId}: watch lease lost to another process`);
+  }
 }
 
 /**
@@ -36,6 +48,7 @@ export class WatchSupervisor {
   private readonly minBackoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly log: (message: string, err?: unknown) => void;
+  private readonly leases: WatchLeases | undefined;
 
   constructor(
     private readonly runner: ConnectorRunner,
@@ -46,10 +59,16 @@ export class WatchSupervisor {
     this.minBackoffMs = options.minBackoffMs ?? 500;
     this.maxBackoffMs = options.maxBackoffMs ?? 60_000;
     this.log = options.log ?? (() => {});
+    this.leases = options.leases;
   }
 
   isFollowing(connectorId: string): boolean {
     return this.followers.has(connectorId);
+  }
+
+  /** Whether this process is the one watching the connector now. */
+  isLeading(connectorId: string): boolean {
+    return this.followers.get(connectorId)?.leader === true;
   }
 
   follow(connectorId: string): void {
@@ -59,6 +78,7 @@ export class WatchSupervisor {
       current: null,
       relist: true,
       listing: false,
+      leader: false,
       done: Promise.resolve(),
     };
     this.followers.set(connectorId, f);
@@ -71,6 +91,11 @@ export class WatchSupervisor {
   relist(connectorId: string): boolean {
     const f = this.followers.get(connectorId);
     if (!f) return false;
+    if (!f.leader && this.leases) {
+      // Another process watches it: the leader picks the request up at its next renewal.
+      this.leases.requestRelist(connectorId).catch((err) => this.log(`connector ${connectorId}: relist request`, err));
+      return true;
+    }
     if (f.listing) return true;
     f.relist = true;
     f.current?.abort();
@@ -90,14 +115,70 @@ export class WatchSupervisor {
   }
 
   private async loop(connectorId: string, f: Follower): Promise<void> {
+    const leases = this.leases;
+    if (!leases) {
+      f.leader = true;
+      await this.watchLoop(connectorId, f, null, f.stop.signal);
+      return;
+    }
+    while (!f.stop.signal.aborted) {
+      const lease = await leases.acquire(connectorId).catch((err) => {
+        this.log(`connector ${connectorId}: taking the watch lease failed`, err);
+        return null;
+      });
+      if (!lease) {
+        // Held elsewhere (or Redis is down): try again well within a lease's lifetime, jittered.
+        await sleep((leases.ttlMs / 3) * (0.5 + Math.random()), f.stop.signal);
+        continue;
+      }
+      const lost = new AbortController();
+      let renewedAt = Date.now();
+      const renewer = setInterval(() => {
+        lease
+          .renew()
+          .then((r) => {
+            renewedAt = Date.now();
+            if (r === 'lost') lost.abort();
+            else if (r === 'relist') this.relist(connectorId);
+          })
+          .catch((err) => {
+            // Redis unreachable: step down before the lease can expire and a standby take it (the fencing check
+            // before each batch already refuses writes while Redis cannot confirm the lease).
+            this.log(`connector ${connectorId}: renewing the watch lease failed`, err);
+            if (Date.now() - renewedAt >= (lease.ttlMs * 2) / 3) lost.abort();
+          });
+      }, lease.ttlMs / 3);
+      lost.signal.addEventListener('abort', () => f.current?.abort(), { once: true });
+      f.leader = true;
+      // A new leader relists: the previous one may have applied events this process never saw.
+      f.relist = true;
+      try {
+        const stopped = await this.watchLoop(connectorId, f, lease, AbortSignal.any([f.stop.signal, lost.signal]));
+        if (stopped) return;
+      } finally {
+        clearInterval(renewer);
+        f.leader = false;
+        if (!lost.signal.aborted) await lease.release().catch(() => {});
+      }
+      if (lost.signal.aborted) this.log(`connector ${connectorId}: watch lease lost, standing by`);
+    }
+  }
+
+  /** Lists and watches until `until` fires; true when the connector cannot be watched at all (stop following). */
+  private async watchLoop(
+    connectorId: string,
+    f: Follower,
+    lease: WatchLease | null,
+    until: AbortSignal,
+  ): Promise<boolean> {
     let backoff = this.minBackoffMs;
     let cursors: Record<string, string> = {};
     const source = await this.sourceOf(connectorId);
-    if (!source) return;
-    while (!f.stop.signal.aborted) {
+    if (!source) return true;
+    while (!until.aborted) {
       const run = new AbortController();
       f.current = run;
-      const flusher = new ChangeFlusher(this.runner, connectorId, cursors, this.flushMs, this.maxBuffered);
+      const flusher = new ChangeFlusher(this.runner, connectorId, cursors, this.flushMs, this.maxBuffered, lease);
       try {
         if (f.relist) {
           f.relist = false;
@@ -110,14 +191,14 @@ export class WatchSupervisor {
           cursors = await this.runner.cursors(connectorId);
         }
         backoff = this.minBackoffMs;
-        if (!source.watch) return;
+        if (!source.watch) return true;
         await source.watch(cursors, (change) => flusher.push(change), run.signal);
         await flusher.drain();
         cursors = { ...flusher.cursors };
       } catch (err) {
         await flusher.drain().catch(() => {});
         cursors = { ...flusher.cursors };
-        if (f.stop.signal.aborted) break;
+        if (until.aborted || err instanceof LeaseLost) break;
         if (run.signal.aborted && f.relist) continue;
         // A watch that cannot resume (410 Gone, a cursor we do not have) relists; so does any other break,
         // because events may have been lost while the stream was down.
@@ -131,11 +212,12 @@ export class WatchSupervisor {
             ? err.retryAfterMs
             : Math.random() * backoff;
         if (!expired) backoff = Math.min(backoff * 2, this.maxBackoffMs);
-        await sleep(wait, f.stop.signal);
+        await sleep(wait, until);
       } finally {
         f.current = null;
       }
     }
+    return false;
   }
 
   private async sourceOf(connectorId: string) {
@@ -167,6 +249,7 @@ class ChangeFlusher {
     base: Record<string, string>,
     private readonly flushMs: number,
     private readonly maxBuffered: number,
+    private readonly lease: WatchLease | null,
   ) {
     this.cursors = { ...base };
   }
@@ -195,6 +278,9 @@ class ChangeFlusher {
       try {
         const c = await this.runner.load(this.connectorId);
         if (!c) throw new SourceError('connector deleted', 'config', false);
+        // Fencing: a process that lost its lease (paused past its lifetime, cut off from Redis) applies nothing
+        // more once a newer leader exists, even before its own renewal notices.
+        if (this.lease && !(await this.lease.valid())) throw new LeaseLost(this.connectorId);
         const counts = await this.runner.engine.applyChanges(c.tenantId, this.connectorId, batch);
         // Cursors advance only after their events are applied: a crash resumes from before them.
         for (const ch of batch) if (ch.cursor) this.cursors[ch.cursor.type] = ch.cursor.value;
