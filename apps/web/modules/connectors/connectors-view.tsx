@@ -19,10 +19,12 @@ import { useConnectors } from './use-connectors';
 
 export interface ConnectorsViewProps {
   tenantSlug: string;
+  /** Admins add, test, run, disable and delete; other members see the status only. */
+  canManage: boolean;
 }
 
-/** The tenant's resource connectors (admin): their sync status, the actions on them, and "Add connector". */
-export function ConnectorsView({ tenantSlug }: ConnectorsViewProps): JSX.Element {
+/** The tenant's resource connectors: their sync status, and for admins the actions on them and "Add connector". */
+export function ConnectorsView({ tenantSlug, canManage }: ConnectorsViewProps): JSX.Element {
   const onUnauthenticated = useSignInRedirect();
   const { state, refresh, loadMore, create, update, remove, test, run } = useConnectors({ onUnauthenticated });
   const now = useNow(5_000);
@@ -88,7 +90,13 @@ export function ConnectorsView({ tenantSlug }: ConnectorsViewProps): JSX.Element
         failed sync keeps what was found before. Credentials are stored encrypted and never shown again.
       </p>
 
-      <AddConnectorForm onCreate={handleCreate} />
+      {canManage ? (
+        <AddConnectorForm onCreate={handleCreate} />
+      ) : (
+        <p className={pageStyles.intro}>
+          You can see how the connectors sync; adding or changing them needs the admin role.
+        </p>
+      )}
 
       <LoadErrorAlert title="Could not load connectors." error={error} />
       <LoadErrorAlert title={actionError?.title ?? ''} error={actionError?.error ?? null} />
@@ -103,7 +111,12 @@ export function ConnectorsView({ tenantSlug }: ConnectorsViewProps): JSX.Element
         onLoadMore={loadMore}
         className={styles.tablePanel}
       >
-        <ConnectorTable connectors={items} loading={loading && error === null} now={now} actions={actions} />
+        <ConnectorTable
+          connectors={items}
+          loading={loading && error === null}
+          now={now}
+          actions={canManage ? actions : null}
+        />
       </ListPanel>
 
       <p role="status" className="visually-hidden">

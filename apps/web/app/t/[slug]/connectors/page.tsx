@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import type { ReactNode } from 'react';
+import { roleAtLeast } from '@/modules/auth/roles';
 import { connectorsPath } from '@/modules/connectors/connectors.queries';
 import { ConnectorsView } from '@/modules/connectors/connectors-view';
 import { renderTenantPage } from '@/modules/shell/tenant-page';
@@ -11,8 +12,9 @@ export default async function ConnectorsPage({ params }: { params: Promise<{ slu
   return renderTenantPage({
     slug,
     path: connectorsPath,
-    // The API lets only admins read connectors (their configuration names endpoints and accounts).
-    requires: { role: 'admin', title: 'Connectors', purpose: 'see or manage resource connectors' },
-    render: (viewer) => <ConnectorsView tenantSlug={viewer.tenant.slug} />,
+    // Members read connectors' status (never their configuration or credentials); admins manage them.
+    render: (viewer) => (
+      <ConnectorsView tenantSlug={viewer.tenant.slug} canManage={roleAtLeast(viewer.role, 'admin')} />
+    ),
   });
 }
