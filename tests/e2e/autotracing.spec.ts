@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import '../kit/stack-info';
 import { eventually, GraphQLSession } from '../kit/graphql-client';
+import { SERVICE_A, SERVICE_B, startService } from '../kit/three-hop-chain';
 
 const stack = inject('stack');
 const skipEbpf = !stack.agentCapturing && process.env.BATHYSCOPE_SKIP_EBPF === '1';
@@ -47,57 +48,6 @@ async function rowsContaining(session: GraphQLSession, marker: string): Promise<
   });
   if (r.errors || !r.data) throw new Error(`requests query failed: ${JSON.stringify(r.errors)}`);
   return r.data.requests.edges.map((e) => e.node);
-}
-
-/**
- * Service A answers /a/<marker>/<i> by asking B for /b/<marker>/<i> with the same x-request-id; B answers by asking
- * Redis for the key <marker>:<i> over one persistent RESP connection. Each is its own process, so each serves on
- * its own (event-loop) thread, which is what the kernel's per-thread trace context follows.
- */
-const SERVICE_A = `
-const http = require('node:http');
-const [port, next] = process.argv.slice(2).map(Number);
-http.createServer((req, res) => {
-  const path = req.url.replace('/a/', '/b/');
-  http.get({ host: '127.0.0.1', port: next, path, headers: { 'x-request-id': req.headers['x-request-id'] } }, (up) => {
-    let body = '';
-    up.on('data', (c) => (body += c));
-    up.on('end', () => res.end('a:' + body));
-  });
-}).listen(port, '127.0.0.1', () => process.stdout.write('ready\\n'));
-`;
-const SERVICE_B = `
-const http = require('node:http');
-const net = require('node:net');
-const [port] = process.argv.slice(2).map(Number);
-const redis = net.connect(6379, '127.0.0.1');
-const waiting = [];
-let pending = '';
-redis.on('data', (chunk) => {
-  pending += chunk;
-  // Replies are bulk strings or nil; this test issues one GET at a time.
-  const m = /^(\\$-1\\r\\n|\\$(\\d+)\\r\\n)/.exec(pending);
-  if (!m) return;
-  const len = m[2] === undefined ? 0 : Number(m[2]) + 2;
-  if (pending.length < m[0].length + len) return;
-  pending = '';
-  waiting.shift()('ok');
-});
-http.createServer((req, res) => {
-  const key = req.url.split('/').slice(2).join(':');
-  waiting.push((v) => res.end('b:' + v));
-  redis.write('*2\\r\\n$3\\r\\nGET\\r\\n$' + Buffer.byteLength(key) + '\\r\\n' + key + '\\r\\n');
-}).listen(port, '127.0.0.1', () => redis.once('connect', () => process.stdout.write('ready\\n')));
-`;
-
-function startService(dir: string, name: string, source: string, args: number[]): Promise<ChildProcess> {
-  const file = path.join(dir, `${name}.js`);
-  fs.writeFileSync(file, source);
-  const child = spawn(process.execPath, [file, ...args.map(String)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
-    child.stdout?.once('data', () => resolve(child));
-  });
 }
 
 describe.skipIf(skipEbpf)(

@@ -1,0 +1,57 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/**
+ * The AutoTracing chain curl → A → B → Redis, shared by autotracing.spec.ts (what the agent records) and
+ * trace-assembly.spec.ts (what the trace query makes of it).
+ *
+ * Service A answers /a/<marker>/<i> by asking B for /b/<marker>/<i> with the same x-request-id; B answers by asking
+ * Redis for the key <marker>:<i> over one persistent RESP connection. Each is its own process, so each serves on
+ * its own (event-loop) thread, which is what the kernel's per-thread trace context follows.
+ */
+export const SERVICE_A = `
+const http = require('node:http');
+const [port, next] = process.argv.slice(2).map(Number);
+http.createServer((req, res) => {
+  const path = req.url.replace('/a/', '/b/');
+  http.get({ host: '127.0.0.1', port: next, path, headers: { 'x-request-id': req.headers['x-request-id'] } }, (up) => {
+    let body = '';
+    up.on('data', (c) => (body += c));
+    up.on('end', () => res.end('a:' + body));
+  });
+}).listen(port, '127.0.0.1', () => process.stdout.write('ready\\n'));
+`;
+export const SERVICE_B = `
+const http = require('node:http');
+const net = require('node:net');
+const [port] = process.argv.slice(2).map(Number);
+const redis = net.connect(6379, '127.0.0.1');
+const waiting = [];
+let pending = '';
+redis.on('data', (chunk) => {
+  pending += chunk;
+  // Replies are bulk strings or nil; this test issues one GET at a time.
+  const m = /^(\\$-1\\r\\n|\\$(\\d+)\\r\\n)/.exec(pending);
+  if (!m) return;
+  const len = m[2] === undefined ? 0 : Number(m[2]) + 2;
+  if (pending.length < m[0].length + len) return;
+  pending = '';
+  waiting.shift()('ok');
+});
+http.createServer((req, res) => {
+  const key = req.url.split('/').slice(2).join(':');
+  waiting.push((v) => res.end('b:' + v));
+  redis.write('*2\\r\\n$3\\r\\nGET\\r\\n$' + Buffer.byteLength(key) + '\\r\\n' + key + '\\r\\n');
+}).listen(port, '127.0.0.1', () => redis.once('connect', () => process.stdout.write('ready\\n')));
+`;
+
+export function startService(dir: string, name: string, source: string, args: number[]): Promise<ChildProcess> {
+  const file = path.join(dir, `${name}.js`);
+  fs.writeFileSync(file, source);
+  const child = spawn(process.execPath, [file, ...args.map(String)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
+    child.stdout?.once('data', () => resolve(child));
+  });
+}
