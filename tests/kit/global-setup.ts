@@ -84,6 +84,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     API_RATE_LIMIT_KEY_PER_MIN: '40',
     SMTP_URL: smtp.url,
     WEB_URL: `http://127.0.0.1:${ports.web}`,
+    // Webhook receivers of the tests listen on loopback; every other non-public address stays refused (SSRF tests).
+    BATHYSCOPE_WEBHOOK_ALLOW_CIDRS: '127.0.0.0/8',
   };
 
   const seed = spawnSync(process.execPath, [path.join(root, 'apps/api/dist/cli/seed-demo.js')], {
