@@ -1,0 +1,3 @@
+export function profilesPath(tenantSlug: string): string {
+  return `/t/${encodeURIComponent(tenantSlug)}/profiles`;
+}
