@@ -124,7 +124,7 @@ describe('InsertCoalescer', () => {
     const body = `${rows(3, 9, 5)
       .map((r) => JSON.stringify(r))
       .join('\n')}\n`;
-    wal.writeBlock({ table, token: 'blk_crash_before', members: ['3:l7:9'], body });
+    wal.writeBlock({ table, token: 'blk_crash_before', members: [`${table}:3:l7:9`], body });
     wal.close(); // the process dies here
 
     const { c, metrics } = coalescer();
@@ -143,7 +143,7 @@ describe('InsertCoalescer', () => {
     const body = `${rows(4, 2, 8)
       .map((r) => JSON.stringify(r))
       .join('\n')}\n`;
-    wal.writeBlock({ table, token: 'blk_crash_after', members: ['4:l7:2'], body });
+    wal.writeBlock({ table, token: 'blk_crash_after', members: [`${table}:4:l7:2`], body });
     wal.close();
     await ch.client.insert({
       table: `coalesce_spec.${table}`,
@@ -156,6 +156,22 @@ describe('InsertCoalescer', () => {
     expect(await c.recover()).toEqual({ replayed: 1, torn: 0 });
     expect(await stored()).toEqual([{ agent: 4, seq: 2, n: 8 }]);
     expect(await c.submit(table, '4:l7:2', rows(4, 2, 8))).toBe('duplicate');
+    await c.close();
+  });
+
+  it('keeps the same batch token apart per table, as ClickHouse does', async () => {
+    const { c } = coalescer();
+    await c.recover();
+    await ch.client.command({
+      query: `CREATE TABLE coalesce_spec.${table}_other (agent UInt32, seq UInt32, i UInt32) ENGINE = MergeTree ORDER BY i`,
+    });
+    expect(await c.submit(table, '9:x:1', rows(9, 1, 2))).toBe('stored');
+    expect(await c.submit(`${table}_other`, '9:x:1', rows(9, 1, 3))).toBe('stored');
+    const rs = await ch.client.query({
+      query: `SELECT toUInt32(count()) AS n FROM coalesce_spec.${table}_other`,
+      format: 'JSONEachRow',
+    });
+    expect(await rs.json()).toEqual([{ n: 3 }]);
     await c.close();
   });
 

@@ -119,8 +119,11 @@ export class InsertCoalescer {
    * Rejects when the block's insert failed (the agent retries) or with StorageBacklogError while failed blocks
    * already hold `maxFailedRows`.
    */
-  submit(table: string, member: string, values: readonly object[]): Promise<SubmitOutcome> {
+  submit(table: string, token: string, values: readonly object[]): Promise<SubmitOutcome> {
     if (this.closed) return Promise.reject(new Error('the gateway is closing'));
+    // Tokens are per table in ClickHouse (each table keeps its own deduplication window), so here too: the same
+    // (agent, stream, seq) sent to two routes is two batches.
+    const member = `${table}:${token}`;
     if (this.wal.isCommitted(member)) {
       this.metrics.duplicateBatches.inc({ table });
       return Promise.resolve('duplicate');
