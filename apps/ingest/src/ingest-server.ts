@@ -30,7 +30,7 @@ import { registerProfileRoute } from './profile-route';
 import { OverloadGuard } from './overload-guard';
 import { standardSignalRoutes } from './signals/standard-signals';
 import { CheckinStatusWriter, type StatusWriterOptions } from './status-writer';
-import { ResourceInvalidations } from './tagging/invalidation';
+import { namesAnnouncer, ResourceInvalidations } from './tagging/invalidation';
 import { ResourceTagger } from './tagging/l7-tagger';
 import { TenantQuota, type TenantQuotaOptions } from './tenant-quota';
 
@@ -194,7 +194,12 @@ export function createIngestServer(options: IngestServerOptions): IngestServer {
     return metrics.registry.metrics();
   });
 
-  const tagger = new ResourceTagger(prisma, ch);
+  const publisher = options.redis;
+  const tagger = new ResourceTagger(
+    prisma,
+    ch,
+    publisher ? { onMirrored: namesAnnouncer((channel, message) => publisher.publish(channel, message)) } : {},
+  );
   if (options.redis) {
     const invalidations = new ResourceInvalidations(options.redis.duplicate(), tagger, (err) =>
       app.log.warn({ err }, 'resource invalidation channel: falling back to periodic reloads'),

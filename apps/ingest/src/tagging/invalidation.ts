@@ -2,6 +2,31 @@ import type { Redis } from 'ioredis';
 
 /** Where a resource change is announced; the message is the tenant id. Published by apps/api's sync engine. */
 export const RESOURCE_INVALIDATION_CHANNEL = 'bathyscope:resources';
+/**
+ * Gateways publish here (the tenant id) after they created resources themselves (a new host, process, container):
+ * only the names changed, so the process owning ClickHouse reloads its name dictionary and nobody reloads IP maps.
+ */
+export const RESOURCE_NAMES_CHANNEL = 'bathyscope:resource-names';
+
+/** Publishes on RESOURCE_NAMES_CHANNEL at most once per `intervalMs`, whatever the rate of new resources. */
+export function namesAnnouncer(
+  publish: (channel: string, message: string) => Promise<unknown>,
+  intervalMs = 1000,
+): (tenantId: number) => void {
+  let timer: NodeJS.Timeout | undefined;
+  let tenant = 0;
+  return (tenantId) => {
+    tenant = tenantId;
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      publish(RESOURCE_NAMES_CHANNEL, String(tenant)).catch(() => {
+        // The dictionary's own lifetime is the fallback: a lost announcement only delays a name.
+      });
+    }, intervalMs);
+    timer.unref();
+  };
+}
 
 /** What a gateway drops when a tenant's resources change. */
 export interface TenantInvalidatable {

@@ -18,6 +18,11 @@ export interface ResourceStoreOptions {
    * connector that re-parents a pod is seen by ingest within this. Default 10 s.
    */
   tagsTtlMs?: number;
+  /**
+   * Called after resources were written to ClickHouse's `resources` table, so the process owning ClickHouse can
+   * reload the name dictionary instead of waiting for its lifetime (a new host's name would read empty till then).
+   */
+  onMirrored?: (tenantId: number) => void;
 }
 
 interface CachedTags {
@@ -43,6 +48,7 @@ export class ResourceStore {
   private generations = new Map<number, number>();
   private readonly maxIds: number;
   private readonly tagsTtlMs: number;
+  private readonly onMirrored: ((tenantId: number) => void) | undefined;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -51,6 +57,7 @@ export class ResourceStore {
   ) {
     this.maxIds = options.maxCachedIds ?? 200_000;
     this.tagsTtlMs = options.tagsTtlMs ?? 10_000;
+    this.onMirrored = options.onMirrored;
   }
 
   /** The cached id of a resource, or undefined (then `ensure` it). */
@@ -178,6 +185,7 @@ export class ResourceStore {
       })),
       format: 'JSONEachRow',
     });
+    this.onMirrored?.(tenantId);
   }
 }
 

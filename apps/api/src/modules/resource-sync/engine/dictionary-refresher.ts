@@ -1,6 +1,6 @@
 import type { ClickHouseHandle } from '@bathyscope/clickhouse';
 import type { Redis } from 'ioredis';
-import { RESOURCE_INVALIDATION_CHANNEL } from './invalidation.js';
+import { RESOURCE_INVALIDATION_CHANNEL, RESOURCE_NAMES_CHANNEL } from './invalidation.js';
 
 /** The tenant-facing dictionaries built from the inventory mirror (packages/clickhouse/src/tables/resources.ts). */
 export const RESOURCE_DICTIONARIES = ['resource_names', 'ip_resources'] as const;
@@ -47,10 +47,10 @@ export class DictionaryRefresher {
   follow(subscriber: Redis): void {
     this.subscriber = subscriber;
     subscriber.on('message', (channel: string) => {
-      if (channel === RESOURCE_INVALIDATION_CHANNEL) this.request();
+      if (channel === RESOURCE_INVALIDATION_CHANNEL || channel === RESOURCE_NAMES_CHANNEL) this.request();
     });
     subscriber.on('error', this.onError);
-    subscriber.subscribe(RESOURCE_INVALIDATION_CHANNEL).catch(this.onError);
+    subscriber.subscribe(RESOURCE_INVALIDATION_CHANNEL, RESOURCE_NAMES_CHANNEL).catch(this.onError);
   }
 
   /** Asks for a reload; returns at once. */
