@@ -3,6 +3,7 @@ import {
   DEFAULT_FILTERS,
   filtersFromSearchParams,
   filtersToSearchParams,
+  idError,
   parseStatus,
   type RequestFilters,
   timeWindow,
@@ -45,6 +46,7 @@ describe('timeWindow', () => {
 describe('search params', () => {
   it('round-trips non-default filters', () => {
     const filters: RequestFilters = {
+      ...DEFAULT_FILTERS,
       range: '6h',
       method: 'GET',
       pathContains: '/api',
@@ -72,8 +74,46 @@ describe('search params', () => {
     expect(filtersFromSearchParams({ namespace: long, service: 'ok' })).toMatchObject({ namespace: '', service: 'ok' });
   });
 
+  it('round-trips the inventory, id and protocol filters, lower-casing ids for the API', () => {
+    const trace = 'AB'.repeat(16);
+    const filters: RequestFilters = {
+      ...DEFAULT_FILTERS,
+      workload: 'api',
+      pod: 'api-1',
+      host: 'node 1',
+      traceId: trace,
+      spanId: '0123456789abcdef',
+      xRequestId: 'req-1',
+      protocol: 'dns',
+      endpoint: 'GET /users/{id}',
+      resource: 'SELECT 1',
+    };
+    const params = filtersToSearchParams(filters);
+    expect(params.get('trace')).toBe(trace);
+    expect(params.get('requestId')).toBe('req-1');
+    expect(filtersFromSearchParams(Object.fromEntries(params))).toEqual(filters);
+    expect(toFilterInput(filters)).toEqual({
+      workload: 'api',
+      pod: 'api-1',
+      host: 'node 1',
+      traceId: trace.toLowerCase(),
+      spanId: '0123456789abcdef',
+      xRequestId: 'req-1',
+      protocol: 'dns',
+      endpoint: 'GET /users/{id}',
+      resource: 'SELECT 1',
+    });
+  });
+
+  it('leaves out a trace or span id that is not hex of the right length, and says why', () => {
+    expect(toFilterInput({ ...DEFAULT_FILTERS, traceId: "x' OR 1=1", spanId: 'abc' })).toBeUndefined();
+    expect(idError('traceId', 'abc')).toBe('A trace ID is 32 hexadecimal digits.');
+    expect(idError('spanId', '0123456789abcdef')).toBeNull();
+    expect(idError('pod', 'anything')).toBeNull();
+  });
+
   it('falls back to defaults for unknown values', () => {
-    expect(filtersFromSearchParams({ range: '7d', method: 'BREW' })).toEqual(DEFAULT_FILTERS);
+    expect(filtersFromSearchParams({ range: '7d', method: 'BREW', protocol: 'smtp' })).toEqual(DEFAULT_FILTERS);
     expect(filtersToSearchParams(DEFAULT_FILTERS).toString()).toBe('');
   });
 });

@@ -24,7 +24,49 @@ export interface RequestFilters {
   /** Scope from a link (an inventory resource, a service page); '' means any. */
   namespace: string;
   service: string;
+  /** Inventory names of either party, ids and exact values; '' means any. */
+  workload: string;
+  pod: string;
+  host: string;
+  traceId: string;
+  spanId: string;
+  xRequestId: string;
+  /** '' means any protocol. */
+  protocol: string;
+  endpoint: string;
+  resource: string;
   autoRefresh: boolean;
+}
+
+/** Text filters beyond path and status: applied after a pause in typing, kept in the URL under these keys. */
+export const TEXT_FILTERS = [
+  { key: 'namespace', param: 'namespace', label: 'Namespace', max: 253 },
+  { key: 'service', param: 'service', label: 'Service', max: 253 },
+  { key: 'workload', param: 'workload', label: 'Workload', max: 253 },
+  { key: 'pod', param: 'pod', label: 'Pod', max: 253 },
+  { key: 'host', param: 'host', label: 'Host', max: 253 },
+  { key: 'endpoint', param: 'endpoint', label: 'Endpoint', max: 1024 },
+  { key: 'resource', param: 'resource', label: 'Resource', max: 1024 },
+  { key: 'traceId', param: 'trace', label: 'Trace ID', max: 32 },
+  { key: 'spanId', param: 'span', label: 'Span ID', max: 16 },
+  { key: 'xRequestId', param: 'requestId', label: 'Request ID', max: 256 },
+] as const satisfies ReadonlyArray<{ key: keyof RequestFilters; param: string; label: string; max: number }>;
+
+export type TextFilterKey = (typeof TEXT_FILTERS)[number]['key'];
+
+export const PROTOCOLS = ['http1', 'http2', 'grpc', 'dns', 'mysql', 'postgresql', 'redis', 'kafka', 'mqtt'] as const;
+
+const HEX_IDS: Partial<Record<TextFilterKey, { digits: number; label: string }>> = {
+  traceId: { digits: 32, label: 'A trace ID is 32 hexadecimal digits.' },
+  spanId: { digits: 16, label: 'A span ID is 16 hexadecimal digits.' },
+};
+
+/** Why a typed trace or span id cannot be searched for, or null when it can (or is empty). */
+export function idError(key: TextFilterKey, raw: string): string | null {
+  const rule = HEX_IDS[key];
+  const value = raw.trim();
+  if (!rule || value === '') return null;
+  return new RegExp(`^[0-9a-fA-F]{${rule.digits}}$`).test(value) ? null : rule.label;
 }
 
 export const DEFAULT_FILTERS: RequestFilters = {
@@ -34,6 +76,15 @@ export const DEFAULT_FILTERS: RequestFilters = {
   status: '',
   namespace: '',
   service: '',
+  workload: '',
+  pod: '',
+  host: '',
+  traceId: '',
+  spanId: '',
+  xRequestId: '',
+  protocol: '',
+  endpoint: '',
+  resource: '',
   autoRefresh: true,
 };
 
@@ -67,8 +118,12 @@ export function toFilterInput(filters: RequestFilters): RequestFilterInput | und
   if (path !== '') input.pathContains = path;
   const status = parseStatus(filters.status);
   if (typeof status === 'number') input.status = status;
-  if (filters.namespace !== '') input.namespace = filters.namespace;
-  if (filters.service !== '') input.service = filters.service;
+  for (const { key } of TEXT_FILTERS) {
+    const value = filters[key].trim();
+    if (value === '' || idError(key, value) !== null) continue;
+    input[key] = HEX_IDS[key] ? value.toLowerCase() : value;
+  }
+  if (filters.protocol !== '') input.protocol = filters.protocol;
   return Object.keys(input).length > 0 ? input : undefined;
 }
 
@@ -78,23 +133,27 @@ function first(value: SearchParamValue): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** The API's limit on namespace and service names. */
-const MAX_SCOPE_LENGTH = 253;
+const limited = (value: string | undefined, max: number): string =>
+  value !== undefined && value.length <= max ? value : '';
 
-const scopeValue = (value: string | undefined): string =>
-  value !== undefined && value.length <= MAX_SCOPE_LENGTH ? value : '';
-
-/** Filters from the page URL (`?range=6h&method=GET&path=/api&status=500&namespace=shop&service=cart&refresh=off`). */
+/**
+ * Filters from the page URL (`?range=6h&method=GET&path=/api&status=500&namespace=shop&service=cart&pod=api-1
+ * &protocol=dns&trace=<32 hex>&refresh=off`).
+ */
 export function filtersFromSearchParams(params: Record<string, SearchParamValue>): RequestFilters {
   const range = first(params.range) ?? '';
   const method = (first(params.method) ?? '').toUpperCase();
+  const protocol = (first(params.protocol) ?? '').toLowerCase();
   return {
     range: isTimeRangeKey(range) ? range : DEFAULT_TIME_RANGE,
     method: (HTTP_METHODS as readonly string[]).includes(method) ? method : '',
     pathContains: first(params.path) ?? '',
     status: first(params.status) ?? '',
-    namespace: scopeValue(first(params.namespace)),
-    service: scopeValue(first(params.service)),
+    ...(Object.fromEntries(TEXT_FILTERS.map((f) => [f.key, limited(first(params[f.param]), f.max)])) as Record<
+      TextFilterKey,
+      string
+    >),
+    protocol: (PROTOCOLS as readonly string[]).includes(protocol) ? protocol : '',
     autoRefresh: first(params.refresh) !== 'off',
   };
 }
@@ -106,8 +165,8 @@ export function filtersToSearchParams(filters: RequestFilters): URLSearchParams 
   if (filters.method !== '') params.set('method', filters.method);
   if (filters.pathContains.trim() !== '') params.set('path', filters.pathContains.trim());
   if (filters.status.trim() !== '') params.set('status', filters.status.trim());
-  if (filters.namespace !== '') params.set('namespace', filters.namespace);
-  if (filters.service !== '') params.set('service', filters.service);
+  for (const { key, param } of TEXT_FILTERS) if (filters[key].trim() !== '') params.set(param, filters[key].trim());
+  if (filters.protocol !== '') params.set('protocol', filters.protocol);
   if (!filters.autoRefresh) params.set('refresh', 'off');
   return params;
 }

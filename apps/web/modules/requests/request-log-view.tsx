@@ -10,7 +10,13 @@ import { LoadErrorAlert } from '@/modules/shell/load-error-alert';
 import pageStyles from '@/modules/shell/page.module.css';
 import { RequestFilterBar } from './components/request-filter-bar';
 import { RequestTable } from './components/request-table';
-import { filtersToSearchParams, parseStatus, type RequestFilters, toFilterInput } from './request-filters';
+import {
+  filtersToSearchParams,
+  parseStatus,
+  type RequestFilters,
+  TEXT_FILTERS,
+  toFilterInput,
+} from './request-filters';
 import { useRequestLog } from './use-request-log';
 
 /** Typing in a text filter queries once the user pauses, not on every key. */
@@ -22,6 +28,13 @@ export interface RequestLogViewProps {
   /** For links to other console pages. */
   tenantSlug: string;
   initialFilters: RequestFilters;
+}
+
+/** Fields typed into: they apply after a pause rather than on every key. */
+const TEXT_KEYS = ['pathContains', 'status', ...TEXT_FILTERS.map((f) => f.key)] as const;
+
+function textFields(filters: RequestFilters): Partial<RequestFilters> {
+  return Object.fromEntries(TEXT_KEYS.map((key) => [key, filters[key]]));
 }
 
 /** Keeps the last valid status when what is typed is not one. */
@@ -50,15 +63,16 @@ export function RequestLogView({ tenantSlug, initialFilters }: RequestLogViewPro
   });
 
   // Text fields apply after a pause in typing.
+  const draftText = JSON.stringify(textFields(draft));
+  const appliedText = JSON.stringify(textFields(applied));
   useEffect(() => {
-    if (draft.pathContains === applied.pathContains && draft.status === applied.status) return;
+    if (draftText === appliedText) return;
     const timer = setTimeout(() => {
-      setApplied((previous) =>
-        withValidStatus({ ...previous, pathContains: draft.pathContains, status: draft.status }, previous),
-      );
+      const typed = JSON.parse(draftText) as Partial<RequestFilters>;
+      setApplied((previous) => withValidStatus({ ...previous, ...typed }, previous));
     }, TEXT_FILTER_DEBOUNCE_MS);
     return () => clearTimeout(timer);
-  }, [draft.pathContains, draft.status, applied.pathContains, applied.status]);
+  }, [draftText, appliedText]);
 
   // Keep the URL shareable. history.replaceState is integrated with the App Router and does not
   // re-render the server component.
@@ -71,7 +85,9 @@ export function RequestLogView({ tenantSlug, initialFilters }: RequestLogViewPro
   const handleChange = useCallback((patch: Partial<RequestFilters>) => {
     setDraft((previous) => ({ ...previous, ...patch }));
     // Selects and the toggle apply at once; text fields wait for the debounce above.
-    const { pathContains: _path, status: _status, ...immediate } = patch;
+    const immediate = Object.fromEntries(
+      Object.entries(patch).filter(([key]) => !(TEXT_KEYS as readonly string[]).includes(key)),
+    ) as Partial<RequestFilters>;
     if (Object.keys(immediate).length > 0) setApplied((previous) => ({ ...previous, ...immediate }));
   }, []);
 

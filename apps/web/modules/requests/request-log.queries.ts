@@ -44,6 +44,15 @@ export interface RequestFilterInput {
   status?: number;
   namespace?: string;
   service?: string;
+  workload?: string;
+  pod?: string;
+  host?: string;
+  traceId?: string;
+  spanId?: string;
+  xRequestId?: string;
+  protocol?: string;
+  endpoint?: string;
+  resource?: string;
 }
 
 export interface PageInput {

@@ -8,6 +8,7 @@ import type { AppAbility } from '../authz/ability.js';
 import { AuthzService } from '../authz/authz.service.js';
 import { RESTRICTABLE_FIELDS } from '../authz/resources.js';
 import { tenantQueryInRange } from '../telemetry/time-range.js';
+import { applyRequestTagFilters } from './request-filters.js';
 import type {
   PageInput,
   RequestFilterInput,
@@ -101,8 +102,7 @@ export class RequestsService {
     if (filter?.method) q.where('request_type = $', 'String', filter.method);
     if (filter?.pathContains) q.where('position(request_resource, $) > 0', 'String', filter.pathContains);
     if (filter?.status !== undefined && filter.status !== null) q.where('response_code = $', 'UInt16', filter.status);
-    if (filter?.namespace != null) q.where('namespace = $', 'String', filter.namespace);
-    if (filter?.service != null) q.where('service = $', 'String', filter.service);
+    if (filter) applyRequestTagFilters(q, this.ch.database, filter);
     if (filter?.environment != null) q.where('environment = $', 'String', filter.environment);
     // ABAC: the viewer's policies narrow the rows; nothing allowed means an empty page, not an error.
     if ((await this.authz.scopeTelemetry(viewer, q)) === 'none') {

@@ -1,8 +1,16 @@
 'use client';
 
-import type { FormEvent, JSX } from 'react';
+import { type FormEvent, type JSX, useState } from 'react';
 import { useHydrated } from '@/lib/use-hydrated';
-import { HTTP_METHODS, isTimeRangeKey, type RequestFilters, TIME_RANGES } from '../request-filters';
+import {
+  HTTP_METHODS,
+  idError,
+  isTimeRangeKey,
+  PROTOCOLS,
+  type RequestFilters,
+  TEXT_FILTERS,
+  TIME_RANGES,
+} from '../request-filters';
 import { BarField } from '@/modules/shell/bar-field';
 import formStyles from '@/modules/shell/form-bar.module.css';
 import styles from '../request-log.module.css';
@@ -25,6 +33,8 @@ export function RequestFilterBar({
   onSubmit,
 }: RequestFilterBarProps): JSX.Element {
   const hydrated = useHydrated();
+  // Open when the page was opened with one of them set; afterwards the user decides.
+  const [moreOpen] = useState(() => TEXT_FILTERS.some((f) => value[f.key] !== ''));
   const handleSubmit = (event: FormEvent<HTMLFormElement>): void => {
     event.preventDefault();
     onSubmit();
@@ -96,6 +106,51 @@ export function RequestFilterBar({
             </span>
           )}
         </BarField>
+
+        <BarField htmlFor="filter-protocol" label="Protocol">
+          <select
+            id="filter-protocol"
+            value={value.protocol}
+            onChange={(event) => onChange({ protocol: event.target.value })}
+          >
+            <option value="">Any</option>
+            {PROTOCOLS.map((protocol) => (
+              <option key={protocol} value={protocol}>
+                {protocol}
+              </option>
+            ))}
+          </select>
+        </BarField>
+
+        <details className={styles.moreFilters} open={moreOpen}>
+          <summary>More filters</summary>
+          <div className={formStyles.bar}>
+            {TEXT_FILTERS.map((f) => {
+              const id = `filter-${f.param}`;
+              const error = idError(f.key, value[f.key]);
+              return (
+                <BarField key={f.key} htmlFor={id} label={f.label}>
+                  <input
+                    id={id}
+                    type="search"
+                    value={value[f.key]}
+                    maxLength={f.max}
+                    autoComplete="off"
+                    spellCheck={false}
+                    aria-invalid={error !== null}
+                    aria-describedby={error !== null ? `${id}-error` : undefined}
+                    onChange={(event) => onChange({ [f.key]: event.target.value })}
+                  />
+                  {error !== null && (
+                    <span id={`${id}-error`} className={formStyles.fieldErrorFloating}>
+                      {error}
+                    </span>
+                  )}
+                </BarField>
+              );
+            })}
+          </div>
+        </details>
 
         {(value.namespace !== '' || value.service !== '') && (
           <fieldset className={styles.scope}>

@@ -1,3 +1,4 @@
+import Link from 'next/link';
 import type { JSX } from 'react';
 import { DataTable, type DataTableColumn } from '@/modules/shell/data-table';
 import tableStyles from '@/modules/shell/data-table.module.css';
@@ -36,6 +37,7 @@ const COLUMNS: readonly DataTableColumn[] = [
   { label: 'Latency', numeric: true },
   { label: 'Req bytes', numeric: true },
   { label: 'Resp bytes', numeric: true },
+  { label: 'Trace' },
 ];
 
 const STATUS_CLASS_NAMES = {
@@ -115,6 +117,12 @@ function RequestRow({ row, now }: { row: RequestLog; now: Date }): JSX.Element {
       <td className={`${tableStyles.numeric} ${tableStyles.mono}`}>{formatLatency(row.latencyUs)}</td>
       <td className={`${tableStyles.numeric} ${tableStyles.mono}`}>{formatBytes(row.requestBytes)}</td>
       <td className={`${tableStyles.numeric} ${tableStyles.mono}`}>{formatBytes(row.responseBytes)}</td>
+      <td>
+        {/* Relative to /t/<slug>/requests, so the table needs no tenant. */}
+        <Link href={`traces?row=${encodeURIComponent(row.id)}`} aria-label={`Trace of ${row.method} ${row.path}`}>
+          Trace
+        </Link>
+      </td>
     </tr>
   );
 }

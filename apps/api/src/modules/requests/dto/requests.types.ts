@@ -28,17 +28,82 @@ export class RequestFilterInput {
   @MaxLength(1024)
   pathContains?: string;
 
-  @Field({ nullable: true, description: 'Exact namespace of the observed workload.' })
+  @Field({
+    nullable: true,
+    description: 'Exact namespace: as the agent reported it, or the inventory name of either party of the request.',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(253)
   namespace?: string;
 
-  @Field({ nullable: true, description: 'Exact service of the observed workload.' })
+  @Field({
+    nullable: true,
+    description: 'Exact service: as the agent reported it, or the inventory name of either party of the request.',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(253)
   service?: string;
+
+  @Field({ nullable: true, description: 'Exact workload name (inventory) of either party of the request.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(253)
+  workload?: string;
+
+  @Field({ nullable: true, description: 'Exact pod name (inventory) of either party of the request.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(253)
+  pod?: string;
+
+  @Field({ nullable: true, description: 'Exact host name (inventory) of either party of the request.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(253)
+  host?: string;
+
+  @Field({ nullable: true, description: 'W3C trace id, 32 lower-case hex digits.' })
+  @IsOptional()
+  @Matches(/^[0-9a-f]{32}$/, { message: 'traceId must be 32 lower-case hex digits' })
+  traceId?: string;
+
+  @Field({ nullable: true, description: "W3C span id (the caller's span in traceparent), 16 lower-case hex digits." })
+  @IsOptional()
+  @Matches(/^[0-9a-f]{16}$/, { message: 'spanId must be 16 lower-case hex digits' })
+  spanId?: string;
+
+  @Field({ nullable: true, description: 'Exact request id header value (x-request-id or the configured names).' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  xRequestId?: string;
+
+  @Field({
+    nullable: true,
+    description: 'L7 protocol: http1, http2, grpc, dns, mysql, postgresql, redis, kafka, mqtt.',
+  })
+  @IsOptional()
+  @Matches(/^(http1|http2|grpc|dns|mysql|postgresql|redis|kafka|mqtt)$/, {
+    message: 'protocol must be one of http1, http2, grpc, dns, mysql, postgresql, redis, kafka, mqtt',
+  })
+  protocol?: string;
+
+  @Field({ nullable: true, description: 'Exact endpoint (route template, `SELECT users`, DNS name, Redis command).' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  endpoint?: string;
+
+  @Field({
+    nullable: true,
+    description: 'Exact resource: the path, DNS name, SQL text, Redis command and key or Kafka topic as recorded.',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  resource?: string;
 
   @Field({ nullable: true, description: 'Exact environment of the observed workload.' })
   @IsOptional()
