@@ -1,7 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AGENT_CHECKIN_PATH, DEFAULT_AGENT_CONFIG, encodeL7RequestBatch } from '@bathyscope/wire';
+import {
+  AGENT_CHECKIN_PATH,
+  DEFAULT_AGENT_CONFIG,
+  encodeFlowBatch,
+  encodeL7RequestBatch,
+  encodeProfileBatch,
+  type FlowRow,
+  INGEST_FLOWS_PATH,
+  INGEST_PROFILES_PATH,
+  ProfileEventType,
+} from '@bathyscope/wire';
 import { buildSchema, type GraphQLObjectType } from 'graphql';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import '../kit/stack-info';
@@ -38,6 +48,11 @@ interface TenantA {
   connectorId: string;
   /** One of A's inventory resources (its agent's host). */
   resourceId: number;
+  /** Alerting objects of A (alerts.spec.ts / webhooks.spec.ts test their behaviour). */
+  alertRuleId: string;
+  silenceId: string;
+  maintenanceWindowId: string;
+  webhookDestinationId: string;
 }
 
 type Probe = (
@@ -75,11 +90,80 @@ const reads: Record<string, Probe> = {
   agentConfigSchema: (b) => b.request('{ agentConfigSchema }'),
   ingestGateways: (b) => b.request('{ ingestGateways { id url healthy agentCount } }'),
   connectors: (b) => b.request('{ connectors { edges { node { id name config lastError } } } }'),
+  alertMetrics: (b) => b.request('{ alertMetrics { name labels } }'),
+  alertRules: (b) => b.request('{ alertRules { id name filters { value } destinationIds } }'),
+  alertInstances: (b) => b.request('{ alertInstances { id ruleId labels { name value } } }'),
+  alertHistory: (b) => b.request('{ alertHistory { ruleId labels { name value } } }'),
+  silences: (b) => b.request('{ silences(includeExpired: true) { id comment matchers { value } } }'),
+  maintenanceWindows: (b) => b.request('{ maintenanceWindows { id name } }'),
+  webhookDestinations: (b) => b.request('{ webhookDestinations { id name url } }'),
+  webhookDeliveries: (b) => b.request('{ webhookDeliveries { id destinationId payload } }'),
+  protocolOverview: (b) =>
+    b.request(
+      'query($t: TimeRangeInput!) { protocolOverview(protocol: HTTP, timeRange: $t) { totals { requests } tables { rows { key } } } }',
+      { t: range() },
+    ),
+  networkOverview: (b) =>
+    b.request('query($t: TimeRangeInput!) { networkOverview(timeRange: $t, groupBy: HOST) { entities { id name } } }', {
+      t: range(),
+    }),
+  forecastRunsOutFirst: (b) =>
+    b.request('{ forecastRunsOutFirst(input: { metric: CPU_PERCENT, threshold: 0 }) { target history { value } } }'),
+  serviceMap: (b) =>
+    b.request(
+      'query($t: TimeRangeInput!) { serviceMap(timeRange: $t, groupBy: POD) { nodes { id name namespace } edges { id source target } } }',
+      { t: range() },
+    ),
   inventory: (b) =>
     b.request(
       '{ inventory(filter: { includeDeleted: true }, page: { first: 200 }) { edges { node { id name externalId labels attributes } } } }',
     ),
+  profile: (b) =>
+    b.request('query($t: TimeRangeInput!) { profile(timeRange: $t) { total nodes { name } topFunctions { name } } }', {
+      t: range(),
+    }),
+  profileDiff: (b) =>
+    b.request('query($s: ProfileSelectionInput!) { profileDiff(base: $s, comparison: $s) { total nodes { name } } }', {
+      s: { timeRange: range() },
+    }),
+  profileSources: (b) =>
+    b.request('query($t: TimeRangeInput!) { profileSources(timeRange: $t) { services processes } }', { t: range() }),
+  flows: (b) =>
+    b.request(
+      'query($t: TimeRangeInput!) { flows(timeRange: $t, page: { first: 500 }) { edges { node { flowId processName client { ip process } server { ip } } } } }',
+      { t: range() },
+    ),
 };
+
+/** A finished TCP flow of process `name` (the isolation marker). */
+function isolationFlow(name: string): FlowRow {
+  const endUs = Date.now() * 1000;
+  return {
+    startTimeUs: endUs - 1_000_000,
+    endTimeUs: endUs,
+    flowId: 4242,
+    tapSide: 1,
+    protocol: 6,
+    closeType: 1,
+    pid: 42,
+    processName: name,
+    clientIp: '10.42.0.1',
+    clientPort: 42_000,
+    serverIp: '10.42.0.2',
+    serverPort: 42,
+    bytesTx: 1,
+    bytesRx: 1,
+    packetsTx: 1,
+    packetsRx: 1,
+    retransTx: 0,
+    retransRx: 0,
+    zeroWinTx: 0,
+    zeroWinRx: 0,
+    rttUs: 1,
+    connSetupUs: 1,
+    newFlow: true,
+  };
+}
 
 /** Mutations that address one of A's objects: B must get NOT_FOUND or FORBIDDEN. */
 const writesById: Record<string, Probe> = {
@@ -128,6 +212,40 @@ const writesById: Record<string, Probe> = {
   testConnector: (b, a) => b.request(`mutation { testConnector(id: "${a.connectorId}") { ok error } }`),
   runConnector: (b, a) => b.request(`mutation { runConnector(id: "${a.connectorId}") { id } }`),
   inventoryResource: (b, a) => b.request(`{ inventoryResource(id: ${a.resourceId}) { id name } }`),
+  alertRule: (b, a) => b.request(`{ alertRule(id: "${a.alertRuleId}") { id name } }`),
+  updateAlertRule: (b, a) =>
+    b.request(
+      `mutation { updateAlertRule(id: "${a.alertRuleId}", input: { name: "stolen", metric: "request_rate", operator: ">", threshold: 1 }) { id } }`,
+    ),
+  deleteAlertRule: (b, a) => b.request(`mutation { deleteAlertRule(id: "${a.alertRuleId}") }`),
+  expireSilence: (b, a) => b.request(`mutation { expireSilence(id: "${a.silenceId}") { id } }`),
+  deleteMaintenanceWindow: (b, a) => b.request(`mutation { deleteMaintenanceWindow(id: "${a.maintenanceWindowId}") }`),
+  webhookDestination: (b, a) => b.request(`{ webhookDestination(id: "${a.webhookDestinationId}") { id url } }`),
+  updateWebhookDestination: (b, a) =>
+    b.request(
+      `mutation { updateWebhookDestination(id: "${a.webhookDestinationId}", input: { enabled: false }) { id } }`,
+    ),
+  deleteWebhookDestination: (b, a) =>
+    b.request(`mutation { deleteWebhookDestination(id: "${a.webhookDestinationId}") }`),
+  rotateWebhookSecret: (b, a) =>
+    b.request(`mutation { rotateWebhookSecret(id: "${a.webhookDestinationId}") { secret } }`),
+  sendTestNotification: (b, a) =>
+    b.request(`mutation { sendTestNotification(destinationId: "${a.webhookDestinationId}") { id } }`),
+  forecast: (b, a) =>
+    b.request(
+      `{ forecast(input: { source: HOST, target: "${a.slug}-agent", metric: CPU_PERCENT }) { target status } }`,
+    ),
+  serviceDetail: (b, a) =>
+    b.request(`query($t: TimeRangeInput!) { serviceDetail(serviceId: ${a.resourceId}, timeRange: $t) { name } }`, {
+      t: range(),
+    }),
+  trace: (b, a) =>
+    b.request('query($f: TraceStartInput!) { trace(from: $f) { spans { call } } }', { f: { xRequestId: a.marker } }),
+  endpointDetail: (b, a) =>
+    b.request(
+      `query($t: TimeRangeInput!) { endpointDetail(serviceId: ${a.resourceId}, endpoint: "/", timeRange: $t) { service } }`,
+      { t: range() },
+    ),
 };
 
 /** Own-tenant writes that name one of A's objects inside the input: refused as unknown, never linked. */
@@ -149,6 +267,10 @@ const crossReferences: Record<string, Probe> = {
   "createEnrollmentToken (A's group)": (b, a) =>
     b.request(
       `mutation { createEnrollmentToken(input: { name: "b", groupId: "${a.agentGroupId}", expiresAt: "${new Date(Date.now() + 3600_000).toISOString()}" }) { token } }`,
+    ),
+  "createAlertRule (A's webhook destination)": (b, a) =>
+    b.request(
+      `mutation { createAlertRule(input: { name: "b-rule", metric: "request_rate", operator: ">", threshold: 1, destinationIds: ["${a.webhookDestinationId}"] }) { id } }`,
     ),
   "updateAgent (A's group)": async (b, a) => {
     const agents = await b.request<{ agents: { id: number }[] }>('{ agents { id } }');
@@ -181,6 +303,22 @@ const writesInOwnTenant: Record<string, Probe> = {
   createConnector: (b) =>
     b.request(
       `mutation { createConnector(input: { kind: "k8s", name: "b-${randomBytes(3).toString('hex')}", enabled: false, config: { server: "http://127.0.0.1:9", insecureSkipTlsVerify: true } }) { id } }`,
+    ),
+  createAlertRule: (b) =>
+    b.request(
+      `mutation { createAlertRule(input: { name: "b-${randomBytes(3).toString('hex')}", metric: "request_rate", operator: ">", threshold: 1, enabled: false }) { id } }`,
+    ),
+  createSilence: (b) =>
+    b.request(
+      `mutation { createSilence(input: { matchers: [{ label: "a", op: "=", value: "b" }], endsAt: "${new Date(Date.now() + 3600_000).toISOString()}" }) { id } }`,
+    ),
+  createMaintenanceWindow: (b) =>
+    b.request(
+      `mutation { createMaintenanceWindow(input: { name: "b-mw", startsAt: "${new Date().toISOString()}", endsAt: "${new Date(Date.now() + 3600_000).toISOString()}" }) { id } }`,
+    ),
+  createWebhookDestination: (b) =>
+    b.request(
+      `mutation { createWebhookDestination(input: { name: "b-${randomBytes(3).toString('hex')}", url: "http://127.0.0.1:9/b" }) { secret } }`,
     ),
 };
 
@@ -220,9 +358,35 @@ describe('tenant isolation (generated from the schema)', () => {
     const ingest = await fetch(`${stack.ingestUrl}/v1/l7`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-protobuf', authorization: `Bearer ${ta.agent.token}` },
-      body: new Uint8Array(encodeL7RequestBatch({ stream: 'l7', seq: 1, rows: [wireRow(marker)] })),
+      body: new Uint8Array(
+        encodeL7RequestBatch({ stream: 'l7', seq: 1, rows: [wireRow(marker, { xRequestId: marker })] }),
+      ),
     });
     expect(ingest.status).toBe(200);
+    // A profile stack and a flow whose process is named by the marker: profile/flows must not show them to B.
+    for (const [path, body] of [
+      [
+        INGEST_PROFILES_PATH,
+        encodeProfileBatch({
+          stream: 'cpu',
+          seq: 1,
+          startTimeUs: Date.now() * 1000,
+          durationMs: 10_000,
+          dropped: 0,
+          eventType: ProfileEventType.Cpu,
+          stacks: [{ frames: [marker] }],
+          samples: [{ pid: 42, tid: 42, processName: marker, stackIndex: 0, value: 3 }],
+        }),
+      ],
+      [INGEST_FLOWS_PATH, encodeFlowBatch({ stream: 'flows', seq: 1, rows: [isolationFlow(marker)] })],
+    ] as const) {
+      const res = await fetch(`${stack.ingestUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf', authorization: `Bearer ${ta.agent.token}` },
+        body: new Uint8Array(body),
+      });
+      expect(res.status).toBe(200);
+    }
     const key = await sessionA.request<{ createApiKey: { apiKey: { id: string; prefix: string } } }>(
       'mutation { createApiKey(input: { name: "a-key", role: "viewer" }) { apiKey { id prefix } } }',
     );
@@ -274,6 +438,19 @@ describe('tenant isolation (generated from the schema)', () => {
     const inventory = await sessionA.request<{ inventory: { edges: { node: { id: number } }[] } }>(
       '{ inventory { edges { node { id } } } }',
     );
+    const destination = await sessionA.request<{ createWebhookDestination: { destination: { id: string } } }>(
+      `mutation { createWebhookDestination(input: { name: "a-hook", url: "http://127.0.0.1:9/${marker}" }) { destination { id } } }`,
+    );
+    const alertRule = await sessionA.request<{ createAlertRule: { id: string } }>(
+      `mutation($d: [ID!]!) { createAlertRule(input: { name: "a-rule", metric: "request_rate", operator: ">", threshold: 1, filters: [{ label: "endpoint", op: "=", value: "${marker}" }], destinationIds: $d, enabled: false }) { id } }`,
+      { d: [destination.data?.createWebhookDestination.destination.id] },
+    );
+    const silence = await sessionA.request<{ createSilence: { id: string } }>(
+      `mutation { createSilence(input: { matchers: [{ label: "endpoint", op: "=", value: "${marker}" }], endsAt: "${new Date(Date.now() + 86_400_000).toISOString()}", comment: "a-silence" }) { id } }`,
+    );
+    const maintenance = await sessionA.request<{ createMaintenanceWindow: { id: string } }>(
+      `mutation { createMaintenanceWindow(input: { name: "a-maintenance", recurrence: "daily", startsAt: "${new Date().toISOString()}", durationMinutes: 30 }) { id } }`,
+    );
     a = {
       slug: ta.slug,
       email: ta.email,
@@ -292,6 +469,10 @@ describe('tenant isolation (generated from the schema)', () => {
       configMarker,
       connectorId: connector.data?.createConnector.id as string,
       resourceId: inventory.data?.inventory.edges[0]?.node.id as number,
+      alertRuleId: alertRule.data?.createAlertRule.id as string,
+      silenceId: silence.data?.createSilence.id as string,
+      maintenanceWindowId: maintenance.data?.createMaintenanceWindow.id as string,
+      webhookDestinationId: destination.data?.createWebhookDestination.destination.id as string,
     };
     expect(Object.values(a).every(Boolean)).toBe(true);
   });
@@ -325,6 +506,14 @@ describe('tenant isolation (generated from the schema)', () => {
       a.enrollmentTokenPrefix,
       a.configMarker,
       a.connectorId,
+      a.alertRuleId,
+      a.silenceId,
+      a.maintenanceWindowId,
+      a.webhookDestinationId,
+      'a-rule',
+      'a-silence',
+      'a-maintenance',
+      'a-hook',
       'a-connector',
       'a-token',
       'a-team',

@@ -9,12 +9,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { complexityLimitPlugin, depthLimitRule } from './graphql-limits.js';
 import { InfraModule } from './infra/infra.module.js';
+import { AlertsModule } from './modules/alerts/alerts.module.js';
 import { AgentConfigModule } from './modules/agent-config/agent-config.module.js';
 import { AgentsModule } from './modules/agents/agents.module.js';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module.js';
 import { AuditLogModule } from './modules/audit/audit-log.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
 import { EnrollmentModule } from './modules/enrollment/enrollment.module.js';
+import { ForecastsModule } from './modules/forecasts/forecasts.module.js';
 import { InstallModule } from './modules/install/install.module.js';
 import { MembersModule } from './modules/members/members.module.js';
 import { SsoModule } from './modules/sso/sso.module.js';
@@ -25,7 +27,13 @@ import { TeamsModule } from './modules/teams/teams.module.js';
 import { TenantSettingsModule } from './modules/tenant/tenant-settings.module.js';
 import { RequestsModule } from './modules/requests/requests.module.js';
 import { ResourceSyncModule } from './modules/resource-sync/resource-sync.module.js';
+import { ServiceMapModule } from './modules/service-map/service-map.module.js';
 import { SpansModule } from './modules/spans/spans.module.js';
+import { WebhooksModule } from './modules/webhooks/webhooks.module.js';
+import { FlowsModule } from './modules/flows/flows.module.js';
+import { ProfilesModule } from './modules/profiles/profiles.module.js';
+import { DashboardsModule } from './modules/dashboards/dashboards.module.js';
+import { TracesModule } from './modules/traces/traces.module.js';
 
 export interface AppDeps {
   config: BathyscopeConfig;
@@ -57,6 +65,11 @@ export class AppModule {
         AuthModule,
         RequestsModule,
         SpansModule,
+        ServiceMapModule,
+        ProfilesModule,
+        FlowsModule,
+        DashboardsModule,
+        TracesModule,
         ApiKeysModule,
         AuditLogModule,
         MembersModule,
@@ -69,6 +82,9 @@ export class AppModule {
         EnrollmentModule,
         InstallModule,
         ResourceSyncModule,
+        WebhooksModule,
+        AlertsModule,
+        ForecastsModule,
       ],
     };
   }

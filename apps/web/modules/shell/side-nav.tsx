@@ -17,11 +17,29 @@ interface NavGroup {
   items: readonly NavItem[];
 }
 
-// Services, flows and profiles slot into the first group.
 const NAV_GROUPS: readonly NavGroup[] = [
   {
     items: [
+      { label: 'Service map', segment: 'services/map' },
+      { label: 'Services', segment: 'services' },
       { label: 'Request log', segment: 'requests' },
+      { label: 'Traces', segment: 'traces' },
+      { label: 'Flow log', segment: 'flows' },
+      { label: 'Profiles', segment: 'profiles' },
+      { label: 'Protocols', segment: 'protocols' },
+      { label: 'Network', segment: 'network' },
+    ],
+  },
+  {
+    title: 'Alerting',
+    items: [
+      { label: 'Alerts', segment: 'alerts' },
+      { label: 'Forecasts', segment: 'forecasts' },
+    ],
+  },
+  {
+    title: 'Fleet',
+    items: [
       { label: 'Agents', segment: 'agents' },
       { label: 'Inventory', segment: 'inventory' },
       { label: 'Connectors', segment: 'connectors' },
@@ -39,9 +57,22 @@ const NAV_GROUPS: readonly NavGroup[] = [
   },
 ];
 
+/** The item whose path is the longest prefix of the page's (so `services/map` is not also "Services"). */
+function currentSegment(pathname: string, base: string): string | undefined {
+  let best: string | undefined;
+  for (const group of NAV_GROUPS)
+    for (const item of group.items) {
+      const href = `${base}/${item.segment}`;
+      if ((pathname === href || pathname.startsWith(`${href}/`)) && item.segment.length > (best?.length ?? -1))
+        best = item.segment;
+    }
+  return best;
+}
+
 export function SideNav({ tenantSlug }: { tenantSlug: string }): JSX.Element {
   const pathname = usePathname();
   const base = `/t/${encodeURIComponent(tenantSlug)}`;
+  const current = currentSegment(pathname, base);
   return (
     <nav className={styles.sidenav} aria-label="Console">
       {NAV_GROUPS.map((group, index) => {
@@ -56,10 +87,13 @@ export function SideNav({ tenantSlug }: { tenantSlug: string }): JSX.Element {
             <ul aria-labelledby={titleId}>
               {group.items.map((item) => {
                 const href = `${base}/${item.segment}`;
-                const current = pathname === href || pathname.startsWith(`${href}/`);
                 return (
                   <li key={item.segment}>
-                    <Link href={href} className={styles.navLink} aria-current={current ? 'page' : undefined}>
+                    <Link
+                      href={href}
+                      className={styles.navLink}
+                      aria-current={current === item.segment ? 'page' : undefined}
+                    >
                       {item.label}
                     </Link>
                   </li>
