@@ -13,7 +13,10 @@ import '../kit/stack-info';
  * the row turns healthy with its counts; Test connection, Run now, Disable/Enable. The inventory finds the imported
  * resources by search, kind chips and label (filters kept in the URL across a reload), and a host's page shows its
  * parent chain, labels and IP intervals. A viewer of the same tenant browses the inventory and sees the connectors'
- * status without any action on them; deleting the connector tombstones its resources ("Include deleted").
+ * status without any action on them. The owner edits the connector (a refused interval and document under their
+ * fields, Cancel, then a new name, interval and document): the row follows and the next sync lists the new host; a
+ * NetBox connector's edit form leaves its stored token blank and keeps it. Deleting the connector tombstones its
+ * resources ("Include deleted").
  */
 const stack = inject('stack');
 const artifacts = path.join(stack.stateDir, '..', 'artifacts');
@@ -223,24 +226,131 @@ describe('resource sync: connectors and inventory in a real browser', () => {
     const viewerRow = connectorRow(viewerPage, name);
     await viewerRow.waitFor({ timeout: 15_000 });
     expect(await textOf(viewerRow)).toContain(name);
-    for (const label of ['Add connector', 'Test connection', 'Run now', 'Disable', 'Delete']) {
+    for (const label of ['Add connector', 'Edit', 'Test connection', 'Run now', 'Disable', 'Delete']) {
       expect(await viewerPage.getByRole('button', { name: label, exact: true }).count(), label).toBe(0);
     }
     await shot(viewerPage, 'connectors-viewer');
 
-    // Deleting the connector tombstones what it listed.
+    // Editing the connector: its kind fixed, its values prefilled; refused values under their fields.
     await page.goto(`${stack.webUrl}/t/${slug}/connectors`);
     await row.waitFor({ timeout: 15_000 });
-    await row.getByRole('button', { name: 'Delete', exact: true }).click();
-    await row.getByRole('button', { name: 'Yes, delete' }).click();
-    await expect.poll(() => row.count(), { timeout: 15_000 }).toBe(0);
+    await row.getByRole('button', { name: 'Edit', exact: true }).click();
+    const editForm = page.getByRole('form', { name: `Edit connector ${name}` });
+    await editForm.waitFor();
+    expect(await page.getByRole('button', { name: 'Add connector' }).count()).toBe(0);
+    expect(await editForm.getByRole('radio').count()).toBe(0);
+    expect(await textOf(editForm)).toContain('Kind: File import');
+    expect(await editForm.getByLabel('Connector name').inputValue()).toBe(name);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('connector-name');
+    expect(await editForm.getByLabel('Sync every (s)').inputValue()).toBe('300');
+    expect(await editForm.getByLabel('Document').inputValue()).toBe(csv);
+    expect(await editForm.getByLabel('Format').inputValue()).toBe('csv');
+    await editForm.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => textOf(editForm.getByRole('status'))).toBe('Nothing changed; there is nothing to save.');
+
+    await editForm.getByLabel('Sync every (s)').fill('5');
+    await editForm.getByRole('button', { name: 'Save' }).click();
+    await expect
+      .poll(() => textOf(editForm.locator('#connector-interval-error')))
+      .toBe('Enter whole seconds from 30 to 86,400.');
+    expect(await editForm.getByLabel('Sync every (s)').getAttribute('aria-invalid')).toBe('true');
+    await editForm.getByLabel('Sync every (s)').fill('600');
+    // Refused by the API's import check, shown under the document as in the add form.
+    await editForm.getByLabel('Document').fill(`${csv}\nhost,bad-${tag},bad,,,10.300.0.1,,`);
+    await editForm.getByRole('button', { name: 'Save' }).click();
+    await expect
+      .poll(() => textOf(editForm.locator('#connector-content-error')), { timeout: 15_000 })
+      .toMatch(/^Import rejected: line 7/);
+    await shot(page, 'connector-edit');
+
+    // Cancel leaves the connector as it was and brings "Add connector" back.
+    await editForm.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('button', { name: 'Add connector' }).waitFor();
+    expect(await editForm.count()).toBe(0);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Edit'); // back on the row's button
+    expect(await textOf(row)).toContain('5 min');
+
+    // The real edit: a new name, interval and document (one more host); the row follows.
+    const renamed = `${name} v2`;
+    const csvWithThirdHost = `${csv}\nhost,h3-${tag},web-${tag}-3,subnet,sn-${tag},10.77.1.13,,payments`;
+    await row.getByRole('button', { name: 'Edit', exact: true }).click();
+    await editForm.waitFor();
+    expect(await editForm.getByLabel('Sync every (s)').inputValue()).toBe('300');
+    await editForm.getByLabel('Connector name').fill(renamed);
+    await editForm.getByLabel('Sync every (s)').fill('600');
+    await editForm.getByLabel('Document').fill(csvWithThirdHost);
+    await editForm.getByRole('button', { name: 'Save' }).click();
+    const renamedRow = connectorRow(page, renamed);
+    await renamedRow.waitFor({ timeout: 15_000 });
+    await page.getByText(`Connector ${renamed} saved.`).waitFor({ state: 'attached', timeout: 10_000 });
+    await page.getByRole('button', { name: 'Add connector' }).waitFor();
+    expect(await row.count()).toBe(0);
+    expect(await textOf(renamedRow)).toContain('10 min');
+
+    // The next sync reads the new document: six seen, the third host listed under the new name.
+    await renamedRow.getByRole('button', { name: 'Run now' }).click();
+    await expect.poll(() => textOf(renamedRow.locator('[data-counts]')), { timeout: 30_000 }).toMatch(/^6 seen · /);
+    await page.goto(`${stack.webUrl}/t/${slug}/inventory?q=${tag}&kinds=host`);
+    await expect
+      .poll(() => resourceNames(page), { timeout: 15_000 })
+      .toEqual([`web-${tag}-1`, `web-${tag}-2`, `web-${tag}-3`]);
+    // The source's name comes with the connector names, after the rows.
+    await expect
+      .poll(() => textOf(resourceRows(page).filter({ hasText: `web-${tag}-3` })), { timeout: 15_000 })
+      .toContain(renamed);
+
+    // A connector with a stored secret: the form leaves it blank and says blank keeps it; a new URL alone is sent.
+    const netboxName = `netbox ${tag}`;
+    await page.goto(`${stack.webUrl}/t/${slug}/connectors`);
+    await page.getByRole('radio', { name: 'NetBox' }).check();
+    await page.getByLabel('Connector name').fill(netboxName);
+    await page.getByLabel('Enabled').uncheck();
+    await page.getByLabel('NetBox URL').fill('http://127.0.0.1:9/old');
+    await page.getByLabel('API token').fill('0123456789abcdef');
+    await page.getByRole('button', { name: 'Add connector' }).click();
+    const netboxRow = connectorRow(page, netboxName);
+    await netboxRow.waitFor({ timeout: 15_000 });
+    expect(await textOf(netboxRow)).toContain('Credentials stored');
+    await netboxRow.getByRole('button', { name: 'Edit', exact: true }).click();
+    const netboxForm = page.getByRole('form', { name: `Edit connector ${netboxName}` });
+    await netboxForm.waitFor();
+    expect(await netboxForm.getByLabel('NetBox URL').inputValue()).toBe('http://127.0.0.1:9/old');
+    expect(await netboxForm.getByLabel('API token').inputValue()).toBe('');
+    expect(await textOf(netboxForm.locator('#connector-token-hint'))).toBe('Leave blank to keep the stored secret.');
+    expect(await netboxForm.getByLabel('Enabled').isChecked()).toBe(false);
+    await netboxForm.getByLabel('API token').fill('short');
+    await netboxForm.getByRole('button', { name: 'Save' }).click();
+    await expect
+      .poll(() => textOf(netboxForm.locator('#connector-token-error')))
+      .toBe('Enter the NetBox API token (8 to 256 characters, no spaces).');
+    await netboxForm.getByLabel('API token').fill('');
+    // A rename onto another connector's name is named under the field.
+    await netboxForm.getByLabel('Connector name').fill(renamed);
+    await netboxForm.getByRole('button', { name: 'Save' }).click();
+    await expect
+      .poll(() => textOf(netboxForm.locator('#connector-name-error')))
+      .toBe(`A connector named ${renamed} exists.`);
+    await netboxForm.getByLabel('Connector name').fill(netboxName);
+    await netboxForm.getByLabel('NetBox URL').fill('http://127.0.0.1:9/new');
+    await netboxForm.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => textOf(netboxRow), { timeout: 15_000 }).toContain('http://127.0.0.1:9/new');
+    expect(await textOf(netboxRow)).toContain('Credentials stored');
+    expect(await netboxRow.getAttribute('data-enabled')).toBe('false');
+    const stored = await testPrisma().connector.findFirstOrThrow({ where: { name: netboxName } });
+    expect(stored.config).toEqual({ url: 'http://127.0.0.1:9/new' });
+    expect(stored.credentials).not.toBeNull();
+
+    // Deleting the connector tombstones what it listed.
+    await renamedRow.getByRole('button', { name: 'Delete', exact: true }).click();
+    await renamedRow.getByRole('button', { name: 'Yes, delete' }).click();
+    await expect.poll(() => renamedRow.count(), { timeout: 15_000 }).toBe(0);
     await page.goto(`${stack.webUrl}/t/${slug}/inventory?q=${tag}`);
     await expect
       .poll(() => textOf(page.getByRole('table', { name: 'Resources' })), { timeout: 15_000 })
       .toContain('No resources match the filters');
     await page.getByLabel('Include deleted').check();
-    await expect.poll(() => resourceRows(page).count(), { timeout: 15_000 }).toBe(5);
-    expect(await page.locator('tr[data-deleted="true"]').count()).toBe(5);
+    await expect.poll(() => resourceRows(page).count(), { timeout: 15_000 }).toBe(6);
+    expect(await page.locator('tr[data-deleted="true"]').count()).toBe(6);
     await expect.poll(() => page.url()).toContain('deleted=1');
 
     expect(errors).toEqual([]);

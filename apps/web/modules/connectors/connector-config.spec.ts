@@ -7,7 +7,10 @@ import { parseNetBoxConfig, parseNetBoxCredentials } from '../../../api/src/modu
 import {
   asFieldMessage,
   buildConnectorInput,
+  buildConnectorUpdate,
   type ConnectorDraft,
+  draftFromConnector,
+  type EditableConnector,
   connectorNameError,
   EMPTY_DRAFT,
   fileContentError,
@@ -177,6 +180,104 @@ describe('buildConnectorInput', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('editing a connector', () => {
+  const file: EditableConnector = {
+    kind: 'file',
+    name: 'cmdb',
+    config: { format: 'csv', content: CSV },
+    enabled: true,
+    intervalSeconds: 300,
+    hasCredentials: false,
+  };
+  const aws: EditableConnector = {
+    kind: 'aws',
+    name: 'prod aws',
+    // `roleArn` is set through the API only: the form has no field for it and must keep it.
+    config: { regions: ['eu-west-1', 'us-east-1'], roleArn: 'arn:aws:iam::123456789012:role/read' },
+    enabled: true,
+    intervalSeconds: 600,
+    hasCredentials: true,
+  };
+  const editDraft = (stored: EditableConnector, patch: Partial<ConnectorDraft> = {}): ConnectorDraft => {
+    const start = draftFromConnector(stored);
+    if (start === undefined) throw new Error(`no draft for ${stored.kind}`);
+    return { ...start, ...patch };
+  };
+
+  it('prefills the stored config, name and interval, and never a secret', () => {
+    expect(editDraft(file)).toMatchObject({ kind: 'file', name: 'cmdb', interval: '300', format: 'csv', content: CSV });
+    expect(editDraft(aws)).toMatchObject({ regions: 'eu-west-1, us-east-1', accessKeyId: '', secretAccessKey: '' });
+    const k8s = editDraft({
+      ...aws,
+      kind: 'k8s',
+      config: { server: 'https://k:6443', clusterName: 'eu', insecureSkipTlsVerify: true },
+    });
+    expect(k8s).toMatchObject({ server: 'https://k:6443', clusterName: 'eu', insecureSkipTlsVerify: true, token: '' });
+    expect(editDraft({ ...aws, config: { region: 'eu-west-2' } }).regions).toBe('eu-west-2');
+    expect(draftFromConnector({ ...file, kind: 'gcp' })).toBeUndefined();
+  });
+
+  it('sends nothing for an untouched form, and only what changed otherwise', () => {
+    expect(buildConnectorUpdate(editDraft(file), file)).toEqual({ ok: true, input: {} });
+    expect(buildConnectorUpdate(editDraft(aws), aws)).toEqual({ ok: true, input: {} });
+    expect(buildConnectorUpdate(editDraft(file, { name: ' cmdb v2 ', interval: '900' }), file)).toEqual({
+      ok: true,
+      input: { name: 'cmdb v2', intervalSeconds: 900 },
+    });
+    const json = '[{ "kind": "host", "externalId": "h" }]';
+    expect(buildConnectorUpdate(editDraft(file, { format: 'json', content: json, enabled: false }), file)).toEqual({
+      ok: true,
+      input: { config: { format: 'json', content: json }, enabled: false },
+    });
+  });
+
+  it('keeps config keys the form does not show, and stored secrets unless typed', () => {
+    const regions = buildConnectorUpdate(editDraft(aws, { regions: 'eu-west-1' }), aws);
+    expect(regions).toEqual({
+      ok: true,
+      input: { config: { regions: ['eu-west-1'], roleArn: 'arn:aws:iam::123456789012:role/read' } },
+    });
+    if (regions.ok) expect(parseAwsConfig(regions.input.config)).toMatchObject({ regions: ['eu-west-1'] });
+    expect(buildConnectorUpdate(editDraft(aws, { accessKeyId: 'AKIA2', secretAccessKey: 'new-secret' }), aws)).toEqual({
+      ok: true,
+      input: { credentials: { accessKeyId: 'AKIA2', secretAccessKey: 'new-secret' } },
+    });
+    const netbox: EditableConnector = { ...aws, kind: 'netbox', config: { url: 'https://nb.example', pageSize: 50 } };
+    expect(buildConnectorUpdate(editDraft(netbox, { token: '0123456789abcdef' }), netbox)).toEqual({
+      ok: true,
+      input: { credentials: { token: '0123456789abcdef' } },
+    });
+  });
+
+  it('names wrong fields as the add form does; half a key pair, or a missing secret never stored, is wrong', () => {
+    expect(buildConnectorUpdate(editDraft(file, { name: '', content: 'name,ips\nweb,10.0.0.1' }), file)).toEqual({
+      ok: false,
+      errors: {
+        name: 'Enter a name for the connector.',
+        content: 'The first line must name the columns; kind and externalId are missing.',
+      },
+    });
+    expect(buildConnectorUpdate(editDraft(aws, { accessKeyId: 'AKIA2' }), aws)).toEqual({
+      ok: false,
+      errors: { secretAccessKey: 'Enter the secret access key.' },
+    });
+    expect(buildConnectorUpdate(editDraft(aws, { interval: '5' }), aws)).toEqual({
+      ok: false,
+      errors: { interval: 'Enter whole seconds from 30 to 86,400.' },
+    });
+    const netbox: EditableConnector = { ...aws, kind: 'netbox', config: { url: 'https://nb.example' } };
+    expect(buildConnectorUpdate(editDraft(netbox, { token: 'short' }), netbox)).toMatchObject({
+      ok: false,
+      errors: { token: expect.stringMatching(/^Enter the NetBox API token/) },
+    });
+    const unsealed: EditableConnector = { ...netbox, hasCredentials: false };
+    expect(buildConnectorUpdate(editDraft(unsealed), unsealed)).toMatchObject({
+      ok: false,
+      errors: { token: expect.any(String) },
+    });
   });
 });
 

@@ -1,10 +1,10 @@
-// The "Add connector" form's values → the `config` / `credentials` JSON the API stores, checked as the API's
+// The "Add connector" and "Edit connector" forms' values → the `config` / `credentials` JSON the API stores, checked as the API's
 // sources check them (apps/api/src/modules/resource-sync/sources/*), so a mistake is named under its field before
 // anything is sent. Pure functions, so they are tested without a browser.
 
 // Relative, not `@/`: the unit specs run without the app's path aliases.
 import { type ActionError, blamedField } from '../../lib/action-result';
-import type { ConnectorKind, CreateConnectorInput } from './connectors.queries';
+import type { Connector, ConnectorKind, CreateConnectorInput, UpdateConnectorInput } from './connectors.queries';
 
 /** Everything the form holds; each kind reads its own fields and ignores the others'. */
 export interface ConnectorDraft {
@@ -162,28 +162,38 @@ export function fileContentError(format: 'csv' | 'json', content: string): strin
   return undefined;
 }
 
-/** Checks the draft of `draft.kind` and builds the API input, or says what is wrong under each field. */
-export function buildConnectorInput(draft: ConnectorDraft): BuildResult {
-  const errors: DraftErrors = {};
-  const nameError = connectorNameError(draft.name);
-  if (nameError !== undefined) errors.name = nameError;
-  const interval = parseInterval(draft.interval);
-  if (!interval.ok) errors.interval = interval.message;
+/** A kind's own fields checked, as the config and credentials the API stores. */
+interface KindFieldsResult {
+  errors: DraftErrors;
+  config: Record<string, unknown>;
+  /** Undefined when the kind needs none, or (editing) when none were typed: the stored ones stay. */
+  credentials: Record<string, string> | undefined;
+}
 
+/**
+ * `required`: a new connector, every secret must be typed. `keep`: editing one whose secrets are stored; blank
+ * secret fields keep them, typed ones replace them (all of the kind's secrets at once, as the API stores them).
+ */
+type CredentialMode = 'required' | 'keep';
+
+function checkKindFields(draft: ConnectorDraft, credentialMode: CredentialMode): KindFieldsResult {
+  const errors: DraftErrors = {};
+  const keep = credentialMode === 'keep';
   let config: Record<string, unknown> = {};
   let credentials: Record<string, string> | undefined;
   switch (draft.kind) {
     case 'k8s': {
       const serverError = httpUrlError(draft.server, 'API server URL', 'https://10.0.0.1:6443');
       if (serverError !== undefined) errors.server = serverError;
-      if (draft.token.trim() === '') errors.token = 'Enter a service account token.';
+      const token = draft.token.trim();
+      if (token === '' && !keep) errors.token = 'Enter a service account token.';
       config = {
         server: draft.server.trim(),
         ...(draft.clusterName.trim() !== '' ? { clusterName: draft.clusterName.trim() } : {}),
         ...(draft.caData.trim() !== '' ? { caData: draft.caData.trim() } : {}),
         ...(draft.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}),
       };
-      credentials = { token: draft.token.trim() };
+      if (token !== '' || !keep) credentials = { token };
       break;
     }
     case 'aws': {
@@ -193,23 +203,28 @@ export function buildConnectorInput(draft: ConnectorDraft): BuildResult {
         const endpointError = httpUrlError(draft.endpoint, 'endpoint', 'http://localhost:4566');
         if (endpointError !== undefined) errors.endpoint = endpointError;
       }
-      if (draft.accessKeyId.trim() === '') errors.accessKeyId = 'Enter the access key id.';
-      if (draft.secretAccessKey.trim() === '') errors.secretAccessKey = 'Enter the secret access key.';
+      const accessKeyId = draft.accessKeyId.trim();
+      const secretAccessKey = draft.secretAccessKey.trim();
+      // The key pair is replaced as a whole: one half typed needs the other.
+      const replacing = !keep || accessKeyId !== '' || secretAccessKey !== '';
+      if (replacing && accessKeyId === '') errors.accessKeyId = 'Enter the access key id.';
+      if (replacing && secretAccessKey === '') errors.secretAccessKey = 'Enter the secret access key.';
       config = {
         regions: parseRegions(draft.regions),
         ...(draft.endpoint.trim() !== '' ? { endpoint: draft.endpoint.trim() } : {}),
       };
-      credentials = { accessKeyId: draft.accessKeyId.trim(), secretAccessKey: draft.secretAccessKey.trim() };
+      if (replacing) credentials = { accessKeyId, secretAccessKey };
       break;
     }
     case 'netbox': {
       const urlError = httpUrlError(draft.url, 'NetBox URL', 'https://netbox.example.com');
       if (urlError !== undefined) errors.url = urlError;
-      if (!NETBOX_TOKEN_PATTERN.test(draft.token.trim())) {
+      const token = draft.token.trim();
+      if ((token !== '' || !keep) && !NETBOX_TOKEN_PATTERN.test(token)) {
         errors.token = 'Enter the NetBox API token (8 to 256 characters, no spaces).';
       }
       config = { url: draft.url.trim().replace(/\/+$/, '') };
-      credentials = { token: draft.token.trim() };
+      if (token !== '' || !keep) credentials = { token };
       break;
     }
     case 'file': {
@@ -219,6 +234,18 @@ export function buildConnectorInput(draft: ConnectorDraft): BuildResult {
       break;
     }
   }
+  return { errors, config, credentials };
+}
+
+/** Checks the draft of `draft.kind` and builds the API input, or says what is wrong under each field. */
+export function buildConnectorInput(draft: ConnectorDraft): BuildResult {
+  const errors: DraftErrors = {};
+  const nameError = connectorNameError(draft.name);
+  if (nameError !== undefined) errors.name = nameError;
+  const interval = parseInterval(draft.interval);
+  if (!interval.ok) errors.interval = interval.message;
+  const kindFields = checkKindFields(draft, 'required');
+  Object.assign(errors, kindFields.errors);
 
   if (Object.keys(errors).length > 0 || !interval.ok) return { ok: false, errors };
   return {
@@ -226,12 +253,96 @@ export function buildConnectorInput(draft: ConnectorDraft): BuildResult {
     input: {
       kind: draft.kind,
       name: draft.name.trim(),
-      config,
-      ...(credentials !== undefined ? { credentials } : {}),
+      config: kindFields.config,
+      ...(kindFields.credentials !== undefined ? { credentials: kindFields.credentials } : {}),
       enabled: draft.enabled,
       intervalSeconds: interval.seconds,
     },
   };
+}
+
+/** The stored config keys each kind's form shows; any other key (set through the API) is kept as it is. */
+const FORM_CONFIG_KEYS: Record<ConnectorKind, readonly string[]> = {
+  k8s: ['server', 'clusterName', 'caData', 'insecureSkipTlsVerify'],
+  // `region` is the API's older single-region spelling; the form writes it as `regions`.
+  aws: ['regions', 'region', 'endpoint'],
+  netbox: ['url'],
+  file: ['format', 'content'],
+};
+
+export function isConnectorKind(kind: string): kind is ConnectorKind {
+  return Object.hasOwn(KIND_FIELDS, kind);
+}
+
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+
+/** The edit form's starting point: the stored config, name and interval; secret fields empty (never returned). */
+export function draftFromConnector(connector: EditableConnector): ConnectorDraft | undefined {
+  if (!isConnectorKind(connector.kind)) return undefined;
+  const config = connector.config;
+  const regions = Array.isArray(config.regions) ? config.regions : config.region !== undefined ? [config.region] : [];
+  return {
+    ...EMPTY_DRAFT,
+    kind: connector.kind,
+    name: connector.name,
+    interval: String(connector.intervalSeconds),
+    enabled: connector.enabled,
+    server: text(config.server),
+    clusterName: text(config.clusterName),
+    caData: text(config.caData),
+    insecureSkipTlsVerify: config.insecureSkipTlsVerify === true,
+    regions: regions.filter((region): region is string => typeof region === 'string').join(', '),
+    endpoint: text(config.endpoint),
+    url: text(config.url),
+    format: config.format === 'json' ? 'json' : 'csv',
+    content: text(config.content),
+  };
+}
+
+/** What the edit form needs of a stored connector. */
+export type EditableConnector = Pick<
+  Connector,
+  'kind' | 'name' | 'config' | 'enabled' | 'intervalSeconds' | 'hasCredentials'
+>;
+
+export type UpdateResult = { ok: true; input: UpdateConnectorInput } | { ok: false; errors: DraftErrors };
+
+/** JSON with sorted keys, so two configs compare by content whatever order their keys were written in. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner !== null && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : inner,
+  );
+}
+
+/**
+ * Checks an edited draft as the add form checks a new one, and builds an update holding only what changed: the
+ * name, interval or enabled flag when they differ; the whole config (the API replaces it) when any of its values
+ * differ, with keys the form does not show kept; credentials only when typed. A connector stored without secrets
+ * needs them typed, as a new one does.
+ */
+export function buildConnectorUpdate(draft: ConnectorDraft, stored: EditableConnector): UpdateResult {
+  const errors: DraftErrors = {};
+  const nameError = connectorNameError(draft.name);
+  if (nameError !== undefined) errors.name = nameError;
+  const interval = parseInterval(draft.interval);
+  if (!interval.ok) errors.interval = interval.message;
+  const kindFields = checkKindFields(draft, stored.hasCredentials ? 'keep' : 'required');
+  Object.assign(errors, kindFields.errors);
+  if (Object.keys(errors).length > 0 || !interval.ok) return { ok: false, errors };
+
+  const input: UpdateConnectorInput = {};
+  const name = draft.name.trim();
+  if (name !== stored.name) input.name = name;
+  if (interval.seconds !== stored.intervalSeconds) input.intervalSeconds = interval.seconds;
+  if (draft.enabled !== stored.enabled) input.enabled = draft.enabled;
+  const shown = new Set(FORM_CONFIG_KEYS[draft.kind]);
+  const kept = Object.fromEntries(Object.entries(stored.config).filter(([key]) => !shown.has(key)));
+  const config = { ...kept, ...kindFields.config };
+  if (canonicalJson(config) !== canonicalJson(stored.config)) input.config = config;
+  if (kindFields.credentials !== undefined) input.credentials = kindFields.credentials;
+  return { ok: true, input };
 }
 
 /**

@@ -12,8 +12,10 @@ import { LoadErrorAlert } from '@/modules/shell/load-error-alert';
 import pageStyles from '@/modules/shell/page.module.css';
 import { PageHeader } from '@/modules/shell/page-header';
 import { AddConnectorForm } from './components/add-connector-form';
+import { EditConnectorForm } from './components/edit-connector-form';
+import { draftFromConnector } from './connector-config';
 import { type ConnectorActions, ConnectorTable } from './components/connector-table';
-import type { Connector, CreateConnectorInput } from './connectors.queries';
+import type { Connector, CreateConnectorInput, UpdateConnectorInput } from './connectors.queries';
 import styles from './connectors.module.css';
 import { useConnectors } from './use-connectors';
 
@@ -30,6 +32,9 @@ export function ConnectorsView({ tenantSlug, canManage }: ConnectorsViewProps): 
   const now = useNow(5_000);
   const [actionError, setActionError] = useState<FailedAction>(null);
   const [announcement, setAnnouncement] = useState('');
+  /** The connector in the edit form, which then stands where "Add connector" is. */
+  const [editing, setEditing] = useState<Connector | null>(null);
+  const editDraft = useMemo(() => (editing === null ? undefined : draftFromConnector(editing)), [editing]);
   const { items, loading, refreshing, loadingMore, hasNextPage, error } = state;
 
   const handleCreate = useCallback(
@@ -46,8 +51,32 @@ export function ConnectorsView({ tenantSlug, canManage }: ConnectorsViewProps): 
     [create],
   );
 
+  // Closing the edit form takes focus back to the row it was opened from, not to the top of the page.
+  const closeEditor = useCallback((connectorId: string) => {
+    setEditing(null);
+    requestAnimationFrame(() =>
+      document.querySelector<HTMLButtonElement>(`[data-edit-connector="${CSS.escape(connectorId)}"]`)?.focus(),
+    );
+  }, []);
+
+  const handleSave = useCallback(
+    async (input: UpdateConnectorInput): Promise<ActionError | null> => {
+      if (editing === null) return null;
+      const result = await update(editing.id, input);
+      if (!result.ok) return result.error;
+      setAnnouncement(`Connector ${result.value.name} saved.`);
+      closeEditor(editing.id);
+      return null;
+    },
+    [update, editing, closeEditor],
+  );
+
   const actions = useMemo<ConnectorActions>(
     () => ({
+      edit: (connector: Connector) => {
+        setActionError(null);
+        setEditing(connector);
+      },
       test: async (connector: Connector) => {
         setActionError(null);
         const result = await test(connector.id);
@@ -70,8 +99,10 @@ export function ConnectorsView({ tenantSlug, canManage }: ConnectorsViewProps): 
       remove: async (connector: Connector) => {
         setActionError(null);
         const result = await remove(connector.id);
-        if (result.ok) setAnnouncement(`Connector ${connector.name} deleted.`);
-        else setActionError(failedAction(`Could not delete ${connector.name}.`, result.error));
+        if (result.ok) {
+          setAnnouncement(`Connector ${connector.name} deleted.`);
+          setEditing((current) => (current?.id === connector.id ? null : current));
+        } else setActionError(failedAction(`Could not delete ${connector.name}.`, result.error));
       },
     }),
     [test, run, update, remove],
@@ -90,7 +121,16 @@ export function ConnectorsView({ tenantSlug, canManage }: ConnectorsViewProps): 
         failed sync keeps what was found before. Credentials are stored encrypted and never shown again.
       </p>
 
-      {canManage ? (
+      {canManage && editing !== null && editDraft !== undefined ? (
+        <EditConnectorForm
+          key={editing.id}
+          connector={editing}
+          initial={editDraft}
+          onSave={handleSave}
+          onCancel={() => closeEditor(editing.id)}
+          otherNames={new Set(items.filter((item) => item.id !== editing.id).map((item) => item.name))}
+        />
+      ) : canManage ? (
         <AddConnectorForm onCreate={handleCreate} />
       ) : (
         <p className={pageStyles.intro}>

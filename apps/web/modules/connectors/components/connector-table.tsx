@@ -9,7 +9,7 @@ import { ConfirmActionControl } from '@/modules/shell/confirm-action-control';
 import confirmStyles from '@/modules/shell/confirm-action.module.css';
 import { DataTable, type DataTableColumn } from '@/modules/shell/data-table';
 import tableStyles from '@/modules/shell/data-table.module.css';
-import { kindLabel } from '../connector-config';
+import { isConnectorKind, kindLabel } from '../connector-config';
 import {
   type ConnectorHealth,
   connectorHealth,
@@ -22,6 +22,8 @@ import type { ConnectionTestResult, Connector } from '../connectors.queries';
 import styles from '../connectors.module.css';
 
 export interface ConnectorActions {
+  /** Opens the edit form (offered for the kinds the console has fields for). */
+  edit: (connector: Connector) => void;
   test: (connector: Connector) => Promise<ActionResult<ConnectionTestResult>>;
   run: (connector: Connector) => Promise<void>;
   setEnabled: (connector: Connector, enabled: boolean) => Promise<void>;
@@ -173,6 +175,17 @@ function ConnectorRowActions({
   return (
     <div className={styles.rowActions}>
       <div className={styles.actionButtons}>
+        {isConnectorKind(connector.kind) && (
+          <button
+            type="button"
+            className={small}
+            aria-describedby={nameId}
+            data-edit-connector={connector.id}
+            onClick={() => actions.edit(connector)}
+          >
+            Edit
+          </button>
+        )}
         <button
           type="button"
           className={small}
