@@ -222,6 +222,25 @@ describe('resource sync: Kubernetes connector → inventory → AutoTagging', ()
     expect(next.inventory.edges[0].cursor).not.toBe(paged.inventory.edges[0].cursor);
   });
 
+  it('refuses renaming a connector onto a name the tenant uses already, under the name field', async () => {
+    const second = await ok(
+      sa.request(`mutation($i: CreateConnectorInput!) { createConnector(input: $i) { id } }`, {
+        i: {
+          kind: 'k8s',
+          name: 'lab-spare',
+          config: { server: fake.url, insecureSkipTlsVerify: true, clusterName: 'spare' },
+          credentials: { token: fake.token },
+          enabled: false,
+          intervalSeconds: 60,
+        },
+      }),
+    );
+    const id = second.createConnector.id as string;
+    const rename = await sa.request(`mutation { updateConnector(id: "${id}", input: { name: "lab" }) { id } }`);
+    expect(rename.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'name' });
+    await ok(sa.request(`mutation { deleteConnector(id: "${id}") { id } }`));
+  });
+
   it('a new pod in the watch stream tags new traffic with its pod, workload, service and namespace within 10 s', async () => {
     await eventually(
       async () => fake.openWatches,

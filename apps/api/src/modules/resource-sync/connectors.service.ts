@@ -121,6 +121,13 @@ export class ConnectorsService {
     const credentials = input.credentials ? sealable(input.credentials) : undefined;
     const current = credentials ?? (before.credentials ? JSON.parse(this.secrets.open(before.credentials)) : {});
     this.validate(before.kind, input.name ?? before.name, input.config ?? (before.config as object), current);
+    if (input.name !== undefined && input.name !== before.name) {
+      const taken = await this.prisma.connector.findFirst({
+        where: { tenantId: viewer.tenantId, name: input.name, NOT: { id: before.id } },
+        select: { id: true },
+      });
+      if (taken) throw apiError('CONFLICT', `a connector named ${input.name} exists`, { field: 'name' });
+    }
     const row = await this.prisma.connector.update({
       where: { id: before.id },
       data: {
