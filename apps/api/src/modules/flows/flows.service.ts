@@ -1,12 +1,12 @@
 import { type ClickHouseHandle, type ResourceKind, resourceNameSql } from '@bathyscope/clickhouse';
 import { Inject, Injectable } from '@nestjs/common';
-import { apiError } from '../../graphql-errors.js';
 import { CLICKHOUSE } from '../../infra/tokens.js';
 import type { Viewer } from '../auth/viewer.js';
 import { AuthzService } from '../authz/authz.service.js';
 import { taggedColumns } from '../authz/telemetry-scope.js';
 import { resourceNameCondition } from '../profiles/resource-filter.js';
 import type { PageInput, TimeRangeInput } from '../requests/dto/requests.types.js';
+import { decodeKeysetCursor, encodeKeysetCursor } from '../telemetry/keyset-cursor.js';
 import { tenantQueryInRange } from '../telemetry/time-range.js';
 import type { FlowEnd, FlowFilterInput, FlowLog, FlowLogConnection } from './dto/flows.types.js';
 
@@ -47,17 +47,6 @@ interface FlowRowColumns {
   agent_id: number;
 }
 type FlowRow = FlowRowColumns & EndNames;
-
-/** Keyset cursor over (time DESC, row_hash DESC), like the request log's: stable while new rows arrive. */
-function encodeCursor(timeUs: string, hash: string): string {
-  return Buffer.from(`${timeUs}:${hash}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { timeUs: string; hash: string } {
-  const m = /^([0-9]{1,20}):([0-9]{1,20})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!m) throw apiError('BAD_USER_INPUT', 'invalid cursor', { field: 'page.after' });
-  return { timeUs: m[1] as string, hash: m[2] as string };
-}
 
 /** IPv4 addresses are stored IPv4-mapped in an IPv6 column; show them the way users write them. */
 function displayIp(ip: string): string {
@@ -111,10 +100,10 @@ export class FlowsService {
       return { edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
     }
     if (page.after) {
-      const c = decodeCursor(page.after);
+      const c = decodeKeysetCursor(page.after);
       q.whereAll('(toUnixTimestamp64Micro(time), row_hash) < ($1, $2)', [
-        ['Int64', c.timeUs],
-        ['UInt64', c.hash],
+        ['Int64', c.time],
+        ['UInt64', c.key],
       ]);
     }
     const names = (['client', 'server'] as const).flatMap((side) =>
@@ -144,7 +133,7 @@ export class FlowsService {
     const rows = await rs.json<FlowRow>();
     const hasNextPage = rows.length > page.first;
     const edges = rows.slice(0, page.first).map((r) => {
-      const cursor = encodeCursor(r.time_us, r.row_hash_s);
+      const cursor = encodeKeysetCursor(r.time_us, r.row_hash_s);
       const node: FlowLog = {
         id: cursor,
         time: new Date(Number(r.time_us) / 1000),

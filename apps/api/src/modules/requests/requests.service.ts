@@ -1,12 +1,12 @@
 import { subject } from '@casl/ability';
 import type { ClickHouseHandle } from '@bathyscope/clickhouse';
 import { Inject, Injectable } from '@nestjs/common';
-import { apiError } from '../../graphql-errors.js';
 import { CLICKHOUSE } from '../../infra/tokens.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { AppAbility } from '../authz/ability.js';
 import { AuthzService } from '../authz/authz.service.js';
 import { RESTRICTABLE_FIELDS } from '../authz/resources.js';
+import { decodeKeysetCursor, encodeKeysetCursor } from '../telemetry/keyset-cursor.js';
 import { tenantQueryInRange } from '../telemetry/time-range.js';
 import { applyRequestTagFilters } from './request-filters.js';
 import type {
@@ -69,17 +69,6 @@ function fieldRedactor(ability: AppAbility, groupOf: (agentId: number) => string
   };
 }
 
-/** Keyset cursor over (time DESC, row_hash DESC): stable while new rows arrive. */
-function encodeCursor(timeUs: string, hash: string): string {
-  return Buffer.from(`${timeUs}:${hash}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { timeUs: string; hash: string } {
-  const m = /^([0-9]{1,20}):([0-9]{1,20})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!m) throw apiError('BAD_USER_INPUT', 'invalid cursor', { field: 'page.after' });
-  return { timeUs: m[1] as string, hash: m[2] as string };
-}
-
 /** IPv4 addresses are stored IPv4-mapped in an IPv6 column; show them the way users write them. */
 function displayIp(ip: string): string {
   return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
@@ -109,10 +98,10 @@ export class RequestsService {
       return { edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
     }
     if (page.after) {
-      const c = decodeCursor(page.after);
+      const c = decodeKeysetCursor(page.after);
       q.whereAll('(toUnixTimestamp64Micro(time), row_hash) < ($1, $2)', [
-        ['Int64', c.timeUs],
-        ['UInt64', c.hash],
+        ['Int64', c.time],
+        ['UInt64', c.key],
       ]);
     }
 
@@ -146,7 +135,7 @@ export class RequestsService {
       : null;
     const edges = rows.slice(0, page.first).map((r) => {
       const hidden = redact ? redact(r) : [];
-      const cursor = encodeCursor(r.time_us, r.row_hash_s);
+      const cursor = encodeKeysetCursor(r.time_us, r.row_hash_s);
       const node: RequestLog = {
         id: cursor,
         time: new Date(Number(r.time_us) / 1000),

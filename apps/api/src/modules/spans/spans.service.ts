@@ -1,10 +1,10 @@
 import type { ClickHouseHandle } from '@bathyscope/clickhouse';
 import { Inject, Injectable } from '@nestjs/common';
-import { apiError } from '../../graphql-errors.js';
 import { CLICKHOUSE } from '../../infra/tokens.js';
 import type { Viewer } from '../auth/viewer.js';
 import { AuthzService } from '../authz/authz.service.js';
 import type { PageInput, TimeRangeInput } from '../requests/dto/requests.types.js';
+import { decodeKeysetCursor, encodeKeysetCursor } from '../telemetry/keyset-cursor.js';
 import { tenantQueryInRange } from '../telemetry/time-range.js';
 import type { Span, SpanAttribute, SpanConnection, SpanFilterInput } from './dto/spans.types.js';
 
@@ -24,17 +24,6 @@ interface SpanRow {
   resource_attributes: Record<string, string>;
   pod_id: number;
   service_id: number;
-}
-
-/** Keyset cursor over (time DESC, span_id DESC): stable while new spans arrive. */
-function encodeCursor(timeNs: string, spanId: string): string {
-  return Buffer.from(`${timeNs}:${spanId}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { timeNs: string; spanId: string } {
-  const m = /^([0-9]{1,20}):([0-9a-f]{16})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!m) throw apiError('BAD_USER_INPUT', 'invalid cursor', { field: 'page.after' });
-  return { timeNs: m[1] as string, spanId: m[2] as string };
 }
 
 const attributes = (m: Record<string, string>): SpanAttribute[] =>
@@ -71,10 +60,10 @@ export class SpansService {
       return { edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
     }
     if (page.after) {
-      const c = decodeCursor(page.after);
+      const c = decodeKeysetCursor(page.after, /^[0-9a-f]{16}$/);
       q.whereAll('(toUnixTimestamp64Nano(time), span_id) < ($1, $2)', [
-        ['Int64', c.timeNs],
-        ['String', c.spanId],
+        ['Int64', c.time],
+        ['String', c.key],
       ]);
     }
 
@@ -99,7 +88,7 @@ export class SpansService {
     const rows = await rs.json<SpanRow>();
     const hasNextPage = rows.length > page.first;
     const edges = rows.slice(0, page.first).map((r) => {
-      const cursor = encodeCursor(r.time_ns, r.span_id);
+      const cursor = encodeKeysetCursor(r.time_ns, r.span_id);
       const node: Span = {
         id: cursor,
         traceId: r.trace_id,
