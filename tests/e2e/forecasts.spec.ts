@@ -332,6 +332,14 @@ describe('capacity forecasts', () => {
     await viewer.login(member.email, password, a.slug);
     const checkoutRate = { source: 'SERVICE', target: checkout, metric: 'REQUEST_RATE', horizonHours: 24 };
     const ordersRate = { ...checkoutRate, target: orders };
+    // Service names reach ClickHouse's name dictionary shortly after ingest created them (a reload on Redis, the
+    // dictionary's lifetime at worst): both must be known before a policy's NOT_FOUND means anything.
+    for (const spec of [checkoutRate, ordersRate])
+      await eventually(
+        () => forecast(sessionA, spec),
+        (r) => r.data?.status === 'OK',
+        90_000,
+      );
 
     await createPolicy('no orders', 'in', ['orders']);
     expect((await forecast(viewer, checkoutRate)).data?.status).toBe('OK');
@@ -347,7 +355,7 @@ describe('capacity forecasts', () => {
     // The owner is not bound by the viewers' policies.
     expect((await forecast(sessionA, ordersRate)).data?.status).toBe('OK');
     expect((await forecast(sessionA, hostCpu)).data?.status).toBe('OK');
-  });
+  }, 180_000);
 
   it('answers bad input with precise errors and treats injection strings as names', async () => {
     const code = async (input: Record<string, unknown>) => (await forecast(sessionA, input)).code;
