@@ -44,6 +44,7 @@ async function profileFor(ms: number, pid: number) {
 describe.skipIf(skip)('CpuProfiler on the real kernel', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bs-profile-'));
   const binary = path.join(dir, 'busy-loop');
+  const cppBinary = path.join(dir, 'busy-loop-cpp');
 
   beforeAll(() => {
     if (!caps.ok) throw new Error(`CPU profiling unavailable: ${caps.problems.join('; ')}`);
@@ -54,6 +55,13 @@ describe.skipIf(skip)('CpuProfiler on the real kernel', () => {
       '-o',
       binary,
       path.join(__dirname, 'fixtures', 'busy-loop.c'),
+    ]);
+    execFileSync('g++', [
+      '-O1',
+      '-fno-omit-frame-pointer',
+      '-o',
+      cppBinary,
+      path.join(__dirname, 'fixtures', 'busy-loop.cc'),
     ]);
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -73,6 +81,33 @@ describe.skipIf(skip)('CpuProfiler on the real kernel', () => {
       expect(lines.some((l) => /bathyscope_spin_until;busy-loop!bathyscope_hot_spin/.test(l))).toBe(true);
       expect(stats.cpus).toBeGreaterThan(0);
       expect(stats.countsFull).toBe(0);
+    } finally {
+      child.kill();
+      await waitExit(child);
+    }
+  });
+
+  it('names the hot member function of a compiled C++ loop demangled, with its caller', async () => {
+    const child = spawn(cppBinary, ['6'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const { lines, total } = await profileFor(2500, child.pid as number);
+      expect(total).toBeGreaterThan(100);
+      const value = (l: string) => Number(l.slice(l.lastIndexOf(' ') + 1));
+      const hot = lines
+        .filter((l) => l.includes('busy-loop-cpp!bathyscope_demo::Spinner::hotSpin(int) '))
+        .reduce((a, l) => a + value(l), 0);
+      expect(hot / total, lines.slice(0, 5).join('\n')).toBeGreaterThan(0.8);
+      expect(
+        lines.some((l) =>
+          l.includes(
+            'busy-loop-cpp!bathyscope_demo::Spinner::spinUntil(long);busy-loop-cpp!bathyscope_demo::Spinner::hotSpin(int)',
+          ),
+        ),
+        lines.slice(0, 5).join('\n'),
+      ).toBe(true);
+      // No frame of the program itself is left mangled.
+      expect(lines.filter((l) => /busy-loop-cpp!_Z/.test(l))).toEqual([]);
     } finally {
       child.kill();
       await waitExit(child);

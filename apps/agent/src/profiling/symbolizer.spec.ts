@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { demangle } from '@bathyscope/native';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Symbolizer } from './symbolizer';
 
@@ -13,6 +14,9 @@ const dir = path.join(procRoot, String(pid));
 let hotVaddr = 0;
 /** The same program built with the hot function renamed: identical layout, another name at the same address. */
 let renamedBin = '';
+/** Addresses of the C++ fixture's hot member function and its caller (mangled in the ELF symbol table). */
+let cppHot = 0;
+let cppCaller = 0;
 
 function writeProcess(startTime: string, maps: string): void {
   fs.mkdirSync(path.join(dir, 'root', 'tmp'), { recursive: true });
@@ -30,6 +34,19 @@ describe('Symbolizer', () => {
       .split('\n')
       .find((l) => / bathyscope_hot_spin$/.test(l));
     hotVaddr = Number.parseInt(line?.trim().split(/\s+/)[1] ?? '0', 16);
+    const cpp = path.join(dir, 'root', 'opt', 'busy-loop-cpp');
+    execFileSync('g++', ['-O1', '-o', cpp, path.join(__dirname, 'fixtures', 'busy-loop.cc')]);
+    const syms = execFileSync('readelf', ['-W', '--syms', cpp], { encoding: 'utf8' }).split('\n');
+    const vaddrOf = (name: string) =>
+      Number.parseInt(
+        syms
+          .find((l) => l.endsWith(` ${name}`))
+          ?.trim()
+          .split(/\s+/)[1] ?? '0',
+        16,
+      );
+    cppHot = vaddrOf('_ZN15bathyscope_demo7Spinner7hotSpinEi');
+    cppCaller = vaddrOf('_ZN15bathyscope_demo7Spinner9spinUntilEl');
     renamedBin = path.join(procRoot, 'renamed-busy-loop');
     execFileSync('cc', [
       '-O1',
@@ -69,6 +86,45 @@ describe('Symbolizer', () => {
       '[unknown]',
       '[anon]',
     ]);
+  });
+
+  it('demangles C++ names, one demangler call per stack for the names it has not seen', () => {
+    const base = 0x5556_0000_0000;
+    writeProcess(
+      '400',
+      `${base.toString(16)}-${(base + 0x10_0000).toString(16)} r-xp 00000000 fd:01 77 /opt/busy-loop-cpp\n`,
+    );
+    const calls: string[][] = [];
+    const sym = new Symbolizer({
+      procRoot,
+      demangle: (names) => {
+        calls.push([...names]);
+        return demangle(names);
+      },
+    });
+    sym.beginInterval();
+    expect(cppHot).toBeGreaterThan(0);
+    // Leaf, then its caller twice (recursion-shaped: the same return address).
+    const stack = [cppHot + 2, cppCaller + 10, cppCaller + 10].map((a) => BigInt(base + a));
+    expect(sym.userFrames(pid, new BigUint64Array(stack))).toEqual([
+      'busy-loop-cpp!bathyscope_demo::Spinner::hotSpin(int)',
+      'busy-loop-cpp!bathyscope_demo::Spinner::spinUntil(long)',
+      'busy-loop-cpp!bathyscope_demo::Spinner::spinUntil(long)',
+    ]);
+    expect(calls).toEqual([['_ZN15bathyscope_demo7Spinner7hotSpinEi', '_ZN15bathyscope_demo7Spinner9spinUntilEl']]);
+    // Other addresses in the same functions: named from the demangler's cache, no further call.
+    const other = [cppHot + 5, cppCaller + 12].map((a) => BigInt(base + a));
+    expect(sym.userFrames(pid, new BigUint64Array(other))).toEqual([
+      'busy-loop-cpp!bathyscope_demo::Spinner::hotSpin(int)',
+      'busy-loop-cpp!bathyscope_demo::Spinner::spinUntil(long)',
+    ]);
+    // The same addresses again (per-address cache) and a plain C name (never handed to the demangler).
+    sym.beginInterval();
+    expect(sym.userFrames(pid, new BigUint64Array(stack))[0]).toBe(
+      'busy-loop-cpp!bathyscope_demo::Spinner::hotSpin(int)',
+    );
+    expect(calls).toHaveLength(1);
+    expect(sym.stats().demangler).toMatchObject({ calls: 1, names: 2, errors: 0 });
   });
 
   it('answers a known stack from its cache across intervals, and starts over when the code under it changes', () => {

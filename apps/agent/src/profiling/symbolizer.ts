@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FileSource } from './byte-source';
+import { type DemangleFn, Demangler, type DemanglerStats, isMangled } from './demangler';
 import { ElfSymbolTable } from './elf-symbols';
 import { cleanFrame } from './folded-stacks';
 import { KernelSymbols } from './kallsyms';
@@ -23,6 +24,8 @@ export interface SymbolizerOptions {
   mapsRefreshIntervals?: number;
   /** Symbolized stacks kept across intervals (user stacks of all processes together; kernel stacks apart). */
   maxCachedStacks?: number;
+  /** C++/Rust symbol names → readable ones; default the addon's `demangle` (libstdc++'s `abi::__cxa_demangle`). */
+  demangle?: DemangleFn;
 }
 
 const ANON = '[anon]';
@@ -68,6 +71,15 @@ export interface SymbolizerStats {
   stacksResolved: number;
   /** Stacks answered from the cache since start. */
   stacksCached: number;
+  demangler: DemanglerStats;
+}
+
+/** An ELF frame whose mangled name waits for its stack's names to be demangled together. */
+interface PendingName {
+  name: string;
+  module: string;
+  table: ElfSymbolTable | null;
+  fileOffset: number;
 }
 
 /**
@@ -88,13 +100,16 @@ export class Symbolizer {
   private kernel: KernelSymbols | null = null;
   private readonly kernelCache = new Map<bigint, string>();
   private interval = 0;
-  private readonly o: Required<Omit<SymbolizerOptions, 'procRoot'>>;
+  private readonly o: Required<Omit<SymbolizerOptions, 'procRoot' | 'demangle'>>;
   private readonly userStacks: StackCache;
   private readonly kernelStacks: StackCache;
   /** Source of StackPart ids and process generations (never reused). */
   private nextId = 1;
   private stacksResolved = 0;
   private stacksCached = 0;
+  private readonly demangler: Demangler;
+  /** Names userFrame met during one resolveUser that the demangler had not seen (see resolveUser). */
+  private readonly pending: PendingName[] = [];
 
   constructor(options: SymbolizerOptions = {}) {
     this.procRoot = options.procRoot ?? '/proc';
@@ -107,6 +122,7 @@ export class Symbolizer {
       mapsRefreshIntervals: options.mapsRefreshIntervals ?? 6,
       maxCachedStacks: options.maxCachedStacks ?? 32_768,
     };
+    this.demangler = new Demangler(options.demangle);
     this.userStacks = new StackCache(this.o.maxCachedStacks);
     this.kernelStacks = new StackCache(Math.max(1, this.o.maxCachedStacks >> 2));
   }
@@ -138,6 +154,7 @@ export class Symbolizer {
       cachedKernelStacks: this.kernelStacks.size,
       stacksResolved: this.stacksResolved,
       stacksCached: this.stacksCached,
+      demangler: this.demangler.stats(),
     };
   }
 
@@ -207,6 +224,9 @@ export class Symbolizer {
   /** Frame by frame, through the process's per-address cache (words: the addresses as little-endian u32 pairs). */
   private resolveUser(pid: number, proc: ProcessState, words: Uint32Array): string[] {
     const out: string[] = [];
+    // Frames of this stack whose names wait to be demangled: (index in out, address), in the order of this.pending.
+    let slots: number[] | null = null;
+    this.pending.length = 0;
     for (let i = 0; i < words.length; i += 2) {
       const hi = words[i + 1] as number;
       // Above 2^53: not a user-space address (and not exact as a number).
@@ -221,13 +241,50 @@ export class Symbolizer {
       const ip = raw - (i > 0 ? 1 : 0);
       let frame = proc.frames.get(ip);
       if (frame === undefined) {
+        const waiting = this.pending.length;
         frame = cleanFrame(this.userFrame(pid, proc, ip, raw));
-        if (proc.frames.size >= MAX_CACHED_FRAMES) proc.frames.clear();
-        proc.frames.set(ip, frame);
+        if (this.pending.length > waiting) {
+          // Named once the stack's names are demangled (below); cached only then.
+          slots ??= [];
+          slots.push(out.length, ip);
+        } else {
+          if (proc.frames.size >= MAX_CACHED_FRAMES) proc.frames.clear();
+          proc.frames.set(ip, frame);
+        }
       }
       if ((frame !== ANON && frame !== UNKNOWN) || out[out.length - 1] !== frame) out.push(frame);
     }
+    if (slots) this.demanglePending(proc, out, slots);
     return out;
+  }
+
+  /**
+   * One demangler call for the names a stack met for the first time (the batch the addon is built for); the readable
+   * frames replace the mangled ones in `out` and go into the per-address and per-file caches, so the next stack with
+   * these functions finds them there.
+   */
+  private demanglePending(proc: ProcessState, out: string[], slots: number[]): void {
+    const pending = this.pending;
+    const readable = this.demangler.demangleAll(pending.map((p) => p.name));
+    for (let k = 0; k < pending.length; k++) {
+      const p = pending[k] as PendingName;
+      const frame = cleanFrame(`${p.module}!${readable[k]}`);
+      out[slots[2 * k] as number] = frame;
+      if (proc.frames.size >= MAX_CACHED_FRAMES) proc.frames.clear();
+      proc.frames.set(slots[2 * k + 1] as number, frame);
+      if (p.table) this.cacheFileFrame(p.table, p.fileOffset, frame);
+    }
+    pending.length = 0;
+  }
+
+  private cacheFileFrame(table: ElfSymbolTable, fileOffset: number, frame: string): void {
+    let byOffset = this.fileFrames.get(table);
+    if (!byOffset) {
+      byOffset = new Map();
+      this.fileFrames.set(table, byOffset);
+    }
+    if (byOffset.size >= MAX_CACHED_FRAMES) byOffset.clear();
+    byOffset.set(fileOffset, frame);
   }
 
   /** Cached frames and stacks of the process no longer hold (its code layout or JIT names changed). */
@@ -246,22 +303,23 @@ export class Symbolizer {
     if (m && m.path !== '' && !m.path.startsWith('[')) {
       const fileOffset = ip - m.start + m.offset;
       const table = this.elfTable(pid, m);
-      let byOffset = table ? this.fileFrames.get(table) : undefined;
-      const cached = byOffset?.get(fileOffset);
+      const cached = table ? this.fileFrames.get(table)?.get(fileOffset) : undefined;
       if (cached !== undefined) return cached;
       const module = path.basename(m.path);
       const vaddr = table?.vaddrOfFileOffset(fileOffset) ?? null;
-      const name = vaddr === null ? null : (table?.lookup(vaddr) ?? null);
+      let name = vaddr === null ? null : (table?.lookup(vaddr) ?? null);
       if (name === null) this.unknownFrames++;
-      const frame = cleanFrame(name !== null ? `${module}!${name}` : `${module}+0x${fileOffset.toString(16)}`);
-      if (table) {
-        if (!byOffset) {
-          byOffset = new Map();
-          this.fileFrames.set(table, byOffset);
+      else if (isMangled(name)) {
+        const readable = this.demangler.cached(name);
+        if (readable === undefined) {
+          // Demangled with the rest of its stack's new names in one call (resolveUser), then cached.
+          this.pending.push({ name, module, table, fileOffset });
+          return `${module}!${name}`;
         }
-        if (byOffset.size >= MAX_CACHED_FRAMES) byOffset.clear();
-        byOffset.set(fileOffset, frame);
+        name = readable;
       }
+      const frame = cleanFrame(name !== null ? `${module}!${name}` : `${module}+0x${fileOffset.toString(16)}`);
+      if (table) this.cacheFileFrame(table, fileOffset, frame);
       return frame;
     }
     if (m?.path.startsWith('[')) return `${m.path}+0x${(raw - m.start).toString(16)}`;
