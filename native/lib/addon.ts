@@ -19,6 +19,7 @@ export interface NativeSocketTracerOptions {
   flushIntervalMs?: number;
   maxBatchBytes?: number;
   maxInFlightBatches?: number;
+  maxInFlightBytes?: number;
   maxBlockMs?: number;
   wakeupBytes?: number;
   variant?: 'auto' | 'direct' | 'compat';
@@ -50,6 +51,8 @@ export interface NativeAddon {
   DEFAULT_PAYLOAD: number;
   MAX_IOV: number;
   libbpfVersion: string;
+  /** C++ / Rust legacy symbol names made readable; anything else is returned unchanged (see lib/demangle.ts). */
+  demangle(names: string[]): string[];
 }
 
 /** lib/ (tests, ts sources) and dist/ (compiled) both sit next to build/. */

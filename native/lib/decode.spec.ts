@@ -203,9 +203,22 @@ describe('decodeSocketEvents', () => {
           ]);
           expect(Buffer.compare(e.data, Buffer.from(r.data))).toBe(0);
           if (r.family === 0) expect([e.localAddr, e.remoteAddr]).toEqual(['', '']);
+          // The decoder keeps address strings; they must be what the plain formatter makes of the bytes.
+          expect([e.localAddr, e.remoteAddr]).toEqual([
+            formatAddr(Buffer.from(r.localAddr), 0, r.family),
+            formatAddr(Buffer.from(r.remoteAddr), 0, r.family),
+          ]);
         });
       }),
     );
+  });
+
+  it('follows a thread that renames itself, within a batch and across batches', () => {
+    const renamed = (comm: string) => ({ ...sample, comm });
+    const first = decodeSocketEvents(encodeBatch([renamed('worker'), renamed('worker-1'), renamed('worker')]));
+    expect(first.map((e) => e.comm)).toEqual(['worker', 'worker-1', 'worker']);
+    const second = decodeSocketEvents(encodeBatch([renamed('w'), renamed('0123456789abcdef')]));
+    expect(second.map((e) => e.comm)).toEqual(['w', '0123456789abcdef']);
   });
 
   it('throws a SocketEventDecodeError for every truncation of a valid batch', () => {

@@ -121,17 +121,19 @@ export function decodeSocketEvents(buf: Buffer): SocketEvent[] {
     throw new SocketEventDecodeError('truncated', `batch claims ${count} records but holds ${len} bytes`, 8);
   }
 
+  // DataView reads are builtins the JIT inlines (getBigUint64 is ~3x cheaper than Buffer#readBigUInt64LE).
+  const dv = new DataView(buf.buffer, buf.byteOffset, len);
   const events: SocketEvent[] = new Array(count);
   let off = BATCH_HEADER_SIZE;
   for (let i = 0; i < count; i++) {
     if (off + 4 > len) throw new SocketEventDecodeError('truncated', `record ${i} length prefix cut off`, off);
-    const recLen = buf.readUInt32LE(off);
+    const recLen = dv.getUint32(off, true);
     const r = off + 4;
     if (recLen < EVENT_HEADER_SIZE || recLen > EVENT_HEADER_SIZE + MAX_PAYLOAD) {
       throw new SocketEventDecodeError('bad_record', `record ${i} has impossible length ${recLen}`, off);
     }
     if (r + recLen > len) throw new SocketEventDecodeError('truncated', `record ${i} (${recLen} bytes) cut off`, off);
-    const dataLen = buf.readUInt32LE(r + O_DATA_LEN);
+    const dataLen = dv.getUint32(r + O_DATA_LEN, true);
     if (EVENT_HEADER_SIZE + dataLen !== recLen) {
       throw new SocketEventDecodeError(
         'bad_record',
@@ -147,32 +149,31 @@ export function decodeSocketEvents(buf: Buffer): SocketEvent[] {
       throw new SocketEventDecodeError('bad_record', `record ${i} has invalid kind/family/direction/source`, off);
     }
     // Trace ids are below 2^53 by construction (the loader's base); a larger one is not ours.
-    const traceHi = buf.readUInt32LE(r + O_TRACE_ID + 4);
+    const traceHi = dv.getUint32(r + O_TRACE_ID + 4, true);
     if (traceHi > 0x1fffff) throw new SocketEventDecodeError('bad_record', `record ${i} has a trace id >= 2^53`, off);
-    let commEnd = buf.indexOf(0, r + O_COMM);
-    if (commEnd < 0 || commEnd > r + O_COMM + 16) commEnd = r + O_COMM + 16;
+    const tid = dv.getUint32(r + O_TID, true);
     const ev: SocketEvent = {
       kind,
-      tsNs: buf.readBigUInt64LE(r + O_TS),
-      pid: buf.readUInt32LE(r + O_PID),
-      tid: buf.readUInt32LE(r + O_TID),
-      fd: buf.readInt32LE(r + O_FD),
-      sockId: buf.readBigUInt64LE(r + O_SOCK),
-      comm: buf.toString('utf8', r + O_COMM, commEnd),
+      tsNs: dv.getBigUint64(r + O_TS, true),
+      pid: dv.getUint32(r + O_PID, true),
+      tid,
+      fd: dv.getInt32(r + O_FD, true),
+      sockId: dv.getBigUint64(r + O_SOCK, true),
+      comm: commOf(buf, dv, r + O_COMM, tid),
       direction: (dir === 0 ? 'egress' : 'ingress') as Direction,
       family: family as 0 | 4 | 6,
-      localAddr: formatAddr(buf, r + O_LADDR, family),
-      localPort: buf.readUInt16LE(r + O_LPORT),
-      remoteAddr: formatAddr(buf, r + O_RADDR, family),
-      remotePort: buf.readUInt16LE(r + O_RPORT),
-      totalLen: buf.readUInt32LE(r + O_TOTAL),
+      localAddr: family === 4 ? ipv4Of(dv, r + O_LADDR) : formatAddr(buf, r + O_LADDR, family),
+      localPort: dv.getUint16(r + O_LPORT, true),
+      remoteAddr: family === 4 ? ipv4Of(dv, r + O_RADDR) : formatAddr(buf, r + O_RADDR, family),
+      remotePort: dv.getUint16(r + O_RPORT, true),
+      totalLen: dv.getUint32(r + O_TOTAL, true),
       data: dataLen === 0 ? EMPTY : buf.subarray(r + EVENT_HEADER_SIZE, r + recLen),
       syscall: SYSCALLS[buf[r + O_SYSCALL]!],
-      ret: buf.readInt32LE(r + O_RET),
+      ret: dv.getInt32(r + O_RET, true),
       flags: buf[r + O_FLAGS]!,
       source,
-      tcpSeq: buf.readUInt32LE(r + O_TCP_SEQ),
-      traceId: traceHi * 0x100000000 + buf.readUInt32LE(r + O_TRACE_ID),
+      tcpSeq: dv.getUint32(r + O_TCP_SEQ, true),
+      traceId: traceHi * 0x100000000 + dv.getUint32(r + O_TRACE_ID, true),
     };
     events[i] = ev;
     off = r + recLen;
@@ -181,6 +182,59 @@ export function decodeSocketEvents(buf: Buffer): SocketEvent[] {
     throw new SocketEventDecodeError('trailing_bytes', `${len - off} bytes after the last of ${count} records`, off);
   }
   return events;
+}
+
+/*
+ * Every event carries its thread's comm and two addresses; turning those bytes into strings anew per event was a
+ * tenth of the decoder's time and most of its garbage. The same few threads and peers repeat batch after batch,
+ * so the strings are kept: comm per thread id (checked against the 16 raw bytes, since a thread can rename
+ * itself), IPv4 text per address. Both caches are bounded by clearing them when full.
+ */
+const CACHE_LIMIT = 8192;
+
+interface CommEntry {
+  a: number;
+  b: number;
+  c: number;
+  d: number;
+  text: string;
+}
+const commByTid = new Map<number, CommEntry>();
+
+function commOf(buf: Buffer, dv: DataView, at: number, tid: number): string {
+  const a = dv.getUint32(at, true);
+  const b = dv.getUint32(at + 4, true);
+  const c = dv.getUint32(at + 8, true);
+  const d = dv.getUint32(at + 12, true);
+  const hit = commByTid.get(tid);
+  if (hit !== undefined && hit.a === a && hit.b === b && hit.c === c && hit.d === d) return hit.text;
+  let end = buf.indexOf(0, at);
+  if (end < 0 || end > at + 16) end = at + 16;
+  const text = buf.toString('utf8', at, end);
+  if (hit !== undefined) {
+    hit.a = a;
+    hit.b = b;
+    hit.c = c;
+    hit.d = d;
+    hit.text = text;
+  } else {
+    if (commByTid.size >= CACHE_LIMIT) commByTid.clear();
+    commByTid.set(tid, { a, b, c, d, text });
+  }
+  return text;
+}
+
+const ipv4Text = new Map<number, string>();
+
+function ipv4Of(dv: DataView, at: number): string {
+  const v = dv.getUint32(at, false);
+  let text = ipv4Text.get(v);
+  if (text === undefined) {
+    text = `${v >>> 24}.${(v >>> 16) & 0xff}.${(v >>> 8) & 0xff}.${v & 0xff}`;
+    if (ipv4Text.size >= CACHE_LIMIT) ipv4Text.clear();
+    ipv4Text.set(v, text);
+  }
+  return text;
 }
 
 /** Text form of a 4- or 16-byte address at `off` (RFC 5952 for IPv6, `::ffff:a.b.c.d` for mapped). */

@@ -38,6 +38,7 @@ export {
 export { ADDON_PATH, loadNativeAddon } from './addon';
 export { SOCKET_TRACER_PROGRAMS, SOCKET_TRACER_TLS_FUNCTIONS, tlsProgramNames } from './programs';
 export { CPU_PROFILER_PROGRAMS, CpuProfiler, type CpuProfilerOptions, type CpuProfilerStats } from './cpu-profiler';
+export { demangle } from './demangle';
 export {
   type DrainedProfile,
   decodeProfileDrain,
@@ -53,6 +54,21 @@ export {
   type FlowMetricsStats,
   probeFlowCapabilities,
 } from './flow-metrics';
+export {
+  encodePacketBatch,
+  forEachPacket,
+  PACKET_BATCH_HEADER,
+  PACKET_BATCH_MAGIC,
+  PACKET_CAPTURE_PROGRAMS,
+  PACKET_RECORD_HEADER,
+  PACKET_TYPE,
+  PacketBatchError,
+  type PacketBatchErrorCode,
+  PacketCapture,
+  type PacketCaptureOptions,
+  type PacketCaptureStats,
+  type PacketRecord,
+} from './packet-capture';
 export {
   type DrainedFlows,
   decodeFlowDrain,

@@ -88,6 +88,8 @@ describe('SocketTracer arguments', () => {
     expect(() => new SocketTracer({ ringBufferBytes: 'big' as unknown as number })).toThrow(TypeError);
     expect(() => new SocketTracer({ ringBufferBytes: 3 << 20 })).toThrow(RangeError);
     expect(() => new SocketTracer({ payloadCap: 16385 })).toThrow(RangeError);
+    expect(() => new SocketTracer({ maxInFlightBytes: 0 })).toThrow(RangeError);
+    expect(() => new SocketTracer({ maxInFlightBytes: 2 ** 31 })).toThrow(RangeError);
     expect(() => new SocketTracer({ ignorePids: [0] })).toThrow(RangeError);
     expect(() => new SocketTracer({ ignorePids: 'x' as unknown as number[] })).toThrow(TypeError);
     const t = new SocketTracer();
@@ -346,32 +348,40 @@ describe.skipIf(SKIP)('SocketTracer on the real kernel', () => {
     expect(second.events.filter((e) => e.pid === run.pid && e.kind === 'data').length).toBeGreaterThanOrEqual(8);
   }, 30_000);
 
-  it('bounds in-flight batches: a stalled JS thread turns into userDropped, not memory growth', async () => {
-    const events: SocketEvent[] = [];
-    let stalled = false;
-    tracer = new SocketTracer({ maxInFlightBatches: 1, flushIntervalMs: 2, wakeupBytes: 0 });
-    await tracer.start((batch) => {
-      events.push(...batch);
-      if (!stalled) {
-        stalled = true;
-        const until = Date.now() + 1500; // block the JS thread while traffic keeps flowing
-        while (Date.now() < until) {
-          // spin
+  // By count, and by memory: 300 KiB holds one batch of the default 256 KiB (+ 16 KiB for a maximal record).
+  it.each([
+    ['count', { maxInFlightBatches: 1 }],
+    ['memory', { maxInFlightBytes: 300 << 10 }],
+  ])(
+    'bounds in-flight batches (%s): a stalled JS thread turns into userDropped, not memory growth',
+    async (_, bound) => {
+      const events: SocketEvent[] = [];
+      let stalled = false;
+      tracer = new SocketTracer({ ...bound, flushIntervalMs: 2, wakeupBytes: 0 });
+      await tracer.start((batch) => {
+        events.push(...batch);
+        if (!stalled) {
+          stalled = true;
+          const until = Date.now() + 1500; // block the JS thread while traffic keeps flowing
+          while (Date.now() < until) {
+            // spin
+          }
         }
-      }
-    });
-    // Enough traffic in the background that the poller flushes many batches during the stall.
-    const child = spawn('python3', [SYSCALLS_CHILD], { stdio: 'ignore' });
-    const bursts = spawn(process.execPath, [HTTP_CHILD, '127.0.0.1', '200'], { stdio: 'ignore' });
-    await Promise.all([new Promise((r) => child.on('exit', r)), new Promise((r) => bursts.on('exit', r))]);
-    await waitFor(() => stalled);
-    await sleep(200);
-    const s = tracer.stats();
-    expect(s.userDropped).toBeGreaterThan(0);
-    expect(s.inFlightBatches).toBeLessThanOrEqual(1);
-    expect(s.delivered + s.userDropped).toBeLessThanOrEqual(s.submitted);
-    expect(s.delivered).toBe(events.length);
-  }, 30_000);
+      });
+      // Enough traffic in the background that the poller flushes many batches during the stall.
+      const child = spawn('python3', [SYSCALLS_CHILD], { stdio: 'ignore' });
+      const bursts = spawn(process.execPath, [HTTP_CHILD, '127.0.0.1', '200'], { stdio: 'ignore' });
+      await Promise.all([new Promise((r) => child.on('exit', r)), new Promise((r) => bursts.on('exit', r))]);
+      await waitFor(() => stalled);
+      await sleep(200);
+      const s = tracer.stats();
+      expect(s.userDropped).toBeGreaterThan(0);
+      expect(s.inFlightBatches).toBeLessThanOrEqual(1);
+      expect(s.delivered + s.userDropped).toBeLessThanOrEqual(s.submitted);
+      expect(s.delivered).toBe(events.length);
+    },
+    30_000,
+  );
 
   it('rides out a short JS stall with events waiting in the kernel ring: nothing dropped', async () => {
     let delivered = 0;

@@ -97,10 +97,13 @@ export interface SocketTracerOptions {
   /** Added: a batch is handed to JavaScript once it reaches this many bytes (default 256 KiB). */
   maxBatchBytes?: number;
   /**
-   * Added: batches queued towards JavaScript (default 32, i.e. <= 8 MiB). When that many wait, the poller stops
-   * reading the ring buffer for up to `maxBlockMs` (default 200, 0..10000) so new events wait in the kernel; only
-   * then is a batch dropped (counted as userDropped).
+   * Added: batches queued towards JavaScript, bounded by the memory they hold (`maxInFlightBytes`, default 64 MiB,
+   * each batch counted at its capacity `maxBatchBytes` + 16 KiB) and by a count (`maxInFlightBatches`, default
+   * 4096). When that many wait, the poller stops reading the ring buffer for up to `maxBlockMs` (default 200,
+   * 0..10000) so new events wait in the kernel; only then is a batch dropped (counted as userDropped). The memory is
+   * taken only while JavaScript is behind.
    */
+  maxInFlightBytes?: number;
   maxInFlightBatches?: number;
   maxBlockMs?: number;
   /**

@@ -9,7 +9,9 @@
 
 #include "bpf_session.h"
 #include "cpu_profiler.h"
+#include "demangle.h"
 #include "flow_addon.h"
+#include "packet_capture.h"
 #include "socket_trace.h"
 #include "socket_tracer.h"
 
@@ -45,6 +47,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("MAX_IOV", Napi::Number::New(env, SOCKET_TRACE_MAX_IOV));
   exports.Set("libbpfVersion", Napi::String::New(env, libbpf_version_string()));
   exports.Set("CpuProfiler", CpuProfiler::Init(env));
+  exports.Set("demangle", Napi::Function::New<DemangleJs>(env, "demangle"));
   exports.Set("PROFILE_MAGIC", Napi::Number::New(env, kProfileMagic));
   exports.Set("PROFILE_VERSION", Napi::Number::New(env, kProfileVersion));
   exports.Set("PROFILE_SAMPLE_SIZE", Napi::Number::New(env, kProfileSampleSize));
@@ -52,6 +55,10 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("FLOW_MAGIC", Napi::Number::New(env, kFlowMagic));
   exports.Set("FLOW_VERSION", Napi::Number::New(env, kFlowVersion));
   exports.Set("FLOW_RECORD_SIZE", Napi::Number::New(env, static_cast<double>(kFlowRecordSize)));
+  exports.Set("PacketCapture", PacketCapture::Init(env));
+  exports.Set("PACKET_BATCH_MAGIC", Napi::Number::New(env, kPacketBatchMagic));
+  exports.Set("PACKET_BATCH_VERSION", Napi::Number::New(env, kPacketBatchVersion));
+  exports.Set("PACKET_RECORD_HEADER", Napi::Number::New(env, static_cast<double>(kPacketRecordHeader)));
   return exports;
 }
 

@@ -17,6 +17,14 @@ namespace bathyscope {
 namespace {
 
 constexpr size_t kMaxRecord = 4 + SOCKET_EVENT_HEADER_SIZE + SOCKET_TRACE_MAX_PAYLOAD;
+// Batches kept for reuse once JavaScript has taken them; the rest of a backlog's batches are freed.
+constexpr size_t kSpareBatches = 4;
+
+uint32_t InflightLimit(const TracerOptions& o) {
+  const uint64_t capacity = static_cast<uint64_t>(o.max_batch_bytes) + kMaxRecord;
+  const uint64_t by_bytes = o.max_inflight_bytes / capacity;
+  return static_cast<uint32_t>(std::max<uint64_t>(1, std::min<uint64_t>(o.max_inflight_batches, by_bytes)));
+}
 
 // Records are copied as the kernel wrote them (host order); decode.ts reads little endian.
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "batch format is little endian");
@@ -27,7 +35,8 @@ void PutU16(uint8_t* p, uint16_t v) { std::memcpy(p, &v, 2); }
 
 // ------------------------------------------------------------------------------------ Shared
 
-Shared::Shared(const TracerOptions& opts) : options(opts), ignore_(opts.session.ignore_pids) {
+Shared::Shared(const TracerOptions& opts)
+    : options(opts), inflight_limit(InflightLimit(opts)), ignore_(opts.session.ignore_pids) {
   current_ = TakeBatch();
 }
 
@@ -43,13 +52,16 @@ std::unique_ptr<Batch> Shared::TakeBatch() {
       return b;
     }
   }
-  // At most max_inflight_batches + 1 batches ever exist, so this only runs while warming up.
+  // At most inflight_limit + 1 batches ever exist; beyond kSpareBatches they are allocated only while JavaScript
+  // is behind.
   return std::make_unique<Batch>(options.max_batch_bytes + kMaxRecord);
 }
 
 void Shared::ReturnBatch(Batch* batch) {
+  std::unique_ptr<Batch> owned(batch);
   std::lock_guard<std::mutex> lock(pool_mu_);
-  pool_.emplace_back(batch);
+  if (pool_.size() < kSpareBatches) pool_.push_back(std::move(owned));
+  // else: freed here (outside the poller), so a backlog's memory goes back once it is worked off.
 }
 
 int Shared::OnRecord(void* ctx, void* data, size_t size) {
@@ -79,14 +91,13 @@ void Shared::ReleaseSlot() {
 void Shared::Flush() {
   Batch* b = current_.get();
   if (b->count == 0) return;
-  if (inflight.load(std::memory_order_acquire) >= options.max_inflight_batches && options.max_block_ms > 0) {
+  if (inflight.load(std::memory_order_acquire) >= inflight_limit && options.max_block_ms > 0) {
     std::unique_lock<std::mutex> lock(slot_mu_);
     slot_cv_.wait_for(lock, std::chrono::milliseconds(options.max_block_ms), [this] {
-      return inflight.load(std::memory_order_acquire) < options.max_inflight_batches ||
-             stop_.load(std::memory_order_acquire);
+      return inflight.load(std::memory_order_acquire) < inflight_limit || stop_.load(std::memory_order_acquire);
     });
   }
-  if (inflight.load(std::memory_order_acquire) >= options.max_inflight_batches) {
+  if (inflight.load(std::memory_order_acquire) >= inflight_limit) {
     // JavaScript is still not keeping up: drop this batch instead of queueing without bound.
     user_dropped.fetch_add(b->count, std::memory_order_relaxed);
     b->Reset();
@@ -342,6 +353,7 @@ TracerOptions ParseOptions(const Napi::CallbackInfo& info) {
   o.flush_interval_ms = GetUint(obj, "flushIntervalMs", o.flush_interval_ms, 1, 10000);
   o.max_batch_bytes = GetUint(obj, "maxBatchBytes", o.max_batch_bytes, 16u << 10, 64u << 20);
   o.max_inflight_batches = GetUint(obj, "maxInFlightBatches", o.max_inflight_batches, 1, 4096);
+  o.max_inflight_bytes = GetUint(obj, "maxInFlightBytes", o.max_inflight_bytes, 1, 1u << 30);
   o.max_block_ms = GetUint(obj, "maxBlockMs", o.max_block_ms, 0, 10000);
   uint32_t default_wakeup = std::min(o.max_batch_bytes, o.session.ring_buffer_bytes / 4);
   o.session.wakeup_bytes =

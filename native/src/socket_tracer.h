@@ -44,8 +44,13 @@ struct TracerOptions {
   SessionConfig session;
   uint32_t flush_interval_ms = 50;
   uint32_t max_batch_bytes = 256u << 10;
-  uint32_t max_inflight_batches = 32;
-  // How long the poller waits for JavaScript to take a batch when max_inflight_batches are queued, before it drops
+  // Batches queued towards JavaScript are bounded by the memory they hold (each counts its full capacity,
+  // max_batch_bytes + one maximal record, however full) and by a count. 64 MiB gives ~3-4 s of slack at 20k HTTP
+  // requests/s before the kernel ring buffer starts to fill; the memory is only taken while JavaScript is behind
+  // and given back once it caught up (at most kSpareBatches stay pooled).
+  uint32_t max_inflight_bytes = 64u << 20;
+  uint32_t max_inflight_batches = 4096;
+  // How long the poller waits for JavaScript to take a batch when inflight_limit batches are queued, before it drops
   // one. While it waits, new events stay in the kernel ring buffer (counted there if that fills), so a short stall
   // of the JS thread (GC, CPU contention) costs nothing.
   uint32_t max_block_ms = 200;
@@ -81,6 +86,8 @@ class Shared {
   std::atomic<uint64_t> user_dropped{0};
   std::atomic<uint64_t> batches{0};
   std::atomic<uint32_t> inflight{0};
+  // min(max_inflight_batches, max_inflight_bytes / batch capacity), at least 1.
+  const uint32_t inflight_limit;
 
   void ReturnBatch(Batch* batch);
   // JS thread: a queued batch was taken; wakes the poller if it waits for a slot.
@@ -93,7 +100,7 @@ class Shared {
   std::unique_ptr<Batch> TakeBatch();
 
   std::atomic<bool> stop_{false};
-  std::mutex slot_mu_;  // with slot_cv_: the poller waits for inflight < max_inflight_batches
+  std::mutex slot_mu_;  // with slot_cv_: the poller waits for inflight < inflight_limit
   std::condition_variable slot_cv_;
   std::mutex mu_;  // guards session_, thread_, wake_fd_, ignore_, last_counters_, variant_
   std::unique_ptr<BpfSession> session_;

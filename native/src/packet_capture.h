@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: Apache-2.0
+// PacketCapture: AF_PACKET capture of TCP segments that carry payload, for the agent's "network" observation point
+// (the same request seen on the wire, joined with the socket tracer's rows by TCP sequence numbers).
+//
+// One cooked (SOCK_DGRAM) packet socket per interface, so the kernel strips every link-layer header (Ethernet,
+// VLAN, loopback, tun) and JavaScript decodes from the IP header whatever the link type. A classic BPF socket filter
+// keeps only IPv4/IPv6 TCP segments with payload or SYN/FIN/RST (and on `lo` only the received copy of each packet, which the
+// kernel otherwise delivers twice), and cuts each to the snap length. Packets land in a bounded TPACKET_V3 mmap
+// ring per interface; one thread polls the rings, copies packets into batches and hands each batch (one Buffer,
+// many packets) to JavaScript through a ThreadSafeFunction, as SocketTracer does. No kprobes: socket filters only.
+#pragma once
+
+#include <napi.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace bathyscope {
+
+// Batch wire format (little endian), decoded by native/lib/packet-capture.ts:
+//   u32 magic 'BSP1' (0x31505342) | u16 version | u16 record header size | u32 record count
+//   then `count` times: record header (kPacketRecordHeader bytes) | captured bytes (from the IP header)
+// record header: u64 monotonic ns | u32 ifindex | u16 ethertype | u8 pkttype | u8 0 | u32 wire length |
+//                u32 captured length
+constexpr uint32_t kPacketBatchMagic = 0x31505342;
+constexpr uint16_t kPacketBatchVersion = 1;
+constexpr size_t kPacketBatchHeader = 12;
+constexpr size_t kPacketRecordHeader = 24;
+constexpr uint32_t kPacketMaxSnaplen = 65535;
+constexpr uint32_t kPacketDefaultSnaplen = 512;
+constexpr size_t kPacketMaxInterfaces = 64;
+
+struct PacketCaptureOptions {
+  std::vector<std::string> interfaces;  // empty: every interface that is up
+  uint32_t snaplen = kPacketDefaultSnaplen;
+  uint32_t block_bytes = 256u << 10;  // TPACKET_V3 block size (power of two, >= page)
+  uint32_t blocks = 8;                // blocks per interface ring
+  uint32_t flush_interval_ms = 50;    // also the block retire timeout
+  uint32_t max_batch_bytes = 256u << 10;
+  uint32_t max_inflight_batches = 32;
+  uint32_t max_block_ms = 200;
+};
+
+struct PacketBatch {
+  explicit PacketBatch(size_t capacity) : data(new uint8_t[capacity]), capacity(capacity) {}
+  std::unique_ptr<uint8_t[]> data;
+  size_t capacity;
+  size_t size = kPacketBatchHeader;
+  uint32_t count = 0;
+  void Reset() {
+    size = kPacketBatchHeader;
+    count = 0;
+  }
+};
+
+struct CaptureRing {
+  std::string name;
+  int ifindex = 0;
+  int fd = -1;
+  bool loopback = false;
+  uint8_t* map = nullptr;
+  size_t map_bytes = 0;
+  uint32_t block_bytes = 0;
+  uint32_t blocks = 0;
+  uint32_t next_block = 0;
+  // Kernel counters (PACKET_STATISTICS resets on read, so they are accumulated here).
+  uint64_t packets = 0;
+  uint64_t drops = 0;
+  uint64_t freezes = 0;
+};
+
+class PacketShared;
+void PacketCallJs(Napi::Env env, Napi::Function callback, PacketShared* shared, PacketBatch* batch);
+using PacketTsfn = Napi::TypedThreadSafeFunction<PacketShared, PacketBatch, PacketCallJs>;
+
+class PacketShared {
+ public:
+  explicit PacketShared(const PacketCaptureOptions& options);
+  ~PacketShared();
+
+  // Opens, filters and maps a ring per interface. False with *error set (nothing left open) on failure.
+  bool Open(std::string* error);
+  void Run();
+  void StartThread();
+  void Stop();  // idempotent; joins the poller and closes the sockets. JS thread only.
+
+  struct Counters {
+    uint64_t kernel_packets = 0;
+    uint64_t kernel_drops = 0;
+    uint64_t freezes = 0;
+  };
+  Counters KernelCounters();
+  std::vector<std::pair<std::string, int>> Interfaces();
+
+  void ReturnBatch(PacketBatch* batch);
+  void ReleaseSlot();
+
+  const PacketCaptureOptions options;
+  PacketTsfn tsfn;
+  std::atomic<bool> closed{false};
+  std::atomic<uint64_t> delivered{0};
+  std::atomic<uint64_t> user_dropped{0};
+  std::atomic<uint64_t> truncated{0};
+  std::atomic<uint64_t> batches{0};
+  std::atomic<uint32_t> inflight{0};
+
+ private:
+  void DrainRing(CaptureRing* ring, int64_t realtime_to_mono_ns);
+  void Append(const uint8_t* l3, uint32_t cap, uint32_t wire, uint64_t mono_ns, int ifindex, uint16_t proto,
+              uint8_t pkttype);
+  void Flush();
+  void ReadStats(CaptureRing* ring);
+  std::unique_ptr<PacketBatch> TakeBatch();
+
+  std::atomic<bool> stop_{false};
+  std::mutex slot_mu_;
+  std::condition_variable slot_cv_;
+  std::mutex mu_;  // guards rings_ counters and thread_
+  std::vector<CaptureRing> rings_;
+  std::thread thread_;
+  int wake_fd_ = -1;
+  std::unique_ptr<PacketBatch> current_;  // poller thread only
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<PacketBatch>> pool_;
+};
+
+class PacketCapture : public Napi::ObjectWrap<PacketCapture> {
+ public:
+  static Napi::Function Init(Napi::Env env);
+  explicit PacketCapture(const Napi::CallbackInfo& info);
+  ~PacketCapture() override;
+
+ private:
+  Napi::Value Start(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value RefLoop(const Napi::CallbackInfo& info);
+  Napi::Value UnrefLoop(const Napi::CallbackInfo& info);
+  Napi::Value Running(const Napi::CallbackInfo& info);
+  Napi::Value Interfaces(const Napi::CallbackInfo& info);
+  void Shutdown();
+  static void CleanupHook(void* self);
+
+  std::shared_ptr<PacketShared> shared_;
+  bool running_ = false;
+  bool closed_ = false;
+  bool tsfn_live_ = false;
+  bool hook_registered_ = false;
+  bool strong_ref_ = false;
+  bool loop_ref_ = true;
+  napi_env env_ = nullptr;
+};
+
+}  // namespace bathyscope
