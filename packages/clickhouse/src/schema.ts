@@ -7,6 +7,7 @@ import {
   type MigrationStep,
   modifyColumns,
   modifyTtl,
+  recreateMaterializedView,
 } from './ddl/operations';
 import type { RenderTarget } from './ddl/types';
 import { HOST_METRICS_V14_COLUMNS } from './tables/host-metrics';
@@ -109,6 +110,18 @@ export const clickhouseMigrations: ClickHouseMigration[] = [
   migration(15, 'l4_pair_metrics', [createTable(l4PairMetrics)]),
   // HTTPS seen in plaintext by the agent's OpenSSL uprobes: the request log says which rows were TLS.
   migration(16, 'l7_flow_log_is_tls', [addColumns(l7FlowLog, ['is_tls'])]),
+  // Packet capture adds a third observation point, the wire (tap side `network`). Every table carrying the Enum learns
+  // the value — a key column too, which ClickHouse extends without rewriting data.
+  migration(17, 'tap_side_network', [
+    modifyColumns(l7FlowLog, ['tap_side']),
+    ...appMetrics.tables.map((table) => modifyColumns(table, ['tap_side'])),
+    modifyColumns(l4FlowLog, ['tap_side']),
+    modifyColumns(l4PairMetrics, ['tap_side']),
+    ...netMetrics.tables.map((table) => modifyColumns(table, ['tap_side'])),
+    // The rollup views carry the column types of their creation: made again, they pass 'network' on.
+    ...appMetrics.views.map(recreateMaterializedView),
+    ...netMetrics.views.map(recreateMaterializedView),
+  ]),
 ];
 
 export const latestClickHouseVersion = Math.max(...clickhouseMigrations.map((m) => m.version));

@@ -64,7 +64,31 @@ export interface AgentConfig {
   l4?: L4Config;
   /** TLS capture through OpenSSL uprobes; absent means enabled. Takes effect when the tracer (re)attaches. */
   tls?: TlsConfig;
+  /**
+   * Packet capture (AF_PACKET + socket filter): request-log rows with tap side `network`, the wire's view of each
+   * request between the client's and the server's. Optional so configurations stored before it existed stay valid;
+   * absent means DEFAULT_NETWORK_CAPTURE.
+   */
+  network?: { capture: NetworkCaptureConfig };
 }
+
+export interface NetworkCaptureConfig {
+  enabled: boolean;
+  /** Interface names; empty means every interface that is up when the capture (re)opens, `lo` included. */
+  interfaces: string[];
+  /** Bytes kept per packet from the IP header (headers + the start of the payload the L7 parsers read). */
+  snaplen: number;
+}
+
+/**
+ * Off unless a group turns it on: a third row per request (and its share of the rollups) on every captured interface,
+ * and the capture's CPU, are a choice to make per fleet, like DeepFlow's per-group tap settings.
+ */
+export const DEFAULT_NETWORK_CAPTURE: NetworkCaptureConfig = Object.freeze({
+  enabled: false,
+  interfaces: [],
+  snaplen: 512,
+}) as NetworkCaptureConfig;
 
 export interface TlsConfig {
   enabled: boolean;
@@ -269,6 +293,28 @@ export const agentConfigSchema = {
       required: ['enabled'],
       properties: { enabled: { type: 'boolean' } },
     },
+    network: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['capture'],
+      properties: {
+        capture: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['enabled', 'interfaces', 'snaplen'],
+          properties: {
+            enabled: { type: 'boolean' },
+            interfaces: {
+              type: 'array',
+              maxItems: 64,
+              uniqueItems: true,
+              items: { type: 'string', pattern: '^[A-Za-z0-9_.:@-]{1,15}$' },
+            },
+            snaplen: { type: 'integer', minimum: 128, maximum: 65535 },
+          },
+        },
+      },
+    },
   },
 } as const;
 
@@ -376,7 +422,7 @@ export const agentCheckinStatusSchema = {
     },
     counters: {
       type: 'object',
-      maxProperties: 64,
+      maxProperties: 128,
       propertyNames: { pattern: '^[a-zA-Z][a-zA-Z0-9_.]{0,63}$' },
       additionalProperties: { type: 'number', minimum: 0 },
     },

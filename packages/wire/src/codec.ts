@@ -14,6 +14,8 @@ export enum TapSide {
   Unknown = 0,
   Client = 1,
   Server = 2,
+  /** Seen on a network interface (packet capture), not by a process. */
+  Network = 3,
 }
 export enum L7Protocol {
   Unknown = 0,

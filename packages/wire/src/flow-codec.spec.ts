@@ -31,6 +31,9 @@ const row: fc.Arbitrary<FlowRow> = fc.record({
   rttUs: u32,
   connSetupUs: u32,
   newFlow: fc.boolean(),
+  containerId: fc.stringMatching(/^[0-9a-f]{0,64}$/),
+  podUid: fc.uuid(),
+  processStartTime: u64,
 });
 
 const pair: fc.Arbitrary<PairSecond> = fc.record({
@@ -62,6 +65,9 @@ const pair: fc.Arbitrary<PairSecond> = fc.record({
   connSetupSumUs: u64,
   connSetupCount: u32,
   connSetupMaxUs: u32,
+  containerId: fc.stringMatching(/^[0-9a-f]{0,64}$/),
+  podUid: fc.uuid(),
+  processStartTime: u64,
 });
 
 const batch: fc.Arbitrary<FlowBatch> = fc.record({

@@ -50,6 +50,14 @@ export interface FlowRow {
   rttUs: number;
   connSetupUs: number;
   newFlow: boolean;
+  /**
+   * The observing process's identity (proto 24–26), as on request-log rows. Optional when encoding; a decoded row always
+   * has them, as ''/0 when absent.
+   */
+  containerId?: string;
+  podUid?: string;
+  /** Unix microseconds. */
+  processStartTime?: number;
 }
 
 /** Mirrors `bathyscope.v1.PairSecond`. */
@@ -82,6 +90,14 @@ export interface PairSecond {
   connSetupSumUs: number;
   connSetupCount: number;
   connSetupMaxUs: number;
+  /**
+   * The observing process's identity (proto 29–31), as on request-log rows. Optional when encoding; a decoded row always
+   * has them, as ''/0 when absent.
+   */
+  containerId?: string;
+  podUid?: string;
+  /** Unix microseconds. */
+  processStartTime?: number;
 }
 
 export interface FlowBatch {

@@ -18,6 +18,9 @@ const batchArb: fc.Arbitrary<ProfileBatch> = fc.record({
       processName: fc.string({ maxLength: 16 }),
       stackIndex: fc.nat(10),
       value: fc.nat({ max: Number.MAX_SAFE_INTEGER }),
+      containerId: fc.option(fc.stringMatching(/^[0-9a-f]{0,64}$/), { nil: undefined }),
+      podUid: fc.option(fc.uuid(), { nil: undefined }),
+      processStartTime: fc.option(fc.nat({ max: Number.MAX_SAFE_INTEGER }), { nil: undefined }),
     }),
     { maxLength: 5 },
   ),
@@ -34,6 +37,10 @@ describe('ProfileBatch codec', () => {
         expect(back.stream).toBe(batch.stream);
         expect(back.seq).toBe(batch.seq);
         expect(back.samples.map((s) => s.value)).toEqual(batch.samples.map((s) => s.value));
+        // Identity fields an older agent leaves out decode as ''/0.
+        expect(back.samples.map((s) => [s.containerId, s.podUid, s.processStartTime])).toEqual(
+          batch.samples.map((s) => [s.containerId ?? '', s.podUid ?? '', s.processStartTime ?? 0]),
+        );
         expect(back.stacks.map((s) => s.frames)).toEqual(batch.stacks.map((s) => s.frames));
       }),
     );

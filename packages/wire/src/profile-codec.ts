@@ -25,6 +25,14 @@ export interface ProfileSample {
   processName: string;
   stackIndex: number;
   value: number;
+  /**
+   * Process identity (proto 6–8), as on request-log rows. Optional when encoding (older agents leave them out); a
+   * decoded sample always has them, as ''/0 when absent.
+   */
+  containerId?: string;
+  podUid?: string;
+  /** Unix microseconds. */
+  processStartTime?: number;
 }
 
 export interface ProfileBatch {

@@ -5,6 +5,7 @@ import {
   renderCreateMaterializedView,
   renderCreateTable,
   renderIndex,
+  quote,
   ttlExpression,
 } from './render';
 import type { ColumnDef, DictionaryDef, IndexDef, MaterializedViewDef, RenderTarget, TableDef } from './types';
@@ -81,6 +82,21 @@ export function modifyTtl(table: TableDef): MigrationStep {
 
 export function createMaterializedView(view: MaterializedViewDef): MigrationStep {
   return (target) => [renderCreateMaterializedView(target, view)];
+}
+
+/**
+ * Drops and creates a view again, so it takes the column types its tables have now (a view's columns are fixed when
+ * it is created: widening an Enum in its source leaves the view converting to the old type). Rows inserted into the
+ * source between the two statements are not rolled up; migrations run before the gateway accepts batches.
+ */
+export function recreateMaterializedView(view: MaterializedViewDef): MigrationStep {
+  return (target) => {
+    const cluster = target.cluster === undefined ? '' : ` ON CLUSTER ${quote(target.cluster)}`;
+    return [
+      `DROP VIEW IF EXISTS ${target.database}.${view.name}${cluster} SYNC`,
+      renderCreateMaterializedView(target, view),
+    ];
+  };
 }
 
 export function createDictionary(dictionary: DictionaryDef): MigrationStep {

@@ -63,8 +63,8 @@ export const END_TIME_US: ColumnDef = {
 export const counter = (name: string, type = 'UInt64'): ColumnDef => ({ name, type, codec: 'T64, ZSTD(1)' });
 export const gauge = (name: string, type = 'Float64'): ColumnDef => ({ name, type, codec: 'Gorilla, ZSTD(1)' });
 
-/** Which side of a connection the observing agent sits on. */
-export const TAP_SIDE_ENUM = "Enum8('unknown' = 0, 'client' = 1, 'server' = 2)";
+/** Which side of a connection the observing agent sits on; `network`: a packet capture on an interface between them. */
+export const TAP_SIDE_ENUM = "Enum8('unknown' = 0, 'client' = 1, 'server' = 2, 'network' = 3)";
 
 /** Day partitions (never by tenant: thousands of tenants would mean thousands of tiny parts per day). */
 export const DAILY = 'toYYYYMMDD(time)';
