@@ -17,7 +17,9 @@ import { HostMetricsCollector, HostMetricsService, HostMetricsShipper } from './
 import { ProcessIdentityCache } from './identity/process-identity-cache';
 import { FlowShipper, L4FlowService } from './l4';
 import { CpuProfiling } from './profiling/cpu-profiling';
+import { annotateProcesses } from './profiling/process-identity';
 import { ProfileShipper } from './profiling/profile-shipper';
+import { NetworkCaptureService, NetworkPipeline } from './network-capture';
 import { L7Shipper, type SpoolSettings } from './shipper/l7-shipper';
 import { SignalReceiver } from './signal-receiver/signal-receiver';
 
@@ -66,6 +68,8 @@ export class AgentRuntime {
   private readonly l4: { service: L4FlowService; shipper: FlowShipper } | null;
   private readonly signals: SignalReceiver;
   private readonly pipeline: CapturePipeline;
+  /** Packet capture (tap side network); only with the real eBPF backend, like profiling. */
+  private readonly network: NetworkCaptureService | null;
   private readonly backend: CaptureBackend;
   private readonly capture: CaptureSwitch;
   private readonly monitor: SelfMonitor;
@@ -119,7 +123,8 @@ export class AgentRuntime {
       };
     }
     this.profileShipper = new ProfileShipper({ ingestUrl: options.ingestUrl, credentials: options.credentials });
-    this.profiling = options.backend ? null : new CpuProfiling({ shipper: this.profileShipper });
+    const identify = (pid: number) => this.identities.lookup(pid);
+    this.profiling = options.backend ? null : new CpuProfiling({ shipper: this.profileShipper, identify });
     if (options.backend) this.l4 = null;
     else {
       const flowShipper = new FlowShipper({
@@ -131,7 +136,14 @@ export class AgentRuntime {
         shipper: flowShipper,
         service: new L4FlowService({
           source: () => new FlowMetrics(),
-          sink: flowShipper,
+          // The observing process's container and pod, as on request-log rows: the gateway tags that end with them.
+          sink: {
+            ship: (rows, pairs) => {
+              annotateProcesses(rows, identify);
+              annotateProcesses(pairs, identify);
+              flowShipper.ship(rows, pairs);
+            },
+          },
           config: () => this.configs.config.l4,
           onError: (err) => console.error(`agent: L4 flow drain failed: ${(err as Error).message}`),
         }),
@@ -144,6 +156,17 @@ export class AgentRuntime {
       userAgent: `bathyscope-agent/${AGENT_VERSION}`,
     });
     this.pipeline.filter.setGateway(options.ingestUrl);
+    // Same filter (gateway traffic, switches, sampling) and clock as the socket rows: both views keep the same requests.
+    this.network = options.backend
+      ? null
+      : new NetworkCaptureService(
+          new NetworkPipeline(
+            { enqueue: (row) => this.shipper.enqueue(row) },
+            this.pipeline.filter,
+            this.pipeline.clock,
+          ),
+          this.pipeline.tracker,
+        );
     this.backend = options.backend ?? new SocketTracerBackend(() => this.configs.config.tls?.enabled ?? true);
     this.capture = new CaptureSwitch(
       this.backend,
@@ -182,6 +205,7 @@ export class AgentRuntime {
     await this.configs.start();
     this.hostMetrics?.service.start();
     this.l4?.service.start();
+    this.tickNetwork();
     await this.profiling?.apply(this.configs.config.profiling ?? DEFAULT_PROFILING_CONFIG);
     await this.signals.apply(this.configs.config.signalReceiver);
     this.timers.push(
@@ -210,6 +234,7 @@ export class AgentRuntime {
     if (this.revoked) problems.push(this.revoked);
     if (this.profiling?.problem) problems.push(this.profiling.problem);
     if (this.l4?.service.problem) problems.push(this.l4.service.problem);
+    if (this.network?.problem) problems.push(this.network.problem);
     if (this.stopped) problems.push('agent stopped');
     const losses = this.shipper.spool.losses;
     if (losses.lastDropAt !== null && Date.now() - losses.lastDropAt < SPOOL_LOSS_PROBLEM_MS) {
@@ -242,6 +267,7 @@ export class AgentRuntime {
           ...this.capture.programs(),
           ...(this.profiling?.programs() ?? []),
           ...(this.l4?.service.programs() ?? []),
+          ...(this.network?.programs() ?? []),
         ].slice(0, 64),
         problems: problems.slice(0, 20).map((p) => p.slice(0, 500)),
         ...this.tlsCapability(),
@@ -305,6 +331,7 @@ export class AgentRuntime {
       'profiling.batches_dropped': this.profileShipper.stats.batchesDropped + this.profileShipper.stats.batchesRejected,
       'profiling.interval_work_ms': this.profiling?.counters.lastIntervalWorkMs ?? 0,
       ...this.l4Counters(),
+      ...this.network?.counters(),
     };
   }
 
@@ -338,7 +365,16 @@ export class AgentRuntime {
     // A configuration change reaches the profiler within a second; an unchanged one costs a comparison.
     if (!this.revoked && !this.stopped)
       void this.profiling?.apply(this.configs.config.profiling ?? DEFAULT_PROFILING_CONFIG);
+    this.tickNetwork();
     if (action !== 'none' || ++this.ticks % STATUS_FILE_EVERY_TICKS === 0) this.writeStatusFile();
+  }
+
+  /** Packet capture follows the configuration and the agent's pauses within a second. */
+  private tickNetwork(): void {
+    if (!this.network) return;
+    this.network.hold(this.revoked !== null || this.stopped || this.monitor.paused);
+    this.network.apply(this.configs.config.network?.capture);
+    this.network.tick(process.hrtime.bigint());
   }
 
   private async checkinLoop(): Promise<void> {
@@ -446,6 +482,7 @@ export class AgentRuntime {
     void this.l4?.service.stop().then(() => this.l4?.shipper.close(0));
     void this.profiling?.stop().then(() => this.profileShipper.close(0));
     void this.signals.close(0);
+    this.network?.close();
   }
 
   private writeStatusFile(): void {
@@ -477,6 +514,8 @@ export class AgentRuntime {
     if (this.checkinTimer) clearTimeout(this.checkinTimer);
     this.wakeCheckin?.();
     await this.capture.hold('stopping', true);
+    // Flows closed now, so their last requests are queued before the shipper's final flush.
+    this.network?.close();
     await this.signals.close();
     // The interval in progress is shipped, then the perf events are detached.
     await this.profiling?.stop();

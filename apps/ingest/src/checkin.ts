@@ -13,7 +13,7 @@ import type { IngestMetrics } from './ingest-metrics';
 import type { GatewayNode } from './rendezvous';
 import type { CheckinStatusWriter } from './status-writer';
 
-/** A status is a few hundred bytes; 64 KiB leaves room for 64 counters, 20 problems and 64 programs. */
+/** A status is a few hundred bytes; 64 KiB leaves room for 128 counters, 20 problems and 64 programs. */
 export const CHECKIN_BODY_LIMIT = 64 * 1024;
 
 /** `"v<configVersion>-g<gatewayId>"`: changes when the configuration or the assigned gateway does. */

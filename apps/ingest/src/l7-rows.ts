@@ -10,7 +10,7 @@ export interface L7FlowLogRow {
   time: string;
   end_time: string;
   response_duration: number;
-  tap_side: 'unknown' | 'client' | 'server';
+  tap_side: 'unknown' | 'client' | 'server' | 'network';
   l7_protocol: 'unknown' | 'http1' | 'http2' | 'grpc' | 'dns' | 'mysql' | 'postgresql' | 'redis' | 'kafka' | 'mqtt';
   version: string;
   pid: number;
@@ -75,6 +75,7 @@ const TAP_SIDE: Record<number, L7FlowLogRow['tap_side']> = {
   [TapSide.Unknown]: 'unknown',
   [TapSide.Client]: 'client',
   [TapSide.Server]: 'server',
+  [TapSide.Network]: 'network',
 };
 const PROTOCOL: Record<number, L7FlowLogRow['l7_protocol']> = {
   [L7Protocol.Unknown]: 'unknown',

@@ -18,11 +18,21 @@ export function registerProfileRoute(app: FastifyInstance, deps: ProfileRouteDep
     wireRows: (batch) => batch.samples.length,
     toRows: toProfileRows,
     rowCount: (rows) => rows.samples.length + rows.stacks.length,
-    // Each sample is tagged with its process (and so its container, pod and host); stacks are shared by all.
-    prepare: (rows, _batch, identity) =>
+    // Each sample is tagged with its process (and so its container, pod, workload, namespace and host); stacks are
+    // shared by all. rows.samples[i] comes from batch.samples[i], whose identity fields toProfileRows checked.
+    prepare: (rows, batch, identity) =>
       tagger.tagObservers(
         identity,
-        rows.samples.map((s) => ({ pid: s.pid, processName: s.process_name })),
+        rows.samples.map((s, i) => {
+          const w = batch.samples[i];
+          return {
+            pid: s.pid,
+            processName: s.process_name,
+            processStartTime: w?.processStartTime || undefined,
+            containerId: w?.containerId || undefined,
+            podUid: w?.podUid || undefined,
+          };
+        }),
         rows.samples as unknown as Record<string, unknown>[],
       ),
     // Stacks before the samples that point at them; each insert has its own token so a retry after a failure

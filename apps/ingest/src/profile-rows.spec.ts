@@ -47,6 +47,18 @@ describe('toProfileRows', () => {
     expect(stackId(['a', 'b'])).not.toBe(stackId(['a\nb']));
   });
 
+  it('accepts the process identity an agent reads from the cgroup (it is tagged, not stored on the row)', () => {
+    const b = valid();
+    Object.assign(b.samples[0] as object, {
+      containerId: 'c'.repeat(64),
+      podUid: '8f3c2a51-1b2c-4d5e-9f00-0123456789ab',
+      processStartTime: NOW_US - 3_600_000_000,
+    });
+    const { samples } = toProfileRows(b, identity, NOW_US);
+    expect(Object.keys(samples[0] as object)).not.toContain('containerId');
+    expect(Object.keys(samples[0] as object)).not.toContain('pod_uid');
+  });
+
   it('refuses the whole batch for any invalid field', () => {
     const cases: [string, (b: ProfileBatch) => void][] = [
       ['eventType', (b) => (b.eventType = ProfileEventType.Unknown)],
@@ -61,6 +73,10 @@ describe('toProfileRows', () => {
       ['value', (b) => ((b.samples[0] as { value: number }).value = 0)],
       ['processName', (b) => ((b.samples[0] as { processName: string }).processName = 'a\nb')],
       ['pid', (b) => ((b.samples[0] as { pid: number }).pid = -1)],
+      ['containerId', (b) => ((b.samples[0] as { containerId?: string }).containerId = "abc'; DROP")],
+      ['containerId', (b) => ((b.samples[0] as { containerId?: string }).containerId = 'a'.repeat(129))],
+      ['podUid', (b) => ((b.samples[1] as { podUid?: string }).podUid = 'pod/../x')],
+      ['processStartTime', (b) => ((b.samples[0] as { processStartTime?: number }).processStartTime = -5)],
     ];
     for (const [field, mutate] of cases) {
       const b = valid();

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type ProfileBatch, ProfileEventType } from '@bathyscope/wire';
 import { formatMicros, InvalidRowError, ROW_LIMITS } from './l7-rows';
+import { checkProcessIdentity } from './tagging/process-identity';
 
 /** profile_samples row (JSONEachRow). */
 export interface ProfileSampleRow {
@@ -121,6 +122,8 @@ export function toProfileRows(
     }
     if (!Number.isSafeInteger(s.value) || s.value < 1)
       throw new InvalidRowError(i, 'value', 'must be a positive integer');
+    // Not stored on the row: the tagger turns them into the sample's container/pod/namespace tags.
+    checkProcessIdentity(i, '', s);
     samples[i] = {
       tenant_id: identity.tenantId,
       agent_id: identity.agentId,

@@ -6,6 +6,7 @@ import {
 } from '@bathyscope/native';
 import type { ProfilingConfig } from '@bathyscope/wire';
 import { FoldedStackAggregator } from './folded-stacks';
+import { annotateProcesses, type IdentifyProcess } from './process-identity';
 import type { ProfileShipper } from './profile-shipper';
 import { KERNEL_STACK_LOST, SampleStacks, USER_STACK_LOST } from './sample-stacks';
 import type { StackPart } from './stack-cache';
@@ -26,6 +27,8 @@ export interface CpuProfilingOptions {
   createProfiler?: (frequencyHz: number) => ProfilerSource;
   /** Checked before the first start; default probeProfilingCapabilities(). */
   probe?: () => { ok: boolean; problems: string[] };
+  /** The process identity (container, pod, start time) samples are shipped with, so the gateway can tag them. */
+  identify?: IdentifyProcess;
 }
 
 export interface CpuProfilingCounters {
@@ -199,6 +202,8 @@ export class CpuProfiling {
       dropped,
     );
     this.intervalStartMs = endMs;
+    const identify = this.o.identify;
+    if (identify) for (const b of batches) annotateProcesses(b.samples, identify);
     for (const b of batches) this.o.shipper.enqueue(b);
     this.counters.intervals++;
     this.counters.samples += samples;

@@ -27,7 +27,11 @@ export function registerFlowRoute(app: FastifyInstance, deps: FlowRouteDeps): vo
         observedFlows(rows.flows, batch.rows),
         rows.flows as unknown as Record<string, unknown>[],
       );
-      await tagger.tag(identity, observedPairs(rows.pairs), rows.pairs as unknown as Record<string, unknown>[]);
+      await tagger.tag(
+        identity,
+        observedPairs(rows.pairs, batch.pairs ?? []),
+        rows.pairs as unknown as Record<string, unknown>[],
+      );
     },
     inserts: (rows, token) => [
       ...(rows.flows.length > 0 ? [{ table: 'l4_flow_log', values: rows.flows, token }] : []),
@@ -45,12 +49,23 @@ function observerSide(tapSide: L4FlowLogRow['tap_side'], pid: number): ObservedI
   return pid === 0 && tapSide === 'server' ? 'unknown' : tapSide;
 }
 
-function observedPairs(rows: readonly L4PairRow[]): ObservedIdentity[] {
-  return rows.map((r) => ({
+/** The identity fields of a wire row (checked by toL4FlowLogRows / toL4PairRows); '' and 0 mean unknown. */
+type WireIdentity = { containerId?: string; podUid?: string; processStartTime?: number };
+function processOf(w: WireIdentity | undefined): Pick<ObservedIdentity, 'containerId' | 'podUid' | 'processStartTime'> {
+  return {
+    containerId: w?.containerId || undefined,
+    podUid: w?.podUid || undefined,
+    processStartTime: w?.processStartTime || undefined,
+  };
+}
+
+function observedPairs(rows: readonly L4PairRow[], wire: readonly WireIdentity[]): ObservedIdentity[] {
+  return rows.map((r, i) => ({
     tapSide: observerSide(r.tap_side, r.pid),
     startTimeUs: r.time * 1e6,
     pid: r.pid,
     processName: r.process_name,
+    ...processOf(wire[i]),
     namespace: '',
     service: '',
     clientIp: r.client_ip,
@@ -59,15 +74,20 @@ function observedPairs(rows: readonly L4PairRow[]): ObservedIdentity[] {
 }
 
 /** What the tagger needs to know about each row's observer and peer. */
-function observedFlows(rows: readonly L4FlowLogRow[], wire: readonly { startTimeUs: number }[]): ObservedIdentity[] {
+function observedFlows(
+  rows: readonly L4FlowLogRow[],
+  wire: readonly ({ startTimeUs: number } & WireIdentity)[],
+): ObservedIdentity[] {
   const out = new Array<ObservedIdentity>(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i] as L4FlowLogRow;
+    const w = wire[i] as { startTimeUs: number } & WireIdentity;
     out[i] = {
       tapSide: observerSide(r.tap_side, r.pid),
-      startTimeUs: (wire[i] as { startTimeUs: number }).startTimeUs,
+      startTimeUs: w.startTimeUs,
       pid: r.pid,
       processName: r.process_name,
+      ...processOf(w),
       namespace: '',
       service: '',
       clientIp: r.client_ip,

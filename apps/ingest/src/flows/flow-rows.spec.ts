@@ -76,6 +76,9 @@ describe('toL4FlowLogRows', () => {
       ['processName', 'a\u0000b'],
       ['startTimeUs', 0],
       ['endTimeUs', 0],
+      ['containerId', 'x y'],
+      ['podUid', 'p'.repeat(65)],
+      ['processStartTime', 1.5],
     ];
     fc.assert(
       fc.property(

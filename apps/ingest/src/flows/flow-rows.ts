@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { FLOW_LIMITS, type FlowBatch, type FlowRow, type PairSecond } from '@bathyscope/wire';
 import { formatMicros, InvalidRowError } from '../l7-rows';
+import { checkProcessIdentity } from '../tagging/process-identity';
 
 /** One l4_flow_log row as the ClickHouse insert expects it (JSONEachRow); tag columns are added by the tagger. */
 export interface L4FlowLogRow {
@@ -102,6 +103,8 @@ export function toL4FlowLogRows(
         `must be at most ${FLOW_ROW_LIMITS.maxProcessName} characters without control characters`,
       );
     }
+    // Not stored on the row: the tagger turns them into the observing end's container/pod/namespace tags.
+    checkProcessIdentity(i, '', r);
     out[i] = {
       tenant_id: identity.tenantId,
       agent_id: identity.agentId,
@@ -225,6 +228,7 @@ export function toL4PairRows(
         `must be at most ${FLOW_ROW_LIMITS.maxProcessName} characters without control characters`,
       );
     }
+    checkProcessIdentity(i, `pairs[${i}].`, p);
     const row = {
       tenant_id: identity.tenantId,
       agent_id: identity.agentId,

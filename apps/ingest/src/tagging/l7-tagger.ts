@@ -7,7 +7,8 @@ import { emptyTags, fillTags, KIND_INDEX, TAG_COLUMNS, type TagVector, writeTags
 
 /** What one row tells about the process that observed it and about the peer (as agents report it). */
 export interface ObservedIdentity {
-  tapSide: 'unknown' | 'client' | 'server';
+  /** `network`: seen on an interface (packet capture), no observing process: both ends are tagged by address. */
+  tapSide: 'unknown' | 'client' | 'server' | 'network';
   startTimeUs: number;
   pid: number;
   processName: string;
@@ -26,6 +27,9 @@ export interface LocalObserver {
   pid: number;
   processName: string;
   processStartTime?: number;
+  /** From the process's cgroup: what ties it to a pod, and so to its workload and namespace. '' / absent = unknown. */
+  containerId?: string;
+  podUid?: string;
 }
 
 /** What a standard signal's attributes say about where a row comes from (all optional). */
@@ -80,7 +84,7 @@ export class ResourceTagger {
     const locals = new Map<string, { o: ObservedIdentity; processId: number }>();
     for (let i = 0; i < rows.length; i++) {
       const o = observed[i] as ObservedIdentity;
-      if (o.tapSide === 'unknown') continue;
+      if (o.tapSide === 'unknown' || o.tapSide === 'network') continue;
       const key = `${o.pid}|${o.processStartTime ?? 0}|${o.processName}|${o.containerId ?? ''}|${o.podUid ?? ''}|${o.namespace}|${o.service}`;
       localKeys[i] = key;
       if (!locals.has(key)) locals.set(key, { o, processId: 0 });
@@ -93,12 +97,19 @@ export class ResourceTagger {
     for (const l of locals.values())
       if (!this.resources.cachedTags(tenantId, l.processId, now)) needTags.push(l.processId);
     const peerIds = new Int32Array(rows.length);
+    // Network rows: the client end, by address like the server end (no process observed either).
+    const wireClientIds = new Int32Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const o = observed[i] as ObservedIdentity;
-      const peer = o.tapSide === 'client' ? o.serverIp : o.clientIp;
+      const peer = o.tapSide === 'client' || o.tapSide === 'network' ? o.serverIp : o.clientIp;
       const id = this.peerResource(tenantId, host.ips, peer, o.startTimeUs / 1000);
       peerIds[i] = id;
       if (id > 0 && !this.resources.cachedTags(tenantId, id, now)) needTags.push(id);
+      if (o.tapSide === 'network') {
+        const c = this.peerResource(tenantId, host.ips, o.clientIp, o.startTimeUs / 1000);
+        wireClientIds[i] = c;
+        if (c > 0 && !this.resources.cachedTags(tenantId, c, now)) needTags.push(c);
+      }
     }
     if (needTags.length > 0) await this.resources.loadTags(tenantId, needTags);
 
@@ -107,13 +118,17 @@ export class ResourceTagger {
     for (let i = 0; i < rows.length; i++) {
       const o = observed[i] as ObservedIdentity;
       const row = rows[i] as Record<string, unknown>;
-      const localColumns = o.tapSide === 'client' ? TAG_COLUMNS.client_ : TAG_COLUMNS.server_;
-      const peerColumns = o.tapSide === 'client' ? TAG_COLUMNS.server_ : TAG_COLUMNS.client_;
+      const wire = o.tapSide === 'network';
+      const localColumns = o.tapSide === 'client' || wire ? TAG_COLUMNS.client_ : TAG_COLUMNS.server_;
+      const peerColumns = o.tapSide === 'client' || wire ? TAG_COLUMNS.server_ : TAG_COLUMNS.client_;
       const key = localKeys[i];
       if (key !== undefined) writeTags(row, localColumns, localTags.get(key) as TagVector);
       const peer = peerIds[i] as number;
       if (peer === -1) writeTags(row, peerColumns, host.tags);
       else if (peer > 0) writeTags(row, peerColumns, this.resources.cachedTags(tenantId, peer) ?? emptyTags());
+      const client = wire ? (wireClientIds[i] as number) : 0;
+      if (client === -1) writeTags(row, localColumns, host.tags);
+      else if (client > 0) writeTags(row, localColumns, this.resources.cachedTags(tenantId, client) ?? emptyTags());
     }
   }
 
@@ -134,7 +149,7 @@ export class ResourceTagger {
     for (let i = 0; i < rows.length; i++) {
       const l = observers[i] as LocalObserver;
       if (l.pid <= 0) continue;
-      const key = `${l.pid}|${l.processStartTime ?? 0}|${l.processName}`;
+      const key = `${l.pid}|${l.processStartTime ?? 0}|${l.processName}|${l.containerId ?? ''}|${l.podUid ?? ''}`;
       keys[i] = key;
       if (!locals.has(key)) {
         const o: ObservedIdentity = {
@@ -143,6 +158,8 @@ export class ResourceTagger {
           pid: l.pid,
           processName: l.processName,
           processStartTime: l.processStartTime,
+          containerId: l.containerId,
+          podUid: l.podUid,
           namespace: '',
           service: '',
           clientIp: '',
@@ -294,7 +311,12 @@ export class ResourceTagger {
       // pids are reused: the start time (or, from agents that do not send it, the name) tells two apart.
       externalId: `${hostId}:${o.pid}:${o.processStartTime || o.processName}`,
       name: o.processName || String(o.pid),
-      parentId: o.containerId ? (byKey2.get(`container:${o.containerId}`) ?? hostId) : hostId,
+      // A process in a pod-level cgroup (no container id) still belongs to its pod: that is where its namespace is.
+      parentId: o.containerId
+        ? (byKey2.get(`container:${o.containerId}`) ?? hostId)
+        : o.podUid
+          ? (byKey1.get(`pod:${o.podUid}`) ?? hostId)
+          : hostId,
     }));
     const ids3 = await this.resources.ensure(tenantId, processes);
     for (let i = 0; i < locals.length; i++) {
