@@ -38,12 +38,16 @@ export interface EvaluatedRule {
   groupIntervalSeconds: number;
   repeatIntervalSeconds: number;
   destinationIds: string[];
+  /** Kind "forecast": the series and bound it watches (forecast-rules.ts). */
+  forecast?: unknown;
 }
 
 /** One group's value at evaluation time. */
 export interface GroupValue {
   labels: Record<string, string>;
   value: number;
+  /** What the source knows beyond the value (a forecast's time to threshold); the rule's own templates win. */
+  annotations?: Record<string, string>;
 }
 
 /**
@@ -137,11 +141,14 @@ export class AlertEvaluator {
 
     // Grafana's reading of "no data": the query returned nothing at all. A group missing while others report is
     // simply not breaching (its series ended), which keeps ended series from sitting in NO_DATA forever.
-    const observed = new Map<string, { labels: Record<string, string>; value: number | null; seen: Observation }>();
+    const observed = new Map<
+      string,
+      { labels: Record<string, string>; value: number | null; seen: Observation; annotations?: Record<string, string> }
+    >();
     for (const g of values) {
       const labels = alertLabels(g.labels);
       const seen = compare(rule.operator, g.value, rule.threshold) ? 'met' : 'not_met';
-      observed.set(fingerprint(labels), { labels, value: g.value, seen });
+      observed.set(fingerprint(labels), { labels, value: g.value, seen, annotations: g.annotations });
     }
     const noDataAtAll = values.length === 0;
     for (const i of instances) {
@@ -170,9 +177,12 @@ export class AlertEvaluator {
           }
         : INITIAL_STATE;
       const next = nextState(current, o.seen, rule, now);
-      const annotations = Object.fromEntries(
-        Object.entries(rule.annotations).map(([k, v]) => [k, renderTemplate(v, o.labels, o.value)]),
-      );
+      const annotations = {
+        ...o.annotations,
+        ...Object.fromEntries(
+          Object.entries(rule.annotations).map(([k, v]) => [k, renderTemplate(v, o.labels, o.value)]),
+        ),
+      };
       if (!before && next.state === 'inactive') continue;
       const data = { ...next, labels: o.labels, annotations, value: o.value, lastEvalAt: now };
       writes.push(

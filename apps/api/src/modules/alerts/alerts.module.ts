@@ -5,28 +5,34 @@ import { Inject, Logger, Module, type OnApplicationBootstrap, type OnModuleDestr
 import type { Redis } from 'ioredis';
 import { CLICKHOUSE, CONFIG, PRISMA, REDIS } from '../../infra/tokens.js';
 import { AuthModule } from '../auth/auth.module.js';
+import { ForecastsModule } from '../forecasts/forecasts.module.js';
+import { ForecastsService } from '../forecasts/forecasts.service.js';
 import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { WebhooksService } from '../webhooks/webhooks.service.js';
 import { type AlertConditionSource, AlertEvaluator, MetricConditionSource } from './alert-evaluator.js';
 import { AlertScheduler } from './alert-scheduler.js';
 import { AlertsResolver } from './alerts.resolver.js';
 import { AlertsService } from './alerts.service.js';
+import { ForecastConditionSource } from './forecast-rules.js';
 
 const logger = new Logger('Alerts');
 const log = (message: string, err?: unknown) =>
   logger.warn(err ? `${message}: ${err instanceof Error ? err.message : String(err)}` : message);
 
-/** Rule kind → where its values come from. Forecast-based rules register their source here. */
+/** Rule kind → where its values come from. */
 export const ALERT_CONDITION_SOURCES = Symbol('ALERT_CONDITION_SOURCES');
 
 @Module({
-  imports: [AuthModule, WebhooksModule],
+  imports: [AuthModule, WebhooksModule, ForecastsModule],
   providers: [
     {
       provide: ALERT_CONDITION_SOURCES,
-      inject: [CLICKHOUSE],
-      useFactory: (ch: ClickHouseHandle) =>
-        new Map<string, AlertConditionSource>([['threshold', new MetricConditionSource(ch)]]),
+      inject: [CLICKHOUSE, ForecastsService],
+      useFactory: (ch: ClickHouseHandle, forecasts: ForecastsService) =>
+        new Map<string, AlertConditionSource>([
+          ['threshold', new MetricConditionSource(ch)],
+          ['forecast', new ForecastConditionSource(forecasts)],
+        ]),
     },
     {
       provide: AlertEvaluator,

@@ -1,5 +1,5 @@
 import type { ClickHouseHandle } from '@bathyscope/clickhouse';
-import type { PrismaClient } from '@bathyscope/db';
+import { Prisma, type PrismaClient } from '@bathyscope/db';
 import { Inject, Injectable } from '@nestjs/common';
 import { apiError } from '../../graphql-errors.js';
 import { CLICKHOUSE, PRISMA } from '../../infra/tokens.js';
@@ -23,6 +23,7 @@ import type {
   SilenceMaintenanceWindow,
 } from './dto/alerts.types.js';
 import { inMaintenance, type LabelMatcher } from './matchers.js';
+import { checkForecastRule, type ForecastRuleSpec, MAX_FORECAST_RULES_PER_TENANT } from './forecast-rules.js';
 import { alertVisibility } from './telemetry-visibility.js';
 import { ALERT_METRICS, checkMetricLabels } from './metric-catalogue.js';
 
@@ -99,7 +100,7 @@ export class AlertsService {
   async updateRule(viewer: Viewer, id: string, input: AlertRuleInput, ctx: GqlContext): Promise<AlertRule> {
     requireAlertEditor(viewer, 'changing alert rules');
     const before = await this.findRule(viewer, id);
-    const data = await this.ruleData(viewer, input);
+    const data = await this.ruleData(viewer, input, id);
     const clash = await this.prisma.alertRule.findFirst({
       where: { tenantId: viewer.tenantId, name: input.name, id: { not: id } },
     });
@@ -265,7 +266,7 @@ export class AlertsService {
     return row;
   }
 
-  private async ruleData(viewer: Viewer, input: AlertRuleInput) {
+  private async ruleData(viewer: Viewer, input: AlertRuleInput, id?: string) {
     // Rules evaluate the whole tenant's telemetry and notify whoever receives the webhook: someone whose
     // policies hide part of that telemetry must not be able to read it through a rule.
     if ((await this.authz.scopeTelemetry(viewer, new TenantQuery(viewer.tenantId))) !== 'all')
@@ -274,13 +275,30 @@ export class AlertsService {
         'alert rules read all telemetry of the tenant; your policies restrict what telemetry you see',
         { action: 'create', resource: 'AlertRule' },
       );
-    checkMetricLabels(
-      input.metric,
-      input.filters.map((f) => f.label),
-      'filters',
-    );
-    checkMetricLabels(input.metric, input.groupBy, 'groupBy');
-    for (const f of input.filters) if (f.op === '=~' || f.op === '!~') await this.checkRegex(f.value);
+    let forecast: ForecastRuleSpec | null = null;
+    let metric = input.metric;
+    if (input.kind === 'forecast') {
+      forecast = checkForecastRule(input, viewer.tenantSlug);
+      metric = `forecast:${forecast.metric}`;
+      const others = await this.prisma.alertRule.count({
+        where: { tenantId: viewer.tenantId, kind: 'forecast', ...(id ? { id: { not: id } } : {}) },
+      });
+      if (others >= MAX_FORECAST_RULES_PER_TENANT)
+        throw apiError('BAD_USER_INPUT', `a tenant has at most ${MAX_FORECAST_RULES_PER_TENANT} forecast rules`, {
+          field: 'kind',
+        });
+    } else {
+      if (input.intervalSeconds > 60)
+        throw apiError('BAD_USER_INPUT', 'threshold rules evaluate every 15–60 s', { field: 'intervalSeconds' });
+      if (input.forecast) throw apiError('BAD_USER_INPUT', 'forecast settings need kind forecast', { field: 'kind' });
+      checkMetricLabels(
+        input.metric,
+        input.filters.map((f) => f.label),
+        'filters',
+      );
+      checkMetricLabels(input.metric, input.groupBy, 'groupBy');
+      for (const f of input.filters) if (f.op === '=~' || f.op === '!~') await this.checkRegex(f.value);
+    }
     if (input.destinationIds.length > 0) {
       const found = await this.prisma.webhookDestination.count({
         where: { tenantId: viewer.tenantId, id: { in: input.destinationIds } },
@@ -290,8 +308,9 @@ export class AlertsService {
     }
     return {
       name: input.name,
-      kind: 'threshold',
-      metric: input.metric,
+      kind: input.kind,
+      metric,
+      forecast: forecast === null ? Prisma.DbNull : (forecast as unknown as Prisma.InputJsonObject),
       filters: input.filters.map((f) => ({ label: f.label, op: f.op, value: f.value })),
       groupBy: input.groupBy,
       windowSeconds: input.windowSeconds,
@@ -334,6 +353,7 @@ function toRule(r: RuleRow): AlertRule {
     name: r.name,
     kind: r.kind,
     metric: r.metric,
+    forecast: (r.forecast ?? null) as AlertRule['forecast'],
     filters: r.filters as unknown as AlertRule['filters'],
     groupBy: r.groupBy,
     windowSeconds: r.windowSeconds,

@@ -15,6 +15,7 @@ import type {
 } from './dto/forecast.types.js';
 import {
   backtest,
+  calibrated,
   chooseModel,
   type FitModel,
   fillHourly,
@@ -110,11 +111,20 @@ export class ForecastsService {
     };
   }
 
-  async forecast(viewer: Viewer, spec: ForecastSpec, now = Date.now()): Promise<ForecastResult> {
+  /**
+   * `maxAgeMs`: how old a cached answer may be. Rule engines pass minutes (the series is hourly; the current hour
+   * is never part of it), the console the default minute.
+   */
+  async forecast(
+    viewer: Viewer,
+    spec: ForecastSpec,
+    now = Date.now(),
+    maxAgeMs = CACHE_TTL_MS,
+  ): Promise<ForecastResult> {
     const to = Math.floor(now / HOUR_MS) * HOUR_MS;
     const key = await this.cacheKey(viewer, spec, to);
     const hit = this.cache.get(key);
-    if (hit && now - hit.at < CACHE_TTL_MS) return hit.result;
+    if (hit && now - hit.at < maxAgeMs) return hit.result;
     const result = this.compute(viewer, spec, { from: to - spec.historyDays * 24 * HOUR_MS, to });
     if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(key, { at: now, result });
@@ -218,9 +228,10 @@ export class ForecastsService {
     const started = performance.now();
     const constant = isConstant(values);
     const choice: ModelChoice = constant
-      ? { periods: [], fit: flatModel, backtest: null }
+      ? { periods: [], fit: flatModel, backtest: null, scores: [] }
       : chooseModel(await loadMstl(), values, spec.horizonHours);
-    const fit = choice.fit;
+    // Intervals scaled by what the chosen model's backtest saw (split-conformal, see conformalFactor).
+    const fit = calibrated(choice.fit, choice.scores);
     const clamp = (v: number) => Math.min(metric.max ?? Number.POSITIVE_INFINITY, Math.max(metric.min, v));
     const raw = fit(values, spec.horizonHours, spec.intervalPercent / 100);
     const forecast: ModelForecast = {

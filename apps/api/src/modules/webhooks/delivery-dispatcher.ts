@@ -68,6 +68,9 @@ export class DeliveryDispatcher {
     this.worker = new Worker(WEBHOOK_QUEUE, (job) => this.process(job), {
       connection,
       concurrency: 8,
+      // A delivery cut by a crash is stalled, not failed; BullMQ's default (1) would fail it for good at the second
+      // crash, and its job id would then keep the start-up re-queue below from sending it again.
+      maxStalledCount: 10,
       settings: {
         backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) =>
           retryDelay(attemptsMade, err instanceof RetryableDeliveryError ? err.retryAfterMs : null, this.timing),

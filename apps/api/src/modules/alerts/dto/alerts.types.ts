@@ -1,4 +1,4 @@
-import { Field, Float, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -16,6 +16,14 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { ForecastMetricEnum, ForecastSourceEnum, MAX_HORIZON_HOURS } from '../../forecasts/dto/forecast.types.js';
+import {
+  FORECAST_METRICS,
+  FORECAST_SOURCES,
+  type ForecastMetric,
+  type ForecastSource,
+} from '../../forecasts/series-sources.js';
+import { FORECAST_BOUNDS, type ForecastBound } from '../forecast-rules.js';
 import { OPERATORS } from '../state-machine.js';
 
 const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,99}$/;
@@ -23,6 +31,60 @@ export const FILTER_OPS = ['=', '!=', '=~', '!~'] as const;
 export const MATCHER_OPS = ['=', '!='] as const;
 export const NO_DATA_POLICIES = ['no_data', 'ok', 'alerting'] as const;
 export const RECURRENCES = ['none', 'daily', 'weekly'] as const;
+export const RULE_KINDS = ['threshold', 'forecast'] as const;
+
+const ForecastBoundEnum = Object.fromEntries(FORECAST_BOUNDS.map((b) => [b, b])) as Record<
+  ForecastBound,
+  ForecastBound
+>;
+registerEnumType(ForecastBoundEnum, {
+  name: 'AlertForecastBound',
+  description:
+    'Which forecast line must reach the threshold: POINT (the forecast itself), INTERVAL_80 or INTERVAL_95 (the pessimistic bound of that prediction interval: upper for > and >=, lower for < and <=).',
+});
+
+@InputType({ description: 'A forecast rule: "the forecast of this series reaches the threshold within horizonHours".' })
+export class AlertForecastInput {
+  @Field(() => ForecastSourceEnum)
+  @IsIn(FORECAST_SOURCES)
+  source: ForecastSource;
+
+  @Field({ nullable: true, description: 'Service or host name (exact); ignored for TENANT.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(253)
+  target?: string;
+
+  @Field(() => ForecastMetricEnum)
+  @IsIn(FORECAST_METRICS)
+  metric: ForecastMetric;
+
+  @Field(() => Int, { defaultValue: 72, description: 'Hours ahead the crossing counts (1–720).' })
+  @IsInt()
+  @Min(1)
+  @Max(MAX_HORIZON_HOURS)
+  horizonHours: number;
+
+  @Field(() => ForecastBoundEnum, { defaultValue: 'POINT' })
+  @IsIn(FORECAST_BOUNDS)
+  bound: ForecastBound;
+
+  @Field(() => Int, { defaultValue: 28, description: 'Days of hourly history to fit on (2–31).' })
+  @IsInt()
+  @Min(2)
+  @Max(31)
+  historyDays: number;
+}
+
+@ObjectType()
+export class AlertForecast {
+  @Field(() => ForecastSourceEnum) source: ForecastSource;
+  @Field() target: string;
+  @Field(() => ForecastMetricEnum) metric: ForecastMetric;
+  @Field(() => Int) horizonHours: number;
+  @Field(() => ForecastBoundEnum) bound: ForecastBound;
+  @Field(() => Int) historyDays: number;
+}
 
 @ObjectType()
 export class AlertLabel {
@@ -74,10 +136,26 @@ export class AlertRuleInput {
   @Matches(/^[^\n\r]+$/, { message: 'name must be one line' })
   name: string;
 
-  @Field({ description: 'A name from alertMetrics, or prometheus:<metric name>.' })
+  @Field({
+    defaultValue: 'threshold',
+    description: 'threshold (a metric compared with the threshold) or forecast (its forecast, see forecast).',
+  })
+  @IsIn(RULE_KINDS)
+  kind: string;
+
+  @Field({
+    defaultValue: '',
+    description: 'Threshold rules: a name from alertMetrics, or prometheus:<metric name>. Ignored by forecast rules.',
+  })
   @IsString()
   @MaxLength(212)
   metric: string;
+
+  @Field(() => AlertForecastInput, { nullable: true, description: 'Forecast rules: the series and how to read it.' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => AlertForecastInput)
+  forecast?: AlertForecastInput | null;
 
   @Field(() => [AlertLabelFilterInput], { defaultValue: [] })
   @ArrayMaxSize(20)
@@ -122,17 +200,21 @@ export class AlertRuleInput {
 
   @Field(() => [AlertLabelInput], {
     defaultValue: [],
-    description: 'Templated: {{ $labels.<name> }} and {{ $value }}.',
+    description:
+      'Templated: {{ $labels.<name> }} and {{ $value }}. Alerts of forecast rules also carry forecast_summary, time_to_threshold, time_to_threshold_hours, threshold_crossing_at, backtest_mape_percent, backtest_mae and backtest_holdout_hours (an annotation of the same name given here replaces one).',
   })
   @ArrayMaxSize(20)
   @ValidateNested({ each: true })
   @Type(() => AlertLabelInput)
   annotations: AlertLabelInput[];
 
-  @Field(() => Int, { defaultValue: 30, description: 'Seconds between evaluations, 15–60.' })
+  @Field(() => Int, {
+    defaultValue: 30,
+    description: 'Seconds between evaluations: 15–60 for threshold rules, 60–3600 for forecast rules.',
+  })
   @IsInt()
   @Min(15)
-  @Max(60)
+  @Max(3600)
   intervalSeconds: number;
 
   @Field(() => [String], { defaultValue: [], description: 'Notification grouping labels (besides alertname).' })
@@ -173,8 +255,9 @@ export class AlertRuleInput {
 export class AlertRule {
   @Field(() => ID) id: string;
   @Field() name: string;
-  @Field({ description: 'threshold (forecast-based kinds may be added).' }) kind: string;
-  @Field() metric: string;
+  @Field({ description: 'threshold or forecast.' }) kind: string;
+  @Field({ description: 'Forecast rules: forecast:<ForecastMetric>.' }) metric: string;
+  @Field(() => AlertForecast, { nullable: true }) forecast: AlertForecast | null;
   @Field(() => [AlertLabelFilter]) filters: AlertLabelFilter[];
   @Field(() => [String]) groupBy: string[];
   @Field(() => Int) windowSeconds: number;
