@@ -49,6 +49,12 @@ export const PROTOCOL_VALUES: Record<DashboardProtocol, readonly string[]> = {
 };
 
 const FILTER_KINDS = ['namespace', 'workload', 'pod', 'host', 'service'] as const;
+
+const TAP_SIDE_OF: Record<DashboardSide, string> = {
+  [DashboardSide.CLIENT]: 'client',
+  [DashboardSide.SERVER]: 'server',
+  [DashboardSide.NETWORK]: 'network',
+};
 export type FilterKind = (typeof FILTER_KINDS)[number];
 
 export function checkDatabase(database: string): string {
@@ -92,5 +98,5 @@ export function applyDashboardFilter(
         [['String', value]],
       );
   }
-  if (filter.side) q.where('tap_side = $', 'String', filter.side === DashboardSide.CLIENT ? 'client' : 'server');
+  if (filter.side) q.where('tap_side = $', 'String', TAP_SIDE_OF[filter.side]);
 }

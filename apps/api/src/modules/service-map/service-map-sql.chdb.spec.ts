@@ -33,7 +33,7 @@ async function rows(query: string, q: TenantQuery): Promise<Row[]> {
 
 function request(o: {
   tenant?: number;
-  side: 'client' | 'server';
+  side: 'client' | 'server' | 'network';
   client: number;
   server: number;
   status?: 'ok' | 'client_error' | 'server_error' | 'timeout';
@@ -44,7 +44,7 @@ function request(o: {
   const at = new Date(o.atMs ?? FROM + 5_000).toISOString().replace('T', ' ').replace('Z', '');
   return {
     tenant_id: o.tenant ?? 1,
-    agent_id: o.side === 'client' ? 1 : 2,
+    agent_id: o.side === 'client' ? 1 : o.side === 'server' ? 2 : 3,
     time: at,
     end_time: at,
     response_duration: o.us ?? 1000,
@@ -85,6 +85,11 @@ beforeAll(async () => {
     request({ side: 'client', client: 1, server: 0 }),
     // Another tenant with the same ids.
     request({ tenant: 2, side: 'client', client: 1, server: 2 }),
+    // The wire also saw 1 → 2 and 3 → 2: agents' own views win, so these add nothing.
+    request({ side: 'network', client: 1, server: 2, us: 1500 }),
+    request({ side: 'network', client: 3, server: 2, us: 3500, endpoint: 'GET /refund', atMs: FROM + 65_000 }),
+    // 4 → 5 only on the wire (no agent on either host): the wire speaks for it.
+    request({ side: 'network', client: 4, server: 5, us: 700 }),
   ];
   await ch.client.insert({ table: `${DB}.l7_flow_log`, values, format: 'JSONEachRow' });
   const updated_at = new Date().toISOString().replace('T', ' ').replace('Z', '');
@@ -153,7 +158,11 @@ describe('service map SQL', () => {
       expect(Number((node(rs, 2) as Row).server_errors)).toBe(1);
       // Both unresolved servers are one node.
       expect(Number((edge(rs, 1, 0) as Row).requests)).toBe(2);
-      expect(rs.filter((r) => Number(r.is_node) === 0)).toHaveLength(3);
+      const wireOnly = edge(rs, 4, 5) as Row;
+      expect(Number(wireOnly.requests)).toBe(1);
+      expect([Number(wireOnly.has_client), Number(wireOnly.best_side)]).toEqual([0, 0]);
+      expect(Number(cb.best_side)).toBe(1);
+      expect(rs.filter((r) => Number(r.is_node) === 0)).toHaveLength(4);
     });
   }
 

@@ -7,9 +7,13 @@ import type { TenantQuery } from '../telemetry/tenant-query.js';
  * Counting rule: an agent on each end of a call writes its own row, so a request seen by client and server is in
  * the rollups twice (rows differ by `tap_side`). Per edge (client group → server group) we keep one observation
  * point over the whole range: the client side when the edge has any client-side row, else the server side (and
- * rows of unknown side, which only ever stand alone). The client side is preferred because it also sees requests
- * that never reached the server (timeouts, refused connections) and their latency includes the network.
+ * rows of unknown side, which only ever stand alone), else the wire (packet capture, tap side `network`). The
+ * client side is preferred because it also sees requests that never reached the server (timeouts, refused
+ * connections) and their latency includes the network; the wire only speaks for edges no agent process sees.
  */
+
+/** Higher is preferred; see the counting rule above. */
+const SIDE_RANK = "multiIf(tap_side = 'client', 2, tap_side = 'network', 0, 1) AS side_rank";
 
 export const GROUPINGS = ['service', 'workload', 'pod', 'host', 'namespace'] as const;
 export type Grouping = (typeof GROUPINGS)[number];
@@ -81,16 +85,16 @@ function chosenObservations(table: string, q: TenantQuery, c: string, s: string,
   const extraNames = dims.map((d) => `${d.split(' AS ').pop()}, `).join('');
   return `
   sided AS (
-    SELECT ${extra}${c} AS c, ${s} AS s, tap_side = 'client' AS from_client, ${RED_SUMS},
+    SELECT ${extra}${c} AS c, ${s} AS s, ${SIDE_RANK}, ${RED_SUMS},
       any(client_namespace_id) AS c_ns, any(server_namespace_id) AS s_ns,
       quantileTDigestMergeState(rrt_digest) AS digest
     FROM ${table}
     WHERE ${q.whereSql()}
-    GROUP BY ${extraNames}c, s, from_client
+    GROUP BY ${extraNames}c, s, side_rank
   ),
   chosen AS (
-    SELECT * FROM (SELECT *, max(from_client) OVER (PARTITION BY c, s) AS edge_has_client FROM sided)
-    WHERE from_client = edge_has_client
+    SELECT * FROM (SELECT *, max(side_rank) OVER (PARTITION BY c, s) AS edge_best_side FROM sided)
+    WHERE side_rank = edge_best_side
   )`;
 }
 
@@ -155,7 +159,7 @@ export function serviceMapRedSql(database: string, level: RollupLevel, grouping:
   const table = `${checkIdentifier(database)}.app_metrics_${level.suffix}`;
   return `
 WITH ${chosenObservations(table, q, `client_${grouping}_id`, `server_${grouping}_id`, [])}
-SELECT grouping(c) AS is_node, c, s, max(edge_has_client) AS has_client, any(c_ns) AS c_namespace, any(s_ns) AS s_namespace, ${RED_OUT}
+SELECT grouping(c) AS is_node, c, s, max(edge_best_side = 2) AS has_client, max(edge_best_side) AS best_side, any(c_ns) AS c_namespace, any(s_ns) AS s_namespace, ${RED_OUT}
 FROM chosen
 GROUP BY GROUPING SETS ((c, s), (s))`;
 }
@@ -165,19 +169,19 @@ export function serviceMapNetSql(database: string, level: RollupLevel, grouping:
   const table = `${checkIdentifier(database)}.net_metrics_${level.suffix}`;
   return `
 WITH sided AS (
-  SELECT client_${grouping}_id AS c, server_${grouping}_id AS s, tap_side = 'client' AS from_client,
+  SELECT client_${grouping}_id AS c, server_${grouping}_id AS s, ${SIDE_RANK},
     sum(bytes_tx) + sum(bytes_rx) AS bytes, sum(retrans_tx) + sum(retrans_rx) AS retransmissions,
     sum(zero_win_tx) + sum(zero_win_rx) AS zero_windows, sum(resets) AS resets, sum(new_flows) AS new_flows,
     sum(rtt_sum) AS rtt_sum, sum(rtt_count) AS rtt_count, sum(conn_setup_sum) AS conn_setup_sum,
     sum(conn_setup_count) AS conn_setup_count
   FROM ${table}
   WHERE ${q.whereSql()}
-  GROUP BY c, s, from_client
+  GROUP BY c, s, side_rank
 )
 SELECT c, s, bytes, retransmissions, zero_windows, resets, new_flows, rtt_sum, rtt_count, conn_setup_sum,
   conn_setup_count
-FROM (SELECT *, max(from_client) OVER (PARTITION BY c, s) AS edge_has_client FROM sided)
-WHERE from_client = edge_has_client`;
+FROM (SELECT *, max(side_rank) OVER (PARTITION BY c, s) AS edge_best_side FROM sided)
+WHERE side_rank = edge_best_side`;
 }
 
 /**

@@ -59,6 +59,7 @@ interface MapRedRow extends RedRow {
   c_namespace: Num;
   s_namespace: Num;
   has_client: Num;
+  best_side: Num;
 }
 
 interface MapNetRow {
@@ -230,7 +231,7 @@ export class ServiceMapService {
       const source = ensureNode(n(r.c), 'client').id;
       const target = ensureNode(n(r.s), 'server').id;
       const id = `${source}->${target}`;
-      const observedAt = n(r.has_client) === 1 ? 'client' : 'server';
+      const observedAt = n(r.has_client) === 1 ? 'client' : n(r.best_side) === 0 ? 'network' : 'server';
       edges.set(id, { id, source, target, observedAt, red: redOf(r, w.seconds), net: null });
     }
     for (const r of net) {

@@ -108,10 +108,16 @@ interface L7LinkRow {
   resp_tcp_seq: number;
 }
 
+/** Request-log rows seen on the wire (packet capture) are network spans; the rest were seen in a process's syscalls. */
+const spanType = (tapSide: string) => (tapSide === 'network' ? 'NETWORK' : 'SYSTEM');
+/** Network rows have no process: they are one observation point per agent (the host's interfaces). */
+const processKey = (r: { agent_id: number; pid: number; tap_side: string }) =>
+  r.tap_side === 'network' ? `${r.agent_id}:wire` : `${r.agent_id}:${r.pid}`;
+
 function l7Link(r: L7LinkRow): TraceSpanInput {
   return {
     id: `L:${r.link_key}`,
-    type: 'SYSTEM',
+    type: spanType(r.tap_side),
     startUs: Number(r.time_us),
     endUs: Number(r.end_time_us),
     side: r.tap_side,
@@ -123,7 +129,7 @@ function l7Link(r: L7LinkRow): TraceSpanInput {
     syscallTraceIdResponse: r.syscall_resp_s,
     reqTcpSeq: Number(r.req_tcp_seq),
     respTcpSeq: Number(r.resp_tcp_seq),
-    processKey: `${r.agent_id}:${r.pid}`,
+    processKey: processKey(r),
     service: '',
   };
 }
@@ -184,8 +190,11 @@ function l7Span(r: L7Row): TraceSpanRecord {
     r.l7_protocol === 'redis' || r.l7_protocol === 'mysql' || r.l7_protocol === 'postgresql'
       ? r.request_resource
       : [r.request_type, r.request_resource].filter(Boolean).join(' ');
+  const wire = r.tap_side === 'network';
   const instance = [
-    `${r.process_name} (pid ${r.pid})`,
+    wire
+      ? `wire ${displayIp(r.client_ip)}:${r.client_port} → ${displayIp(r.server_ip)}:${r.server_port}`
+      : `${r.process_name} (pid ${r.pid})`,
     r.pod_name && `pod ${r.pod_name}`,
     r.host_name && `host ${r.host_name}`,
   ]
@@ -194,7 +203,7 @@ function l7Span(r: L7Row): TraceSpanRecord {
   return {
     id: `S:${requestLogId}`,
     linkKey: r.link_key,
-    type: 'SYSTEM',
+    type: spanType(r.tap_side),
     startUs: Number(r.time_us),
     endUs: Number(r.end_time_us),
     side: r.tap_side,
@@ -206,8 +215,8 @@ function l7Span(r: L7Row): TraceSpanRecord {
     syscallTraceIdResponse: r.syscall_resp_s,
     reqTcpSeq: Number(r.req_tcp_seq),
     respTcpSeq: Number(r.resp_tcp_seq),
-    processKey: `${r.agent_id}:${r.pid}`,
-    service: r.service || r.process_name,
+    processKey: processKey(r),
+    service: r.service || r.process_name || (wire ? 'network' : ''),
     requestLogId,
     call: call || r.l7_protocol,
     instance,

@@ -77,7 +77,10 @@ describe('buildTraceTree', () => {
   it('attributes self time per span and per service', () => {
     const tree = buildTraceTree(chain());
     const self = Object.fromEntries(tree.nodes.map((n) => [n.span.id, n.selfTimeUs]));
-    expect(self).toEqual({ curl: 1_000, aServer: 1_000, aClient: 1_000, bServer: 1_000, bClient: 5_500, redis: 3_000 });
+    // Redis' span sticks out of bClient's by its clock offset: it keeps its 3 ms, moved inside bClient for attribution,
+    // so the self times add up to the root's 10 ms.
+    expect(self).toEqual({ curl: 1_000, aServer: 1_000, aClient: 1_000, bServer: 1_000, bClient: 3_000, redis: 3_000 });
+    expect(Object.values(self).reduce((a, b) => a + b, 0)).toBe(10_000);
     // The trace spans from redis' skewed start (-500) to curl's end (10 000).
     expect(tree.endUs - tree.startUs).toBe(10_500);
     const a = tree.services.find((s) => s.service === 'a');
@@ -209,5 +212,73 @@ describe('buildTraceTree', () => {
         for (const n of tree.nodes) expect(n.selfTimeUs).toBeGreaterThanOrEqual(0);
       }),
     );
+  });
+});
+
+describe('network spans (packet capture) between the client and the server of each hop', () => {
+  const wire = (
+    id: string,
+    startUs: number,
+    endUs: number,
+    req: number,
+    resp: number,
+    more: Partial<TraceSpanInput> = {},
+  ) => sys(id, 'client', startUs, endUs, 'agent:wire', { type: 'NETWORK', reqTcpSeq: req, respTcpSeq: resp, ...more });
+
+  it('nests client > network > server for every hop of the chain, whatever the input order', () => {
+    const spans = [
+      ...chain(),
+      wire('n1', 200, 9_800, 1, 2, { xRequestId: 'r1' }),
+      wire('n2', 1_200, 8_800, 3, 4, { xRequestId: 'r1' }),
+      wire('n3', 2_100, 7_900, 5, 6),
+    ];
+    const expected = [
+      ['curl', null, null],
+      ['n1', 'curl', 'tcp_seq'],
+      ['aServer', 'n1', 'tcp_seq'],
+      ['aClient', 'aServer', 'syscall'],
+      ['n2', 'aClient', 'tcp_seq'],
+      ['bServer', 'n2', 'tcp_seq'],
+      ['bClient', 'bServer', 'syscall'],
+      ['n3', 'bClient', 'tcp_seq'],
+      ['redis', 'n3', 'tcp_seq'],
+    ];
+    for (const order of [spans, [...spans].reverse()]) {
+      const tree = buildTraceTree(order);
+      expect(tree.nodes.map((n) => [n.span.id, n.parentId, n.link])).toEqual(expected);
+      expect(tree.nodes.map((n) => n.depth)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    }
+  });
+
+  it('chains several capture points of one request in time order, and hangs the server under the last', () => {
+    const tree = buildTraceTree([
+      sys('c', 'client', 0, 1_000, 'c', { reqTcpSeq: 7, respTcpSeq: 8 }),
+      wire('veth', 150, 850, 7, 8),
+      wire('eth0', 100, 900, 7, 8),
+      sys('s', 'server', 200, 800, 's', { reqTcpSeq: 7, respTcpSeq: 8 }),
+    ]);
+    expect(tree.nodes.map((n) => [n.span.id, n.parentId])).toEqual([
+      ['c', null],
+      ['eth0', 'c'],
+      ['veth', 'eth0'],
+      ['s', 'veth'],
+    ]);
+  });
+
+  it('without a traced client the network span is the root of its hop; without a network span nothing changes', () => {
+    const lone = buildTraceTree([
+      wire('n', 100, 900, 7, 8),
+      sys('s', 'server', 200, 800, 's', { reqTcpSeq: 7, respTcpSeq: 8 }),
+    ]);
+    expect(lone.nodes.map((n) => [n.span.id, n.parentId])).toEqual([
+      ['n', null],
+      ['s', 'n'],
+    ]);
+    const plain = buildTraceTree(chain());
+    expect(plain.nodes.filter((n) => n.link === 'tcp_seq').map((n) => [n.span.id, n.parentId])).toEqual([
+      ['aServer', 'curl'],
+      ['bServer', 'aClient'],
+      ['redis', 'bClient'],
+    ]);
   });
 });

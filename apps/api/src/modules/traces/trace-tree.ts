@@ -4,7 +4,7 @@
  * gives the same tree whatever order the queries returned them in.
  */
 
-/** APPLICATION: OTel span; SYSTEM: eBPF request-log row; NETWORK: packet capture (not collected yet). */
+/** APPLICATION: OTel span; SYSTEM: eBPF request-log row; NETWORK: request-log row seen by packet capture. */
 export type TraceSpanType = 'APPLICATION' | 'SYSTEM' | 'NETWORK';
 
 /** The rule that made a span the child of its parent, strongest first. */
@@ -65,6 +65,7 @@ export const SAME_HOST_SLACK_US = 2_000;
 
 const isServer = (s: TraceSpanInput) => s.type === 'SYSTEM' && s.side === 'server';
 const isClient = (s: TraceSpanInput) => s.type === 'SYSTEM' && s.side === 'client';
+const isNetwork = (s: TraceSpanInput) => s.type === 'NETWORK';
 const seqKey = (s: TraceSpanInput) => (s.reqTcpSeq !== 0 || s.respTcpSeq !== 0 ? `${s.reqTcpSeq}:${s.respTcpSeq}` : '');
 const syscallIds = (s: TraceSpanInput) =>
   [s.syscallTraceIdRequest, s.syscallTraceIdResponse].filter((id) => id !== '' && id !== '0');
@@ -106,12 +107,15 @@ export function buildTraceTree<S extends TraceSpanInput>(input: readonly S[]): T
 
   const otelBySpanId = new Map<string, S[]>();
   const clientsBySeq = new Map<string, S[]>();
+  /** The wire's views of one request (one per capturing interface on the way), in canonical (time) order. */
+  const networkBySeq = new Map<string, S[]>();
   const serversBySyscall = new Map<string, S[]>();
   const systemServersByCallerSpan = new Map<string, S[]>();
   const byRequestId = new Map<string, S[]>();
   for (const s of spans) {
     if (s.type === 'APPLICATION' && s.spanId) pushTo(otelBySpanId, `${s.traceId}:${s.spanId}`, s);
     if (isClient(s) && seqKey(s)) pushTo(clientsBySeq, seqKey(s), s);
+    if (isNetwork(s) && seqKey(s)) pushTo(networkBySeq, seqKey(s), s);
     if (isServer(s)) for (const id of syscallIds(s)) pushTo(serversBySyscall, `${s.processKey}:${id}`, s);
     if (isServer(s) && s.spanId) pushTo(systemServersByCallerSpan, `${s.traceId}:${s.spanId}`, s);
     if (s.xRequestId) pushTo(byRequestId, s.xRequestId, s);
@@ -124,14 +128,24 @@ export function buildTraceTree<S extends TraceSpanInput>(input: readonly S[]): T
     return false;
   };
 
+  const seqParent = (s: S): S | undefined => {
+    const key = seqKey(s);
+    const wire = networkBySeq.get(key);
+    if (isServer(s)) return wire?.at(-1) ?? clientsBySeq.get(key)?.[0];
+    if (!isNetwork(s)) return undefined;
+    const at = (wire as S[]).indexOf(s);
+    return at > 0 ? wire?.[at - 1] : clientsBySeq.get(key)?.[0];
+  };
+
   const candidatesFor = (s: S): [TraceLink, S | undefined][] => [
     [
       'otel_parent',
       s.type === 'APPLICATION' && s.parentSpanId ? otelBySpanId.get(`${s.traceId}:${s.parentSpanId}`)?.[0] : undefined,
     ],
-    // The client's and the server's view of one request: the server is the callee. No time check, as the two
-    // rows may come from hosts whose clocks differ.
-    ['tcp_seq', isServer(s) && seqKey(s) ? clientsBySeq.get(seqKey(s))?.[0] : undefined],
+    // The client's, the wire's and the server's views of one request nest in that order: client > network (each
+    // capture point under the one before it) > server. No time check, as the rows may come from hosts whose clocks
+    // differ.
+    ['tcp_seq', seqKey(s) ? seqParent(s) : undefined],
     // An outbound request made by the thread serving an inbound one, inside its lifetime.
     [
       'syscall',
@@ -183,27 +197,43 @@ export function buildTraceTree<S extends TraceSpanInput>(input: readonly S[]): T
   }
 
   const nodes: TraceTreeNode<S>[] = [];
-  const visit = (s: S, depth: number) => {
+  // Latency is attributed within the parent's interval. A child sticking out of it is off by a clock offset (another
+  // host's clock) or by where it was observed (a wire view's packet leaves before the server's write returns): for
+  // attribution it is moved inside, keeping its duration up to the parent's, so a tree's self times add up to its
+  // root's duration and never more. The spans' own times are left as observed.
+  const place = (s: S, outer: Interval): Interval => {
+    const duration = Math.min(s.endUs - s.startUs, outer.endUs - outer.startUs);
+    let startUs = Math.max(s.startUs, outer.startUs);
+    if (startUs + duration > outer.endUs) startUs = outer.endUs - duration;
+    return { startUs, endUs: startUs + duration };
+  };
+  const visit = (s: S, depth: number, at: Interval) => {
     const kids = children.get(s.id) ?? [];
+    const placed = kids.map((k) => place(k, at));
     nodes.push({
       span: s,
       parentId: parentOf.get(s.id)?.parent.id ?? null,
       link: parentOf.get(s.id)?.link ?? null,
       depth,
-      selfTimeUs: selfTime(s, kids),
+      selfTimeUs: selfTime(at, placed),
     });
-    for (const k of kids) visit(k, depth + 1);
+    for (let i = 0; i < kids.length; i++) visit(kids[i] as S, depth + 1, placed[i] as Interval);
   };
   // Iterative over roots, recursive within: depth is bounded by the span count, which the search caps.
-  for (const r of roots) visit(r, 0);
+  for (const r of roots) visit(r, 0, { startUs: r.startUs, endUs: r.endUs });
 
   const startUs = spans.length ? Math.min(...spans.map((s) => s.startUs)) : 0;
   const endUs = spans.length ? Math.max(...spans.map((s) => s.endUs)) : 0;
   return { nodes, services: serviceLatency(nodes, endUs - startUs), startUs, endUs };
 }
 
+interface Interval {
+  startUs: number;
+  endUs: number;
+}
+
 /** Duration minus the union of the children's intervals clipped to the span. */
-export function selfTime(span: TraceSpanInput, kids: readonly TraceSpanInput[]): number {
+export function selfTime(span: Interval, kids: readonly Interval[]): number {
   const intervals = kids
     .map((k) => [Math.max(k.startUs, span.startUs), Math.min(k.endUs, span.endUs)] as const)
     .filter(([a, b]) => b > a)

@@ -19,10 +19,12 @@ registerEnumType(DashboardProtocol, {
 export enum DashboardSide {
   CLIENT = 'CLIENT',
   SERVER = 'SERVER',
+  NETWORK = 'NETWORK',
 }
 registerEnumType(DashboardSide, {
   name: 'DashboardSide',
-  description: 'Observation point: rows an agent saw on the client or on the server side of an exchange.',
+  description:
+    'Observation point: rows an agent saw on the client or on the server side of an exchange, or on the wire (packet capture).',
 });
 
 export enum NetworkGroupBy {
@@ -64,7 +66,10 @@ export class DashboardFilterInput {
   @MaxLength(253)
   service?: string;
 
-  @Field(() => DashboardSide, { nullable: true, description: 'Only rows seen from this side; both when omitted.' })
+  @Field(() => DashboardSide, {
+    nullable: true,
+    description: 'Only rows seen from this side; every side when omitted.',
+  })
   @IsOptional()
   @IsEnum(DashboardSide)
   side?: DashboardSide;

@@ -143,7 +143,10 @@ export class RequestLog {
   latencyUs: number;
   @Field(() => Int) pid: number;
   @Field() processName: string;
-  @Field({ description: 'Observation point: client or server.' }) side: string;
+  @Field({
+    description: 'Observation point: client, server (an agent process) or network (packet capture on the wire).',
+  })
+  side: string;
   @Field() clientIp: string;
   @Field(() => Int) clientPort: number;
   @Field() serverIp: string;

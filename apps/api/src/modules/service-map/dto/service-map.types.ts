@@ -102,7 +102,10 @@ export class ServiceMapEdge {
   @Field(() => ID) id: string;
   @Field({ description: 'Client node id.' }) source: string;
   @Field({ description: 'Server node id.' }) target: string;
-  @Field({ description: 'Which observation point the RED figures come from: client or server.' })
+  @Field({
+    description:
+      'Which observation point the RED figures come from: client, server, or network (the wire, when no agent process sees either end).',
+  })
   observedAt: string;
   @Field(() => ServiceRed) red: ServiceRed;
   @Field(() => ServiceMapNetMetrics, { nullable: true, description: 'Null when no flow rollup covers the pair.' })

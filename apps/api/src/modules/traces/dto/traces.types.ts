@@ -107,7 +107,10 @@ export class TraceSpan {
   @Field({ description: 'What was called, e.g. `GET /b/1` or `GET key`.' }) call: string;
   @Field() service: string;
   @Field({ description: 'Process, pod and host the span was observed in.' }) instance: string;
-  @Field({ description: 'client or server (system spans); the OTel kind (application spans).' }) side: string;
+  @Field({
+    description: 'client or server (system spans); network (network spans); the OTel kind (application spans).',
+  })
+  side: string;
   @Field() protocol: string;
   @Field() status: string;
   @Field(() => Int) statusCode: number;
