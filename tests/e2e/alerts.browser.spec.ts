@@ -154,6 +154,33 @@ describe('alerting console in a real browser', () => {
     await expect
       .poll(() => textOf(ruleRow.locator('[data-condition]')), { timeout: 15_000 })
       .toContain('> 7 for 1 min');
+
+    // A forecast rule: "disk of a host reaches 90 % within 3 days", judged by the 95 % upper bound.
+    const forecastRule = `Disk fills ${tag}`;
+    await page.getByLabel('Rule name').fill(forecastRule);
+    await page.getByLabel('Kind').selectOption('forecast');
+    await page.getByLabel('Forecast of').selectOption('DISK_PERCENT');
+    // Forecast rules evaluate every few minutes: the form moved the interval into their range.
+    expect(await page.getByLabel('Interval (s)').inputValue()).toBe('300');
+    expect(await page.getByLabel('Metric').count()).toBe(0);
+    await page.getByLabel('Threshold').fill('90');
+    await page.getByRole('button', { name: 'Create rule' }).click();
+    await expect.poll(() => textOf(page.locator('#rule-forecastTarget-error'))).toBe('Enter the host name.');
+    await page.getByLabel('Host', { exact: true }).fill(`db-${tag}`);
+    await page.getByLabel('Within').selectOption('72');
+    await page.getByLabel('Line').selectOption('INTERVAL_95');
+    await page.getByLabel('Operator').selectOption('>=');
+    // The host has no data here: treated as OK, so the alerts tab below stays empty.
+    await page.getByLabel('No data').selectOption('ok');
+    await page.getByRole('button', { name: 'Create rule' }).click();
+    const forecastRow = page.locator(`tr[data-rule="${forecastRule}"]`);
+    await forecastRow.waitFor({ timeout: 15_000 });
+    expect(await textOf(forecastRow)).toContain(`Disk use (%) of host db-${tag}: 95 % bound within 72 h`);
+    expect(await textOf(forecastRow.locator('[data-condition]'))).toContain('>= 90');
+    // Disabling replaces the whole rule: it stays a forecast rule on the same series.
+    await forecastRow.getByRole('button', { name: 'Disable' }).click();
+    await expect.poll(() => forecastRow.getAttribute('data-enabled'), { timeout: 15_000 }).toBe('false');
+    expect(await textOf(forecastRow)).toContain(`of host db-${tag}: 95 % bound within 72 h`);
     await shot(page, 'alerts-rules');
 
     // Alerts and history: the tables are there (the rule has no traffic to fire on).

@@ -93,20 +93,22 @@ describe('flow log page in a real browser', () => {
     );
     await shot(page, 'flow-log');
 
-    // Filters apply and are kept in the URL.
+    // Filters apply and are kept in the URL. Text filters apply after a debounce and then a query, which on a
+    // loaded 2-core machine can take longer than the default poll.
+    const FILTER_SETTLES = { timeout: 20_000 };
     await page.getByLabel('Server port').fill('5432');
-    await expect.poll(() => rows(page).count()).toBe(1);
+    await expect.poll(() => rows(page).count(), FILTER_SETTLES).toBe(1);
     await page.getByLabel('Close type').selectOption('normal');
     await expect
-      .poll(() => textOf(page.getByRole('table', { name: 'Flow log' })))
+      .poll(() => textOf(page.getByRole('table', { name: 'Flow log' })), FILTER_SETTLES)
       .toContain('No flows in this time range');
     await page.getByLabel('Close type').selectOption('reset');
-    await expect.poll(() => rows(page).count()).toBe(1);
+    await expect.poll(() => rows(page).count(), FILTER_SETTLES).toBe(1);
     await page.getByLabel('Min RTT (ms)').fill('20');
-    await expect.poll(() => rows(page).count()).toBe(0);
+    await expect.poll(() => rows(page).count(), FILTER_SETTLES).toBe(0);
     await page.getByLabel('Min RTT (ms)').fill('10');
-    await expect.poll(() => rows(page).count()).toBe(1);
-    await expect.poll(() => page.url()).toContain('minRttMs=10');
+    await expect.poll(() => rows(page).count(), FILTER_SETTLES).toBe(1);
+    await expect.poll(() => page.url(), FILTER_SETTLES).toContain('minRttMs=10');
     expect(page.url()).toContain('serverPort=5432');
     expect(page.url()).toContain('close=reset');
     // A typo is said under the field and kept out of the query.

@@ -4,11 +4,13 @@ import {
   buildRuleInput,
   buildSilenceInput,
   buildWindowInput,
+  describeWatched,
   EMPTY_RULE_DRAFT,
   fieldOf,
   notificationSettings,
   parseMatchers,
   parsePairs,
+  ruleFieldOf,
   ruleToDraft,
   ruleToInput,
 } from './alert-drafts';
@@ -95,6 +97,7 @@ describe('alert drafts', () => {
       name: 'r',
       kind: 'threshold',
       metric: 'http_error_rate',
+      forecast: null,
       filters: [{ label: 'service', op: '!=', value: 'a' }],
       groupBy: ['service'],
       windowSeconds: 120,
@@ -122,6 +125,81 @@ describe('alert drafts', () => {
       notifyGroupBy: ['service'],
       repeatIntervalSeconds: 600,
     });
+  });
+
+  it('builds a forecast rule, round-trips it, and checks what only forecast rules need', () => {
+    const draft = {
+      ...EMPTY_RULE_DRAFT,
+      name: 'disk fills',
+      kind: 'forecast',
+      forecastMetric: 'DISK_PERCENT',
+      forecastTarget: ' db-1 ',
+      horizonHours: '72',
+      bound: 'INTERVAL_95',
+      operator: '>=',
+      threshold: '90',
+      intervalSeconds: '300',
+      // Threshold-only fields left over from the draft do not leak into a forecast rule.
+      metric: 'cpu_usage',
+      filters: 'service=x',
+      groupBy: 'service',
+    };
+    const built = buildRuleInput(draft, labelsOf);
+    expect(built).toMatchObject({
+      ok: true,
+      value: {
+        kind: 'forecast',
+        metric: '',
+        forecast: {
+          source: 'HOST',
+          target: 'db-1',
+          metric: 'DISK_PERCENT',
+          horizonHours: 72,
+          bound: 'INTERVAL_95',
+          historyDays: 28,
+        },
+        filters: [],
+        groupBy: [],
+        operator: '>=',
+        threshold: 90,
+        intervalSeconds: 300,
+      },
+    });
+    if (!built.ok) throw new Error('not built');
+    const rule: AlertRule = {
+      ...built.value,
+      id: 'r2',
+      metric: 'forecast:DISK_PERCENT',
+      forecast: built.value.forecast,
+      notifyGroupBy: [],
+      groupWaitSeconds: 0,
+      groupIntervalSeconds: 60,
+      repeatIntervalSeconds: 14_400,
+      createdBy: 'u',
+      createdAt: '',
+      updatedAt: '',
+    };
+    const again = buildRuleInput(ruleToDraft(rule), labelsOf);
+    expect(again.ok && { ...notificationSettings(rule), ...again.value }).toEqual(ruleToInput(rule));
+    expect(describeWatched(rule)).toBe('Disk use (%) of host db-1: 95 % bound within 72 h');
+
+    const errorsOf = (over: Partial<typeof draft>) => {
+      const r = buildRuleInput({ ...draft, ...over }, labelsOf);
+      return r.ok ? {} : r.errors;
+    };
+    expect(errorsOf({ forecastTarget: '' })).toEqual({ forecastTarget: 'Enter the host name.' });
+    expect(errorsOf({ forecastMetric: 'REQUEST_RATE', forecastTarget: '' })).toEqual({
+      forecastTarget: 'Enter the service name.',
+    });
+    // The tenant's own series need no name.
+    expect(errorsOf({ forecastMetric: 'STORAGE_BYTES', forecastTarget: '' })).toEqual({});
+    expect(errorsOf({ operator: '==' })).toHaveProperty('operator');
+    expect(errorsOf({ intervalSeconds: '30' })).toEqual({ intervalSeconds: '60 to 3,600 seconds.' });
+    expect(errorsOf({ horizonHours: '0' })).toEqual({ horizonHours: '1 to 720 hours.' });
+    expect(errorsOf({ forecastMetric: 'NOPE' })).toHaveProperty('forecastMetric');
+    expect(ruleFieldOf('forecast.target', ['forecastTarget'])).toBe('forecastTarget');
+    expect(ruleFieldOf('forecast.metric', ['forecastMetric'])).toBe('forecastMetric');
+    expect(ruleFieldOf('filters[0].value', ['filters'])).toBe('filters');
   });
 
   it('checks silences: matchers required, end after start and in the future', () => {

@@ -1,8 +1,20 @@
 // Form drafts of rules, silences and destinations, and their checks before the API sees them. Pure functions, so
 // they are tested without a browser; the API checks everything again.
 
-import { ALERT_OPERATORS, FILTER_OPS, MATCHER_OPS, NO_DATA_POLICIES, RECURRENCES } from './alert-options';
+import type { ForecastMetric, ForecastSource } from '../forecasts/forecasts.queries';
+import { METRICS_BY_SOURCE } from '../forecasts/forecast-spec';
+import {
+  ALERT_OPERATORS,
+  FILTER_OPS,
+  FORECAST_BOUNDS,
+  FORECAST_OPERATORS,
+  INTERVAL_LIMITS,
+  MATCHER_OPS,
+  NO_DATA_POLICIES,
+  RECURRENCES,
+} from './alert-options';
 import type {
+  AlertForecast,
   AlertLabel,
   AlertLabelFilter,
   AlertRule,
@@ -58,7 +70,14 @@ const formatPair = (p: AlertLabel): string => `${p.name}=${p.value}`;
 
 export interface RuleDraft {
   name: string;
+  /** threshold or forecast. */
+  kind: string;
   metric: string;
+  /** Forecast rules: a ForecastMetric (its source follows from it), the host or service, hours ahead, the line. */
+  forecastMetric: string;
+  forecastTarget: string;
+  horizonHours: string;
+  bound: string;
   filters: string;
   groupBy: string;
   operator: string;
@@ -77,7 +96,12 @@ export type RuleField = Exclude<keyof RuleDraft, 'enabled'>;
 
 export const EMPTY_RULE_DRAFT: RuleDraft = {
   name: '',
+  kind: 'threshold',
   metric: '',
+  forecastMetric: 'DISK_PERCENT',
+  forecastTarget: '',
+  horizonHours: '72',
+  bound: 'POINT',
   filters: '',
   groupBy: '',
   operator: '>',
@@ -92,10 +116,26 @@ export const EMPTY_RULE_DRAFT: RuleDraft = {
   enabled: true,
 };
 
+/** The source a forecast metric belongs to (each metric has exactly one). */
+export function forecastSourceOf(metric: string): ForecastSource | undefined {
+  for (const [source, metrics] of Object.entries(METRICS_BY_SOURCE))
+    if (metrics.some((m) => m.metric === metric)) return source as ForecastSource;
+  return undefined;
+}
+
+/** The days of history forecast rules fit on (the forecasts page's default). */
+const HISTORY_DAYS = 28;
+
 export function ruleToDraft(rule: AlertRule): RuleDraft {
+  const f = rule.forecast;
   return {
     name: rule.name,
-    metric: rule.metric,
+    kind: rule.kind,
+    metric: rule.kind === 'forecast' ? '' : rule.metric,
+    forecastMetric: f?.metric ?? EMPTY_RULE_DRAFT.forecastMetric,
+    forecastTarget: f && f.source !== 'TENANT' ? f.target : '',
+    horizonHours: String(f?.horizonHours ?? EMPTY_RULE_DRAFT.horizonHours),
+    bound: f?.bound ?? EMPTY_RULE_DRAFT.bound,
     filters: rule.filters.map(formatMatcher).join('\n'),
     groupBy: rule.groupBy.join(', '),
     operator: rule.operator,
@@ -125,9 +165,22 @@ export function notificationSettings(
 
 /** A rule as the API takes it again, e.g. to enable or disable it (an update replaces the whole rule). */
 export function ruleToInput(rule: AlertRule): AlertRuleInput {
+  const f = rule.forecast;
   return {
     name: rule.name,
-    metric: rule.metric,
+    kind: rule.kind,
+    metric: rule.kind === 'forecast' ? '' : rule.metric,
+    forecast:
+      f === null
+        ? null
+        : {
+            source: f.source,
+            target: f.target,
+            metric: f.metric,
+            horizonHours: f.horizonHours,
+            bound: f.bound,
+            historyDays: f.historyDays,
+          },
     filters: rule.filters.map(({ label, op, value }) => ({ label, op, value })),
     groupBy: rule.groupBy,
     windowSeconds: rule.windowSeconds,
@@ -159,40 +212,71 @@ export function buildRuleInput(
   const name = draft.name.trim();
   if (name === '') errors.name = 'Enter a name for the rule.';
   else if (name.length > 100) errors.name = 'At most 100 characters.';
-  const metric = draft.metric.trim();
-  const known = labelsOf(metric);
-  if (metric === '') errors.metric = 'Choose a metric.';
-  else if (known === undefined && !/^prometheus:[A-Za-z_:][A-Za-z0-9_:]*$/.test(metric))
-    errors.metric = 'Choose a metric from the list, or write prometheus:<metric name>.';
+  const forecastKind = draft.kind === 'forecast';
+  if (draft.kind !== 'threshold' && !forecastKind) errors.kind = 'Choose a kind of rule.';
 
-  const filters = parseMatchers(draft.filters, FILTER_OPS);
-  if ('error' in filters) errors.filters = filters.error;
-  const groupBy = draft.groupBy
-    .split(',')
-    .map((label) => label.trim())
-    .filter((label) => label !== '');
-  const badGroup = groupBy.find((label) => !LABEL_NAME.test(label));
-  if (badGroup !== undefined) errors.groupBy = `“${badGroup}” is not a label name.`;
-  else if (known !== undefined) {
-    const unknown = [...groupBy, ...('matchers' in filters ? filters.matchers.map((f) => f.label) : [])].find(
-      (label) => !known.includes(label),
-    );
-    if (unknown !== undefined) {
-      const message = `${metric} has no label ${unknown}; it has ${known.join(', ') || 'none'}.`;
-      if (groupBy.includes(unknown)) errors.groupBy = message;
-      else errors.filters = message;
+  const metric = draft.metric.trim();
+  let filters: ReturnType<typeof parseMatchers> = { matchers: [] };
+  let groupBy: string[] = [];
+  let forecast: AlertForecast | null = null;
+  if (forecastKind) {
+    const source = forecastSourceOf(draft.forecastMetric);
+    const target = draft.forecastTarget.trim();
+    if (source === undefined) errors.forecastMetric = 'Choose what to forecast.';
+    else if (source !== 'TENANT' && target === '')
+      errors.forecastTarget = `Enter the ${source === 'HOST' ? 'host' : 'service'} name.`;
+    else if (target.length > 253) errors.forecastTarget = 'At most 253 characters.';
+    const horizonHours = wholeNumber(draft.horizonHours, 1, 720);
+    if (horizonHours === undefined) errors.horizonHours = '1 to 720 hours.';
+    if (!(FORECAST_BOUNDS as readonly string[]).includes(draft.bound)) errors.bound = 'Choose a forecast line.';
+    if (!(FORECAST_OPERATORS as readonly string[]).includes(draft.operator))
+      errors.operator = 'Forecast rules compare with >, >=, < or <=.';
+    if (source !== undefined && horizonHours !== undefined)
+      forecast = {
+        source,
+        target: source === 'TENANT' ? '' : target,
+        metric: draft.forecastMetric as ForecastMetric,
+        horizonHours,
+        bound: draft.bound,
+        historyDays: HISTORY_DAYS,
+      };
+  } else {
+    const known = labelsOf(metric);
+    if (metric === '') errors.metric = 'Choose a metric.';
+    else if (known === undefined && !/^prometheus:[A-Za-z_:][A-Za-z0-9_:]*$/.test(metric))
+      errors.metric = 'Choose a metric from the list, or write prometheus:<metric name>.';
+
+    filters = parseMatchers(draft.filters, FILTER_OPS);
+    if ('error' in filters) errors.filters = filters.error;
+    groupBy = draft.groupBy
+      .split(',')
+      .map((label) => label.trim())
+      .filter((label) => label !== '');
+    const badGroup = groupBy.find((label) => !LABEL_NAME.test(label));
+    if (badGroup !== undefined) errors.groupBy = `“${badGroup}” is not a label name.`;
+    else if (known !== undefined) {
+      const unknown = [...groupBy, ...('matchers' in filters ? filters.matchers.map((f) => f.label) : [])].find(
+        (label) => !known.includes(label),
+      );
+      if (unknown !== undefined) {
+        const message = `${metric} has no label ${unknown}; it has ${known.join(', ') || 'none'}.`;
+        if (groupBy.includes(unknown)) errors.groupBy = message;
+        else errors.filters = message;
+      }
     }
+    if (!(ALERT_OPERATORS as readonly string[]).includes(draft.operator)) errors.operator = 'Choose an operator.';
   }
 
-  if (!(ALERT_OPERATORS as readonly string[]).includes(draft.operator)) errors.operator = 'Choose an operator.';
   const threshold = Number(draft.threshold);
   if (draft.threshold.trim() === '' || !Number.isFinite(threshold)) errors.threshold = 'Enter a number.';
-  const windowSeconds = wholeNumber(draft.windowSeconds, 15, 86_400);
+  const windowSeconds = forecastKind ? 60 : wholeNumber(draft.windowSeconds, 15, 86_400);
   if (windowSeconds === undefined) errors.windowSeconds = '15 to 86,400 seconds.';
   const forSeconds = wholeNumber(draft.forSeconds, 0, 86_400);
   if (forSeconds === undefined) errors.forSeconds = '0 to 86,400 seconds.';
-  const intervalSeconds = wholeNumber(draft.intervalSeconds, 15, 60);
-  if (intervalSeconds === undefined) errors.intervalSeconds = '15 to 60 seconds.';
+  const [minInterval, maxInterval] = INTERVAL_LIMITS[forecastKind ? 'forecast' : 'threshold'];
+  const intervalSeconds = wholeNumber(draft.intervalSeconds, minInterval, maxInterval);
+  if (intervalSeconds === undefined)
+    errors.intervalSeconds = `${minInterval} to ${maxInterval.toLocaleString('en')} seconds.`;
   if (!(NO_DATA_POLICIES as readonly string[]).includes(draft.noData)) errors.noData = 'Choose what no data means.';
   const labels = parsePairs(draft.labels, 'labels');
   if ('error' in labels) errors.labels = labels.error;
@@ -213,7 +297,9 @@ export function buildRuleInput(
     ok: true,
     value: {
       name,
-      metric,
+      kind: forecastKind ? 'forecast' : 'threshold',
+      metric: forecastKind ? '' : metric,
+      forecast,
       filters: filters.matchers,
       groupBy,
       windowSeconds,
@@ -228,6 +314,28 @@ export function buildRuleInput(
       enabled: draft.enabled,
     },
   };
+}
+
+/**
+ * Maps a field the API blamed to the rule form's field: `forecast.target` → forecastTarget, `filters[0].value` →
+ * filters.
+ */
+export function ruleFieldOf(blamed: string | undefined, fields: readonly RuleField[]): RuleField | undefined {
+  if (blamed === 'forecast.target') return 'forecastTarget';
+  if (blamed === 'forecast.horizonHours') return 'horizonHours';
+  if (blamed === 'forecast.bound') return 'bound';
+  if (blamed === 'forecast' || blamed?.startsWith('forecast.')) return 'forecastMetric';
+  return fieldOf(blamed, fields);
+}
+
+/** What a rule watches, in words: its metric, or "forecast of DISK_PERCENT of host db-1 within 72 h (POINT)". */
+export function describeWatched(rule: Pick<AlertRule, 'kind' | 'metric' | 'forecast'>): string {
+  const f = rule.forecast;
+  if (rule.kind !== 'forecast' || f === null) return rule.metric;
+  const label = METRICS_BY_SOURCE[f.source].find((m) => m.metric === f.metric)?.label ?? f.metric;
+  const of = f.source === 'TENANT' ? 'this tenant' : `${f.source === 'HOST' ? 'host' : 'service'} ${f.target}`;
+  const line = f.bound === 'POINT' ? 'forecast' : `${f.bound === 'INTERVAL_80' ? 80 : 95} % bound`;
+  return `${label} of ${of}: ${line} within ${f.horizonHours} h`;
 }
 
 export interface SilenceDraft {

@@ -23,9 +23,10 @@ export function AlertsView({ canManage }: AlertsViewProps): JSX.Element {
         </h1>
       </header>
       <p className={pageStyles.intro}>
-        Rules watch a metric every 15–60 s; an alert is pending while its condition holds, fires after the rule’s “for”
-        time and resolves when the condition ends. Firing and resolved alerts are POSTed to the rule’s destinations as
-        Alertmanager webhooks, signed per Standard Webhooks; silences hold notifications back.
+        Rules watch a metric every 15–60 s, or its forecast (“disk reaches 90 % within 3 days”) every few minutes; an
+        alert is pending while its condition holds, fires after the rule’s “for” time and resolves when the condition
+        ends. Firing and resolved alerts are POSTed to the rule’s destinations as Alertmanager webhooks, signed per
+        Standard Webhooks; silences hold notifications back.
         {canManage ? '' : ' Changing alerting needs the editor role.'}
       </p>
       <Tabs

@@ -1,4 +1,5 @@
 import { defineOperation } from '@/lib/graphql';
+import type { ForecastMetric, ForecastSource } from '../forecasts/forecasts.queries';
 
 export interface AlertLabel {
   name: string;
@@ -18,11 +19,24 @@ export interface AlertMetricInfo {
   labels: string[];
 }
 
+/** A forecast rule's series and how it is read (AlertForecast in the API). */
+export interface AlertForecast {
+  source: ForecastSource;
+  target: string;
+  metric: ForecastMetric;
+  horizonHours: number;
+  /** POINT, INTERVAL_80 or INTERVAL_95. */
+  bound: string;
+  historyDays: number;
+}
+
 export interface AlertRule {
   id: string;
   name: string;
+  /** threshold or forecast. */
   kind: string;
   metric: string;
+  forecast: AlertForecast | null;
   filters: AlertLabelFilter[];
   groupBy: string[];
   windowSeconds: number;
@@ -47,7 +61,9 @@ export interface AlertRule {
 /** What createAlertRule and updateAlertRule take (the whole rule: an update replaces it). */
 export interface AlertRuleInput {
   name: string;
+  kind: string;
   metric: string;
+  forecast: AlertForecast | null;
   filters: AlertLabelFilter[];
   groupBy: string[];
   windowSeconds: number;
@@ -152,7 +168,7 @@ export interface WebhookDelivery {
   attemptLog: WebhookDeliveryAttempt[];
 }
 
-const RULE_FIELDS = `id name kind metric filters { label op value } groupBy windowSeconds operator threshold forSeconds
+const RULE_FIELDS = `id name kind metric forecast { source target metric horizonHours bound historyDays } filters { label op value } groupBy windowSeconds operator threshold forSeconds
 noData labels { name value } annotations { name value } intervalSeconds notifyGroupBy groupWaitSeconds
 groupIntervalSeconds repeatIntervalSeconds destinationIds enabled createdBy createdAt updatedAt`;
 const INSTANCE_FIELDS =

@@ -7,6 +7,7 @@ import { useHydrated } from '@/lib/use-hydrated';
 import { useSignInRedirect } from '@/modules/auth/use-sign-in-redirect';
 import { formatBytes, formatLatency, formatTime } from '@/modules/requests/request-format';
 import { BarField } from '@/modules/shell/bar-field';
+import { BarSelect } from '@/modules/shell/bar-select';
 import { DataTable, type DataTableColumn } from '@/modules/shell/data-table';
 import tableStyles from '@/modules/shell/data-table.module.css';
 import formStyles from '@/modules/shell/form-bar.module.css';
@@ -96,49 +97,33 @@ export function FlowLogView({
 
       <form onSubmit={submit} aria-label="Flow filters">
         <fieldset className={`${formStyles.bar} ${formStyles.barTop}`} disabled={!hydrated}>
-          <BarField htmlFor="flow-range" label="Time range">
-            <select
-              id="flow-range"
-              value={draft.range}
-              onChange={(e) => {
-                if (isFlowRangeKey(e.target.value)) change({ range: e.target.value }, true);
-              }}
-            >
-              {FLOW_RANGES.map((r) => (
-                <option key={r.value} value={r.value}>
-                  {r.label}
-                </option>
-              ))}
-            </select>
-          </BarField>
-          <BarField htmlFor="flow-protocol" label="Protocol">
-            <select
-              id="flow-protocol"
-              value={draft.protocol}
-              onChange={(e) => change({ protocol: e.target.value }, true)}
-            >
-              <option value="">Any</option>
-              {FLOW_PROTOCOLS.map((p) => (
-                <option key={p} value={p}>
-                  {p.toUpperCase()}
-                </option>
-              ))}
-            </select>
-          </BarField>
-          <BarField htmlFor="flow-close" label="Close type">
-            <select
-              id="flow-close"
-              value={draft.closeType}
-              onChange={(e) => change({ closeType: e.target.value }, true)}
-            >
-              <option value="">Any</option>
-              {CLOSE_TYPES.map((c) => (
-                <option key={c} value={c}>
-                  {c.replace('_', ' ')}
-                </option>
-              ))}
-            </select>
-          </BarField>
+          <BarSelect
+            id="flow-range"
+            label="Time range"
+            value={draft.range}
+            options={FLOW_RANGES}
+            onChange={(range) => {
+              if (isFlowRangeKey(range)) change({ range }, true);
+            }}
+          />
+          <BarSelect
+            id="flow-protocol"
+            label="Protocol"
+            value={draft.protocol}
+            options={FLOW_PROTOCOLS}
+            anyLabel="Any"
+            format={(p) => p.toUpperCase()}
+            onChange={(protocol) => change({ protocol }, true)}
+          />
+          <BarSelect
+            id="flow-close"
+            label="Close type"
+            value={draft.closeType}
+            options={CLOSE_TYPES}
+            anyLabel="Any"
+            format={(c) => c.replace('_', ' ')}
+            onChange={(closeType) => change({ closeType }, true)}
+          />
           {FLOW_TEXT_FILTERS.map(({ key, label, placeholder }) => {
             const error = fieldError(key, draft[key]) ?? undefined;
             return (

@@ -7,6 +7,7 @@ import { type LoadError, useLoadFailure } from '@/lib/load-error';
 import { useHydrated } from '@/lib/use-hydrated';
 import { useSignInRedirect } from '@/modules/auth/use-sign-in-redirect';
 import { BarField } from '@/modules/shell/bar-field';
+import { BarSelect } from '@/modules/shell/bar-select';
 import { DataTable, type DataTableColumn } from '@/modules/shell/data-table';
 import tableStyles from '@/modules/shell/data-table.module.css';
 import formStyles from '@/modules/shell/form-bar.module.css';
@@ -165,64 +166,40 @@ export function ProfilesView({ initial }: { initial: ProfileSelectionState }): J
 
       <form onSubmit={submit} aria-label="Profile selection">
         <fieldset className={formStyles.bar} disabled={!hydrated}>
-          <BarField htmlFor="profile-range" label="Time range">
-            <select
-              id="profile-range"
-              value={selection.range}
-              onChange={(e) => {
-                if (isRangeKey(e.target.value)) change({ range: e.target.value });
-              }}
-            >
-              {PROFILE_RANGES.map((r) => (
-                <option key={r.value} value={r.value}>
-                  {r.label}
-                </option>
-              ))}
-            </select>
-          </BarField>
-          <BarField htmlFor="profile-service" label="Service">
-            <select
-              id="profile-service"
-              value={selection.service}
-              onChange={(e) => change({ service: e.target.value })}
-            >
-              <option value="">Any</option>
-              {withCurrent(sources.services, selection.service).map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
-            </select>
-          </BarField>
-          <BarField htmlFor="profile-process" label="Process">
-            <select
-              id="profile-process"
-              value={selection.process}
-              onChange={(e) => change({ process: e.target.value })}
-            >
-              <option value="">Any</option>
-              {withCurrent(sources.processes, selection.process).map((p) => (
-                <option key={p} value={p}>
-                  {p}
-                </option>
-              ))}
-            </select>
-          </BarField>
-          <BarField htmlFor="profile-compare" label="Compare with">
-            <select
-              id="profile-compare"
-              value={selection.compare}
-              onChange={(e) => {
-                if (isCompareKey(e.target.value)) change({ compare: e.target.value });
-              }}
-            >
-              {COMPARE_OPTIONS.map((c) => (
-                <option key={c.value} value={c.value}>
-                  {c.label}
-                </option>
-              ))}
-            </select>
-          </BarField>
+          <BarSelect
+            id="profile-range"
+            label="Time range"
+            value={selection.range}
+            options={PROFILE_RANGES}
+            onChange={(range) => {
+              if (isRangeKey(range)) change({ range });
+            }}
+          />
+          <BarSelect
+            id="profile-service"
+            label="Service"
+            value={selection.service}
+            options={withCurrent(sources.services, selection.service)}
+            anyLabel="Any"
+            onChange={(service) => change({ service })}
+          />
+          <BarSelect
+            id="profile-process"
+            label="Process"
+            value={selection.process}
+            options={withCurrent(sources.processes, selection.process)}
+            anyLabel="Any"
+            onChange={(process) => change({ process })}
+          />
+          <BarSelect
+            id="profile-compare"
+            label="Compare with"
+            value={selection.compare}
+            options={COMPARE_OPTIONS}
+            onChange={(compare) => {
+              if (isCompareKey(compare)) change({ compare });
+            }}
+          />
           <BarField htmlFor="profile-search" label="Search frames" size="wide">
             <input
               id="profile-search"

@@ -1,6 +1,6 @@
 import { defineOperation } from '@/lib/graphql';
 
-export type RequestSide = 'client' | 'server';
+export type RequestSide = 'client' | 'server' | 'network';
 export type ResponseStatus = 'ok' | 'client_error' | 'server_error' | 'timeout' | 'unknown';
 
 export interface RequestLog {

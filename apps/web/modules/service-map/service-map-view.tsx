@@ -47,6 +47,8 @@ import {
   serviceMapPath,
   servicePath,
 } from './service-map.queries';
+import { RedCells, RedHeaders, redTableClass } from './red-columns';
+import { HeaderSelect } from './header-select';
 import styles from './service-map.module.css';
 import { useQueryResult } from './use-query-result';
 
@@ -204,26 +206,8 @@ export function ServiceMapView({ tenantSlug, initialRange, initialGroupBy }: Ser
         refreshing={result.loading}
         onRefresh={result.reload}
       >
-        <label className={styles.control}>
-          <span>Time range</span>
-          <select value={range} onChange={(e) => choose(e.target.value as MapRangeKey, groupBy)}>
-            {MAP_TIME_RANGES.map((r) => (
-              <option key={r.value} value={r.value}>
-                {r.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className={styles.control}>
-          <span>Group by</span>
-          <select value={groupBy} onChange={(e) => choose(range, e.target.value as GroupBy)}>
-            {GROUPINGS.map((g) => (
-              <option key={g.value} value={g.value}>
-                {g.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <HeaderSelect label="Time range" value={range} options={MAP_TIME_RANGES} onChange={(v) => choose(v, groupBy)} />
+        <HeaderSelect label="Group by" value={groupBy} options={GROUPINGS} onChange={(v) => choose(range, v)} />
       </PageHeader>
 
       <LoadErrorAlert title="Could not load the service map." error={result.error} />
@@ -307,26 +291,12 @@ function NodeTable({
   const sorted = [...nodes].sort((a, b) => b.red.requests - a.red.requests || a.name.localeCompare(b.name));
   return (
     <div className={styles.tablePanel}>
-      <table className={styles.table}>
+      <table className={redTableClass}>
         <caption className="visually-hidden">Nodes of the service map</caption>
         <thead>
           <tr>
             <th scope="col">Name</th>
-            <th scope="col" className={styles.numeric}>
-              Rate (as server)
-            </th>
-            <th scope="col" className={styles.numeric}>
-              Errors
-            </th>
-            <th scope="col" className={styles.numeric}>
-              p50
-            </th>
-            <th scope="col" className={styles.numeric}>
-              p95
-            </th>
-            <th scope="col" className={styles.numeric}>
-              p99
-            </th>
+            <RedHeaders rateLabel="Rate (as server)" />
           </tr>
         </thead>
         <tbody>
@@ -335,11 +305,7 @@ function NodeTable({
             return (
               <tr key={node.id} data-node={node.id}>
                 <td>{href ? <Link href={href}>{nodeLabel(node)}</Link> : nodeLabel(node)}</td>
-                <td className={styles.numeric}>{formatRate(node.red.requestRate)}</td>
-                <td className={styles.numeric}>{formatPercent(node.red.errorRate)}</td>
-                <td className={styles.numeric}>{formatLatency(node.red.latencyP50Us)}</td>
-                <td className={styles.numeric}>{formatLatency(node.red.latencyP95Us)}</td>
-                <td className={styles.numeric}>{formatLatency(node.red.latencyP99Us)}</td>
+                <RedCells red={node.red} />
               </tr>
             );
           })}

@@ -27,6 +27,8 @@ import { useQueryResult } from '@/modules/service-map/use-query-result';
 import { LoadErrorAlert } from '@/modules/shell/load-error-alert';
 import pageStyles from '@/modules/shell/page.module.css';
 import { PageHeader } from '@/modules/shell/page-header';
+import { numericCellClass, RedCells, RedHeaders, redTableClass } from '@/modules/service-map/red-columns';
+import { HeaderSelect } from '@/modules/service-map/header-select';
 import styles from './services.module.css';
 
 export interface ServiceDetailViewProps {
@@ -103,16 +105,7 @@ export function ServiceDetailView({ tenantSlug, serviceId, initialRange }: Servi
         <Link href={`${serviceMapPath(tenantSlug)}${mapSearch(range)}`}>Service map</Link>
       </nav>
       <PageHeader headingId="service-heading" title={title} refreshing={result.loading} onRefresh={result.reload}>
-        <label className={styles.control}>
-          <span>Time range</span>
-          <select value={range} onChange={(e) => choose(e.target.value as MapRangeKey)}>
-            {MAP_TIME_RANGES.map((r) => (
-              <option key={r.value} value={r.value}>
-                {r.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <HeaderSelect label="Time range" value={range} options={MAP_TIME_RANGES} onChange={(v) => choose(v)} />
         {detail && (
           <Link className="btn btn-secondary" href={requestsHref(tenantSlug, detail.name, detail.namespace)}>
             Request log
@@ -178,29 +171,15 @@ export function ServiceDetailView({ tenantSlug, serviceId, initialRange }: Servi
             <h2 id="endpoints-heading" className={styles.panelTitle}>
               Endpoints
             </h2>
-            <table className={styles.table}>
+            <table className={redTableClass}>
               <caption className="visually-hidden">Endpoints by request count</caption>
               <thead>
                 <tr>
                   <th scope="col">Endpoint</th>
-                  <th scope="col" className={styles.numeric}>
+                  <th scope="col" className={numericCellClass}>
                     Requests
                   </th>
-                  <th scope="col" className={styles.numeric}>
-                    Rate
-                  </th>
-                  <th scope="col" className={styles.numeric}>
-                    Errors
-                  </th>
-                  <th scope="col" className={styles.numeric}>
-                    p50
-                  </th>
-                  <th scope="col" className={styles.numeric}>
-                    p95
-                  </th>
-                  <th scope="col" className={styles.numeric}>
-                    p99
-                  </th>
+                  <RedHeaders />
                 </tr>
               </thead>
               <tbody>
@@ -212,12 +191,8 @@ export function ServiceDetailView({ tenantSlug, serviceId, initialRange }: Servi
                 {detail.endpoints.map((e) => (
                   <tr key={e.endpoint} data-endpoint={e.endpoint}>
                     <td>{e.endpoint || '(no route)'}</td>
-                    <td className={styles.numeric}>{e.red.requests}</td>
-                    <td className={styles.numeric}>{formatRate(e.red.requestRate)}</td>
-                    <td className={styles.numeric}>{formatPercent(e.red.errorRate)}</td>
-                    <td className={styles.numeric}>{formatLatency(e.red.latencyP50Us)}</td>
-                    <td className={styles.numeric}>{formatLatency(e.red.latencyP95Us)}</td>
-                    <td className={styles.numeric}>{formatLatency(e.red.latencyP99Us)}</td>
+                    <td className={numericCellClass}>{e.red.requests}</td>
+                    <RedCells red={e.red} />
                   </tr>
                 ))}
               </tbody>

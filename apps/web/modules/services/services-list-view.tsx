@@ -5,20 +5,14 @@ import { useRouter } from 'next/navigation';
 import { type JSX, useCallback, useState } from 'react';
 import { graphqlRequest } from '@/lib/graphql';
 import { useSignInRedirect } from '@/modules/auth/use-sign-in-redirect';
-import {
-  formatLatency,
-  formatPercent,
-  formatRate,
-  MAP_TIME_RANGES,
-  type MapRangeKey,
-  mapSearch,
-  mapWindow,
-} from '@/modules/service-map/service-map-format';
+import { MAP_TIME_RANGES, type MapRangeKey, mapSearch, mapWindow } from '@/modules/service-map/service-map-format';
 import { SERVICE_MAP_QUERY, servicePath, servicesPath } from '@/modules/service-map/service-map.queries';
 import { useQueryResult } from '@/modules/service-map/use-query-result';
 import { LoadErrorAlert } from '@/modules/shell/load-error-alert';
 import pageStyles from '@/modules/shell/page.module.css';
 import { PageHeader } from '@/modules/shell/page-header';
+import { RedCells, RedHeaders, redTableClass } from '@/modules/service-map/red-columns';
+import { HeaderSelect } from '@/modules/service-map/header-select';
 import styles from './services.module.css';
 
 /** Every service seen in the range with its RED figures as a server (the service map's nodes, as a table). */
@@ -51,40 +45,17 @@ export function ServicesListView({
   return (
     <section className={`${pageStyles.page} ${pageStyles.growing}`} aria-labelledby="services-heading">
       <PageHeader headingId="services-heading" title="Services" refreshing={result.loading} onRefresh={result.reload}>
-        <label className={styles.control}>
-          <span>Time range</span>
-          <select value={range} onChange={(e) => choose(e.target.value as MapRangeKey)}>
-            {MAP_TIME_RANGES.map((r) => (
-              <option key={r.value} value={r.value}>
-                {r.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <HeaderSelect label="Time range" value={range} options={MAP_TIME_RANGES} onChange={(v) => choose(v)} />
       </PageHeader>
       <LoadErrorAlert title="Could not load services." error={result.error} />
       <div className={styles.panel}>
-        <table className={styles.table} aria-busy={result.loading}>
+        <table className={redTableClass} aria-busy={result.loading}>
           <caption className="visually-hidden">Services</caption>
           <thead>
             <tr>
               <th scope="col">Service</th>
               <th scope="col">Namespace</th>
-              <th scope="col" className={styles.numeric}>
-                Rate
-              </th>
-              <th scope="col" className={styles.numeric}>
-                Errors
-              </th>
-              <th scope="col" className={styles.numeric}>
-                p50
-              </th>
-              <th scope="col" className={styles.numeric}>
-                p95
-              </th>
-              <th scope="col" className={styles.numeric}>
-                p99
-              </th>
+              <RedHeaders />
             </tr>
           </thead>
           <tbody>
@@ -99,11 +70,7 @@ export function ServicesListView({
                   <Link href={`${servicePath(tenantSlug, s.resourceId)}${mapSearch(range)}`}>{s.name}</Link>
                 </td>
                 <td>{s.namespace}</td>
-                <td className={styles.numeric}>{formatRate(s.red.requestRate)}</td>
-                <td className={styles.numeric}>{formatPercent(s.red.errorRate)}</td>
-                <td className={styles.numeric}>{formatLatency(s.red.latencyP50Us)}</td>
-                <td className={styles.numeric}>{formatLatency(s.red.latencyP95Us)}</td>
-                <td className={styles.numeric}>{formatLatency(s.red.latencyP99Us)}</td>
+                <RedCells red={s.red} />
               </tr>
             ))}
           </tbody>

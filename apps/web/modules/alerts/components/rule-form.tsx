@@ -6,21 +6,29 @@ import { useHydrated } from '@/lib/use-hydrated';
 import { BarField, fieldNoteId } from '@/modules/shell/bar-field';
 import choiceStyles from '@/modules/shell/choice-group.module.css';
 import formStyles from '@/modules/shell/form-bar.module.css';
+import { HORIZONS, METRICS_BY_SOURCE, SOURCE_LABELS } from '../../forecasts/forecast-spec';
+import type { ForecastSource } from '../../forecasts/forecasts.queries';
 import {
   buildRuleInput,
   EMPTY_RULE_DRAFT,
-  fieldOf,
+  forecastSourceOf,
   type RuleDraft,
   type RuleField,
+  ruleFieldOf,
   ruleToDraft,
 } from '../alert-drafts';
-import { ALERT_OPERATORS, NO_DATA_POLICIES } from '../alert-options';
+import { ALERT_OPERATORS, FORECAST_BOUNDS, FORECAST_OPERATORS, NO_DATA_POLICIES } from '../alert-options';
 import type { AlertMetricInfo, AlertRule, AlertRuleInput, WebhookDestination } from '../alerts.queries';
 import styles from '../alerts.module.css';
 
 const FIELD_ORDER: readonly RuleField[] = [
   'name',
+  'kind',
   'metric',
+  'forecastMetric',
+  'forecastTarget',
+  'horizonHours',
+  'bound',
   'filters',
   'groupBy',
   'operator',
@@ -38,6 +46,12 @@ const NO_DATA_LABELS: Record<string, string> = {
   no_data: 'Raise a “no data” alert',
   ok: 'Treat as OK',
   alerting: 'Treat as alerting',
+};
+
+const BOUND_LABELS: Record<string, string> = {
+  POINT: 'The forecast itself',
+  INTERVAL_80: 'Pessimistic 80 % bound',
+  INTERVAL_95: 'Pessimistic 95 % bound',
 };
 
 const id = (field: RuleField): string => `rule-${field}`;
@@ -96,7 +110,7 @@ export function RuleForm({ metrics, destinations, editing, onSave, onCancelEdit 
       setDraft(EMPTY_RULE_DRAFT);
       return;
     }
-    const field = fieldOf(blamedField(failure), FIELD_ORDER);
+    const field = ruleFieldOf(blamedField(failure), FIELD_ORDER);
     if (field !== undefined) {
       const found = { [field]: failure.message };
       setErrors(found);
@@ -139,6 +153,9 @@ export function RuleForm({ metrics, destinations, editing, onSave, onCancelEdit 
     </BarField>
   );
 
+  const forecastKind = draft.kind === 'forecast';
+  const forecastSource = forecastSourceOf(draft.forecastMetric);
+  const operators: readonly string[] = forecastKind ? FORECAST_OPERATORS : ALERT_OPERATORS;
   const metric = metrics.find((candidate) => candidate.name === draft.metric);
   const metricHint =
     metric === undefined
@@ -152,26 +169,123 @@ export function RuleForm({ metrics, destinations, editing, onSave, onCancelEdit 
           {editing === null ? 'New rule' : `Edit rule ${editing.name}`}
         </h2>
         {text('name', 'Rule name')}
-        <BarField htmlFor={id('metric')} label="Metric" hint={metricHint} error={errors.metric}>
-          <input
-            id={id('metric')}
-            type="text"
-            list="rule-metric-options"
-            value={draft.metric}
-            aria-invalid={errors.metric !== undefined}
-            aria-describedby={fieldNoteId(id('metric'), errors.metric, metricHint)}
-            onChange={(event) => set('metric', event.target.value)}
-          />
-          <datalist id="rule-metric-options">
-            {metrics.map((candidate) => (
-              <option key={candidate.name} value={candidate.name}>
-                {candidate.description}
-              </option>
-            ))}
-          </datalist>
+        <BarField htmlFor={id('kind')} label="Kind" error={errors.kind}>
+          <select
+            id={id('kind')}
+            value={draft.kind}
+            aria-invalid={errors.kind !== undefined}
+            aria-describedby={fieldNoteId(id('kind'), errors.kind)}
+            onChange={(event) => {
+              const kind = event.target.value;
+              set('kind', kind);
+              // Forecast rules evaluate every few minutes (fits are reused for 5 min); threshold ones every 15–60 s.
+              if (kind === 'forecast' && Number(draft.intervalSeconds) < 60) set('intervalSeconds', '300');
+              if (kind === 'threshold' && Number(draft.intervalSeconds) > 60) set('intervalSeconds', '30');
+              if (kind === 'forecast' && !(FORECAST_OPERATORS as readonly string[]).includes(draft.operator))
+                set('operator', '>=');
+            }}
+          >
+            <option value="threshold">Threshold: the metric crosses it now</option>
+            <option value="forecast">Forecast: the forecast crosses it within a horizon</option>
+          </select>
         </BarField>
-        {area('filters', 'Filters', 'One per line: label = != =~ !~ value.', 'service=checkout')}
-        {text('groupBy', 'Group by', { hint: 'Labels, comma-separated: one alert each.' })}
+        {forecastKind && (
+          <>
+            <BarField
+              htmlFor={id('forecastMetric')}
+              label="Forecast of"
+              hint="Hourly series, seasonal + trend model; the same as the Forecasts page."
+              error={errors.forecastMetric}
+            >
+              <select
+                id={id('forecastMetric')}
+                value={draft.forecastMetric}
+                aria-invalid={errors.forecastMetric !== undefined}
+                aria-describedby={fieldNoteId(id('forecastMetric'), errors.forecastMetric)}
+                onChange={(event) => set('forecastMetric', event.target.value)}
+              >
+                {(Object.keys(METRICS_BY_SOURCE) as ForecastSource[]).map((source) => (
+                  <optgroup key={source} label={SOURCE_LABELS[source]}>
+                    {METRICS_BY_SOURCE[source].map((m) => (
+                      <option key={m.metric} value={m.metric}>
+                        {m.label}
+                      </option>
+                    ))}
+                  </optgroup>
+                ))}
+              </select>
+            </BarField>
+            {forecastSource !== 'TENANT' &&
+              text('forecastTarget', forecastSource === 'SERVICE' ? 'Service' : 'Host', {
+                hint: 'Exact name, as on the Forecasts page.',
+              })}
+            <BarField
+              htmlFor={id('horizonHours')}
+              label="Within"
+              hint="Fires when the line reaches the threshold within this time."
+              error={errors.horizonHours}
+            >
+              <select
+                id={id('horizonHours')}
+                value={draft.horizonHours}
+                aria-invalid={errors.horizonHours !== undefined}
+                aria-describedby={fieldNoteId(id('horizonHours'), errors.horizonHours)}
+                onChange={(event) => set('horizonHours', event.target.value)}
+              >
+                {HORIZONS.map((h) => (
+                  <option key={h.hours} value={String(h.hours)}>
+                    {h.label}
+                  </option>
+                ))}
+                {!HORIZONS.some((h) => String(h.hours) === draft.horizonHours) && (
+                  <option value={draft.horizonHours}>{draft.horizonHours} hours</option>
+                )}
+              </select>
+            </BarField>
+            <BarField
+              htmlFor={id('bound')}
+              label="Line"
+              hint="Upper bound for > and >=, lower for < and <=."
+              error={errors.bound}
+            >
+              <select
+                id={id('bound')}
+                value={draft.bound}
+                aria-invalid={errors.bound !== undefined}
+                aria-describedby={fieldNoteId(id('bound'), errors.bound)}
+                onChange={(event) => set('bound', event.target.value)}
+              >
+                {FORECAST_BOUNDS.map((b) => (
+                  <option key={b} value={b}>
+                    {BOUND_LABELS[b]}
+                  </option>
+                ))}
+              </select>
+            </BarField>
+          </>
+        )}
+        {!forecastKind && (
+          <BarField htmlFor={id('metric')} label="Metric" hint={metricHint} error={errors.metric}>
+            <input
+              id={id('metric')}
+              type="text"
+              list="rule-metric-options"
+              value={draft.metric}
+              aria-invalid={errors.metric !== undefined}
+              aria-describedby={fieldNoteId(id('metric'), errors.metric, metricHint)}
+              onChange={(event) => set('metric', event.target.value)}
+            />
+            <datalist id="rule-metric-options">
+              {metrics.map((candidate) => (
+                <option key={candidate.name} value={candidate.name}>
+                  {candidate.description}
+                </option>
+              ))}
+            </datalist>
+          </BarField>
+        )}
+        {!forecastKind && area('filters', 'Filters', 'One per line: label = != =~ !~ value.', 'service=checkout')}
+        {!forecastKind && text('groupBy', 'Group by', { hint: 'Labels, comma-separated: one alert each.' })}
         <BarField htmlFor={id('operator')} label="Operator" error={errors.operator}>
           <select
             id={id('operator')}
@@ -180,7 +294,7 @@ export function RuleForm({ metrics, destinations, editing, onSave, onCancelEdit 
             aria-describedby={fieldNoteId(id('operator'), errors.operator)}
             onChange={(event) => set('operator', event.target.value)}
           >
-            {ALERT_OPERATORS.map((op) => (
+            {operators.map((op) => (
               <option key={op} value={op}>
                 {op}
               </option>
@@ -188,9 +302,9 @@ export function RuleForm({ metrics, destinations, editing, onSave, onCancelEdit 
           </select>
         </BarField>
         {text('threshold', 'Threshold', { narrow: true })}
-        {text('windowSeconds', 'Window (s)', { narrow: true, hint: 'Data per evaluation.' })}
+        {!forecastKind && text('windowSeconds', 'Window (s)', { narrow: true, hint: 'Data per evaluation.' })}
         {text('forSeconds', 'For (s)', { narrow: true, hint: 'Held this long to fire.' })}
-        {text('intervalSeconds', 'Interval (s)', { narrow: true, hint: '15 to 60.' })}
+        {text('intervalSeconds', 'Interval (s)', { narrow: true, hint: forecastKind ? '60 to 3,600.' : '15 to 60.' })}
         <BarField htmlFor={id('noData')} label="No data" error={errors.noData}>
           <select
             id={id('noData')}
@@ -207,7 +321,14 @@ export function RuleForm({ metrics, destinations, editing, onSave, onCancelEdit 
           </select>
         </BarField>
         {area('labels', 'Labels', 'name=value per line, added to each alert.', 'severity=page')}
-        {area('annotations', 'Annotations', 'name=value; {{ $labels.x }} and {{ $value }} are filled in.', 'summary=…')}
+        {area(
+          'annotations',
+          'Annotations',
+          forecastKind
+            ? 'name=value; forecast alerts also carry time_to_threshold, threshold_crossing_at and the backtest error.'
+            : 'name=value; {{ $labels.x }} and {{ $value }} are filled in.',
+          'summary=…',
+        )}
         <fieldset
           className={choiceStyles.group}
           aria-describedby={errors.destinationIds === undefined ? undefined : 'rule-destinationIds-error'}

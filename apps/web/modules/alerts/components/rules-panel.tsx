@@ -11,7 +11,7 @@ import confirmStyles from '@/modules/shell/confirm-action.module.css';
 import { DataTable } from '@/modules/shell/data-table';
 import tableStyles from '@/modules/shell/data-table.module.css';
 import { LoadErrorAlert } from '@/modules/shell/load-error-alert';
-import { describeCondition, formatSeconds, notificationSettings, ruleToInput } from '../alert-drafts';
+import { describeCondition, describeWatched, formatSeconds, notificationSettings, ruleToInput } from '../alert-drafts';
 import {
   ALERT_RULES_QUERY,
   type AlertInstance,
@@ -168,7 +168,7 @@ export function RulesPanel({ canManage }: { canManage: boolean }): JSX.Element {
                   {!rule.enabled && <span className={`${badgeStyles.badge} ${badgeStyles.inactive}`}> Disabled</span>}
                 </td>
                 <td className={`${tableStyles.mono} ${styles.wrapCell}`}>
-                  {rule.metric}
+                  {describeWatched(rule)}
                   {rule.filters.length > 0 && (
                     <div className={styles.labels}>
                       {rule.filters.map((f) => `${f.label}${f.op}${f.value}`).join(', ')}
@@ -179,7 +179,8 @@ export function RulesPanel({ canManage }: { canManage: boolean }): JSX.Element {
                 <td data-condition="">
                   {describeCondition(rule)}
                   <div className={tableStyles.muted}>
-                    every {formatSeconds(rule.intervalSeconds)} over {formatSeconds(rule.windowSeconds)}
+                    every {formatSeconds(rule.intervalSeconds)}
+                    {rule.kind === 'forecast' ? '' : ` over ${formatSeconds(rule.windowSeconds)}`}
                   </div>
                 </td>
                 <td data-states="">

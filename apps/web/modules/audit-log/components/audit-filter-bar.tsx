@@ -2,7 +2,7 @@
 
 import type { FormEvent, JSX } from 'react';
 import { useHydrated } from '@/lib/use-hydrated';
-import { BarField } from '@/modules/shell/bar-field';
+import { BarSelect } from '@/modules/shell/bar-select';
 import formStyles from '@/modules/shell/form-bar.module.css';
 import { AUDIT_OUTCOMES, type AuditFilters, actionDescription, actionOptions, outcomeLabel } from '../audit-format';
 
@@ -24,34 +24,27 @@ export function AuditFilterBar({ value, refreshing, onChange, onRefresh }: Audit
   return (
     <form onSubmit={handleSubmit} aria-label="Audit log filters">
       <fieldset className={formStyles.bar} disabled={!hydrated}>
-        <BarField htmlFor="audit-action" label="Action">
-          <select id="audit-action" value={value.action} onChange={(event) => onChange({ action: event.target.value })}>
-            <option value="">Any action</option>
-            {actionOptions(value.action).map((action) => {
-              const description = actionDescription(action);
-              return (
-                <option key={action} value={action}>
-                  {description === undefined ? action : `${action} · ${description}`}
-                </option>
-              );
-            })}
-          </select>
-        </BarField>
+        <BarSelect
+          id="audit-action"
+          label="Action"
+          value={value.action}
+          options={actionOptions(value.action).map((action) => {
+            const description = actionDescription(action);
+            return { value: action, label: description === undefined ? action : `${action} · ${description}` };
+          })}
+          anyLabel="Any action"
+          onChange={(action) => onChange({ action })}
+        />
 
-        <BarField htmlFor="audit-outcome" label="Outcome">
-          <select
-            id="audit-outcome"
-            value={value.outcome}
-            onChange={(event) => onChange({ outcome: event.target.value })}
-          >
-            <option value="">Any outcome</option>
-            {AUDIT_OUTCOMES.map((outcome) => (
-              <option key={outcome} value={outcome}>
-                {outcomeLabel(outcome)}
-              </option>
-            ))}
-          </select>
-        </BarField>
+        <BarSelect
+          id="audit-outcome"
+          label="Outcome"
+          value={value.outcome}
+          options={AUDIT_OUTCOMES}
+          anyLabel="Any outcome"
+          format={outcomeLabel}
+          onChange={(outcome) => onChange({ outcome })}
+        />
 
         <div className={`${formStyles.actions} ${formStyles.actionsEnd}`}>
           <button type="submit" className="btn btn-primary" aria-busy={refreshing}>

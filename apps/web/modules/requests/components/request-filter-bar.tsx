@@ -12,6 +12,7 @@ import {
   TIME_RANGES,
 } from '../request-filters';
 import { BarField } from '@/modules/shell/bar-field';
+import { BarSelect } from '@/modules/shell/bar-select';
 import formStyles from '@/modules/shell/form-bar.module.css';
 import styles from '../request-log.module.css';
 
@@ -43,36 +44,24 @@ export function RequestFilterBar({
   return (
     <form onSubmit={handleSubmit} aria-label="Request filters">
       <fieldset className={formStyles.bar} disabled={!hydrated}>
-        <BarField htmlFor="filter-range" label="Time range">
-          <select
-            id="filter-range"
-            value={value.range}
-            onChange={(event) => {
-              if (isTimeRangeKey(event.target.value)) onChange({ range: event.target.value });
-            }}
-          >
-            {TIME_RANGES.map((range) => (
-              <option key={range.value} value={range.value}>
-                {range.label}
-              </option>
-            ))}
-          </select>
-        </BarField>
+        <BarSelect
+          id="filter-range"
+          label="Time range"
+          value={value.range}
+          options={TIME_RANGES}
+          onChange={(range) => {
+            if (isTimeRangeKey(range)) onChange({ range });
+          }}
+        />
 
-        <BarField htmlFor="filter-method" label="Method">
-          <select
-            id="filter-method"
-            value={value.method}
-            onChange={(event) => onChange({ method: event.target.value })}
-          >
-            <option value="">Any</option>
-            {HTTP_METHODS.map((method) => (
-              <option key={method} value={method}>
-                {method}
-              </option>
-            ))}
-          </select>
-        </BarField>
+        <BarSelect
+          id="filter-method"
+          label="Method"
+          value={value.method}
+          options={HTTP_METHODS}
+          anyLabel="Any"
+          onChange={(method) => onChange({ method })}
+        />
 
         <BarField htmlFor="filter-path" label="Path contains" size="wide">
           <input
@@ -107,20 +96,14 @@ export function RequestFilterBar({
           )}
         </BarField>
 
-        <BarField htmlFor="filter-protocol" label="Protocol">
-          <select
-            id="filter-protocol"
-            value={value.protocol}
-            onChange={(event) => onChange({ protocol: event.target.value })}
-          >
-            <option value="">Any</option>
-            {PROTOCOLS.map((protocol) => (
-              <option key={protocol} value={protocol}>
-                {protocol}
-              </option>
-            ))}
-          </select>
-        </BarField>
+        <BarSelect
+          id="filter-protocol"
+          label="Protocol"
+          value={value.protocol}
+          options={PROTOCOLS}
+          anyLabel="Any"
+          onChange={(protocol) => onChange({ protocol })}
+        />
 
         <details className={styles.moreFilters} open={moreOpen}>
           <summary>More filters</summary>

@@ -16,6 +16,8 @@ import {
 } from '../request-format';
 import styles from '../request-log.module.css';
 
+/** Client rows (and any side this console does not know yet) keep the client style. */
+const SIDE_CLASS: Partial<Record<string, string>> = { server: styles.sideServer, network: styles.sideNetwork };
 export interface RequestTableProps {
   rows: readonly RequestLog[];
   /** Nothing to show yet because the first page is still on its way. */
@@ -82,9 +84,7 @@ function RequestRow({ row, now }: { row: RequestLog; now: Date }): JSX.Element {
         </time>
       </td>
       <td>
-        <span className={`${styles.side} ${row.side === 'server' ? styles.sideServer : styles.sideClient}`}>
-          {row.side}
-        </span>
+        <span className={`${styles.side} ${SIDE_CLASS[row.side] ?? styles.sideClient}`}>{row.side}</span>
       </td>
       <td className={styles.workload} title={workloadTitle(row)}>
         {workloadLabel(row) || <span className={tableStyles.muted}>—</span>}
