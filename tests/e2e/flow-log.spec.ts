@@ -62,6 +62,10 @@ interface FlowPage {
 const PAY_IP = '10.77.1.1';
 const SHOP_IP = '10.77.2.1';
 const CLIENT_IP = '10.77.9.9';
+// Observers inside pods: flows seen by processes the agent found in a pod's cgroup (pod UID, as Kubernetes names it).
+const PAY_WORKER_UID = '3b0e6a4c-2f1d-4c8e-9a51-7d2f0c9e4b11';
+const SHOP_WORKER_UID = '9c41d2e7-5a6b-4f03-8e2d-1b7a3c5f6e22';
+const POD_CLIENT_IP = '10.77.3.3';
 
 describe('flow log through GraphQL', () => {
   const run = randomBytes(3).toString('hex');
@@ -147,6 +151,18 @@ describe('flow log through GraphQL', () => {
         ips: [SHOP_IP],
       },
       {
+        kind: 'pod',
+        externalId: PAY_WORKER_UID,
+        name: 'pay-worker-1',
+        parent: { kind: 'workload', externalId: 'payments/api' },
+      },
+      {
+        kind: 'pod',
+        externalId: SHOP_WORKER_UID,
+        name: 'shop-worker-1',
+        parent: { kind: 'workload', externalId: 'shop/web' },
+      },
+      {
         kind: 'service',
         externalId: 'payments/pay-svc',
         name: 'pay-svc',
@@ -216,8 +232,34 @@ describe('flow log through GraphQL', () => {
       flow(7, {}),
       flow(8, { serverIp: SHOP_IP, serverPort: 53, protocol: 17, rttUs: 0 }),
     ]);
+    // Observed by processes in pods (the agent sends their pod UID and container): the observing end is tagged with
+    // the pod, its workload and namespace, like a request-log row's. 7101 payments → payments, 7102 payments → shop,
+    // 7103 shop → payments (all seen by the client), 7104 seen by a payments server process, its client a payments pod.
+    const started = Date.now() * 1000 - 3_600_000_000;
+    const inPod = (uid: string, pid: number) => ({
+      pid,
+      processName: `${proc}-pod`,
+      podUid: uid,
+      containerId: `${uid.replaceAll('-', '')}`.padEnd(64, 'a'),
+      processStartTime: started + pid,
+      clientIp: POD_CLIENT_IP,
+    });
+    await ship(a.agent.token, [
+      flow(11, { ...inPod(PAY_WORKER_UID, 4101), flowId: 7101 }),
+      flow(12, { ...inPod(PAY_WORKER_UID, 4101), flowId: 7102, serverIp: SHOP_IP, serverPort: 80 }),
+      flow(13, { ...inPod(SHOP_WORKER_UID, 4102), flowId: 7103 }),
+      flow(14, {
+        ...inPod(PAY_WORKER_UID, 4103),
+        flowId: 7104,
+        tapSide: 2,
+        clientIp: PAY_IP,
+        serverIp: POD_CLIENT_IP,
+      }),
+    ]);
     // Tenant B: the same addresses and ports, no inventory.
     await ship(b.agent.token, [flow(1, { flowId: 99_001 })]);
+    // …and the same pod UID: in B it names a pod of B's own, in no namespace.
+    await ship(b.agent.token, [flow(11, { ...inPod(PAY_WORKER_UID, 4101), flowId: 99_101 })]);
   }, 180_000);
 
   afterAll(async () => {
@@ -303,6 +345,51 @@ describe('flow log through GraphQL', () => {
     expect(seen).toEqual(['7007', '7006', '7005', '7004', '7003', '7001']);
   });
 
+  it('tags the observing end of a flow with its pod, workload and namespace from the pod UID the agent sent', async () => {
+    const page = await eventually(
+      () => flows(sa, { clientIp: POD_CLIENT_IP }),
+      // Names reach ClickHouse's name dictionary a few seconds after the ids: wait for every name asserted below.
+      (p) =>
+        p.edges.length >= 3 &&
+        p.edges.every(
+          (e) => e.node.client.pod !== '' && e.node.client.namespace !== '' && e.node.client.workload !== '',
+        ) &&
+        p.edges.every((e) => e.node.flowId !== '7102' || e.node.server.namespace !== '') &&
+        p.edges.every((e) => e.node.flowId !== '7101' || e.node.client.process !== ''),
+      90_000,
+    );
+    const byId = new Map(page.edges.map((e) => [e.node.flowId, e.node]));
+    expect([...byId.keys()].sort()).toEqual(['7101', '7102', '7103']);
+    expect(byId.get('7101')?.client).toMatchObject({
+      ip: POD_CLIENT_IP,
+      namespace: 'payments',
+      workload: 'pay-api',
+      pod: 'pay-worker-1',
+      process: `${proc}-pod`,
+    });
+    expect(byId.get('7101')?.client.host).not.toBe('');
+    expect(byId.get('7102')?.server).toMatchObject({ namespace: 'shop', pod: 'shop-web-1' });
+    expect(byId.get('7103')?.client).toMatchObject({ namespace: 'shop', workload: 'shop-web', pod: 'shop-worker-1' });
+    // Seen by the server: the local process is the server end.
+    const served = (await flows(sa, { clientIp: PAY_IP, serverIp: POD_CLIENT_IP })).edges.map((e) => e.node);
+    expect(served.map((n) => n.flowId)).toEqual(['7104']);
+    expect(served[0]).toMatchObject({
+      side: 'server',
+      client: { namespace: 'payments', pod: 'pay-api-1' },
+      server: { namespace: 'payments', pod: 'pay-worker-1' },
+    });
+    // The name filters find them by the observing end too.
+    expect((await flows(sa, { pod: 'shop-worker-1' })).edges.map((e) => e.node.flowId)).toEqual(['7103']);
+    // Tenant B sent the same pod UID: its flow is B's, in no namespace, and A never sees it.
+    const bFlows = await eventually(
+      () => flows(sb, { clientIp: POD_CLIENT_IP }),
+      (p) => p.edges.length >= 1,
+    );
+    expect(bFlows.edges.map((e) => e.node.flowId)).toEqual(['99101']);
+    expect(bFlows.edges[0]?.node.client).toMatchObject({ namespace: '', workload: '' });
+    expect((await flows(sa, { clientIp: POD_CLIENT_IP })).edges.map((e) => e.node.flowId)).not.toContain('99101');
+  });
+
   it("never shows one tenant's flows to another", async () => {
     const seenByB = await eventually(
       () => flows(sb, { clientIp: CLIENT_IP }),
@@ -346,9 +433,18 @@ describe('flow log through GraphQL', () => {
     await policy('no shop', ['editor'], 'in', ['shop']);
     const viewer = await member('viewer');
     const editor = await member('editor');
-    // Payments only: the observing process (client end) is in no namespace, so no flow is wholly in payments.
+    // Payments only: the observing process (client end) of the CLIENT_IP flows is in no namespace, so none of them
+    // is wholly in payments.
     expect((await flows(viewer, { clientIp: CLIENT_IP })).edges).toHaveLength(0);
-    expect((await flows(viewer, { namespace: 'payments' })).edges).toHaveLength(0);
+    // Flows observed inside payments pods, with a payments peer, are: both ends are payments.
+    const paymentsFlows = (await flows(viewer, { namespace: 'payments' })).edges.map((e) => e.node);
+    expect(paymentsFlows.map((n) => n.flowId).sort()).toEqual(['7101', '7104']);
+    expect(paymentsFlows.every((n) => n.client.namespace === 'payments' && n.server.namespace === 'payments')).toBe(
+      true,
+    );
+    // Everything the viewer can see at all is payments on both ends: nothing of shop, nothing unnamespaced.
+    const everything = (await flows(viewer, {}, { first: 500 })).edges.map((e) => e.node);
+    expect(everything.map((n) => n.flowId).sort()).toEqual(['7101', '7104']);
     // Everything but shop: a flow whose server end is a shop pod is hidden, the payments ones are not.
     const seen = (await flows(editor, { clientIp: CLIENT_IP })).edges.map((e) => e.node);
     expect(

@@ -78,12 +78,15 @@ describe('profile flame graphs through GraphQL', () => {
   const sa = new GraphQLSession(stack.apiUrl);
   const sb = new GraphQLSession(stack.apiUrl);
   let seq = 0;
+  /** A viewer of tenant A whose policy allows only namespace payments (made by the policy test). */
+  const viewer = new GraphQLSession(stack.apiUrl);
 
   async function ship(
     token: string,
     startMs: number,
     stacks: string[][],
-    samples: { stack: number; value: number; pid?: number }[],
+    samples: { stack: number; value: number; pid?: number; podUid?: string; containerId?: string }[],
+    processName = proc,
   ) {
     const body = encodeProfileBatch({
       stream: `cpu-${run}`,
@@ -96,9 +99,13 @@ describe('profile flame graphs through GraphQL', () => {
       samples: samples.map((s) => ({
         pid: s.pid ?? 4242,
         tid: s.pid ?? 4242,
-        processName: proc,
+        processName,
         stackIndex: s.stack,
         value: s.value,
+        // As the agent reads them from the process's cgroup; the gateway tags the sample with the pod's namespace.
+        podUid: s.podUid,
+        containerId: s.containerId,
+        processStartTime: s.podUid ? (s.pid ?? 4242) * 1000 : undefined,
       })),
     });
     const res = await fetch(`${stack.ingestUrl}${INGEST_PROFILES_PATH}`, {
@@ -250,7 +257,6 @@ describe('profile flame graphs through GraphQL', () => {
         },
       }),
     );
-    const viewer = new GraphQLSession(stack.apiUrl);
     await viewer.login(member.email, password, a.slug);
     // These samples come from a process outside any namespace: not payments, so hidden from the viewer.
     const seen = await profile(viewer, wholeRange, { process: proc });
@@ -274,6 +280,103 @@ describe('profile flame graphs through GraphQL', () => {
     // The owner is not bound by the viewer's policy.
     expect((await profile(sa, wholeRange, { process: proc })).total).toBe(322);
   });
+
+  it('tags samples of processes in pods with their namespace: a payments-only viewer sees payments, nothing else', async () => {
+    const payUid = 'a1f0c3d2-4b5e-4f60-8a71-92b3c4d5e6f7';
+    const shopUid = 'b2e1d4c3-5a6f-4071-9b82-a3c4d5e6f708';
+    const inventory = [
+      { kind: 'namespace', externalId: 'payments', name: 'payments' },
+      { kind: 'namespace', externalId: 'shop', name: 'shop' },
+      {
+        kind: 'workload',
+        externalId: 'payments/api',
+        name: 'pay-api',
+        parent: { kind: 'namespace', externalId: 'payments' },
+      },
+      { kind: 'workload', externalId: 'shop/web', name: 'shop-web', parent: { kind: 'namespace', externalId: 'shop' } },
+      { kind: 'pod', externalId: payUid, name: 'pay-api-1', parent: { kind: 'workload', externalId: 'payments/api' } },
+      { kind: 'pod', externalId: shopUid, name: 'shop-web-1', parent: { kind: 'workload', externalId: 'shop/web' } },
+    ];
+    const connector = (
+      await ok(
+        sa.request('mutation($i: CreateConnectorInput!) { createConnector(input: $i) { id } }', {
+          i: {
+            kind: 'file',
+            name: 'profile-inventory',
+            config: { format: 'json', content: JSON.stringify(inventory) },
+            intervalSeconds: 3600,
+          },
+        }),
+      )
+    ).createConnector.id as string;
+    try {
+      const status = await eventually(
+        async () => (await ok(sa.request(`{ connector(id: "${connector}") { lastSuccessAt lastError } }`))).connector,
+        (c) => Boolean(c.lastSuccessAt) || Boolean(c.lastError),
+        30_000,
+      );
+      expect(status.lastError).toBeNull();
+      const payProc = `${proc}-pay`;
+      const shopProc = `${proc}-shop`;
+      const container = (uid: string) => uid.replaceAll('-', '').padEnd(64, '0');
+      const at = now - 2 * 60_000;
+      await ship(
+        a.agent.token,
+        at,
+        [['payLeaf', 'payMain']],
+        [{ stack: 0, value: 40, pid: 7101, podUid: payUid, containerId: container(payUid) }],
+        payProc,
+      );
+      await ship(
+        a.agent.token,
+        at,
+        [['shopLeaf', 'shopMain']],
+        [{ stack: 0, value: 60, pid: 7102, podUid: shopUid, containerId: container(shopUid) }],
+        shopProc,
+      );
+      // Tenant B sends the same pod UID: in B it is a pod of its own, in no namespace.
+      await ship(
+        b.agent.token,
+        at,
+        [['payLeaf', 'payMain']],
+        [{ stack: 0, value: 5, pid: 7101, podUid: payUid }],
+        payProc,
+      );
+
+      // Names reach ClickHouse's dictionary within a minute; policies and name filters read them.
+      const paySeen = await eventually(
+        () => profile(viewer, wholeRange, {}),
+        (r) => r.total >= 40,
+        90_000,
+      );
+      // Everything this viewer can see in tenant A: the payments pod's samples, none of shop's, none unnamespaced.
+      expect(paySeen.total).toBe(40);
+      const names = paySeen.nodes.map((n) => n.name);
+      expect(names).toContain('payLeaf');
+      expect(names).not.toContain('shopLeaf');
+      expect(names).not.toContain('leafA');
+      expect((await profile(viewer, wholeRange, { process: shopProc })).total).toBe(0);
+      expect((await profile(viewer, wholeRange, { namespace: 'shop' })).total).toBe(0);
+      const sources = (
+        await ok(
+          viewer.request('query($t: TimeRangeInput!) { profileSources(timeRange: $t) { processes } }', {
+            t: wholeRange,
+          }),
+        )
+      ).profileSources;
+      expect(sources.processes).toEqual([payProc]);
+      // The owner sees both namespaces, each under its own name, workload and pod.
+      expect((await profile(sa, wholeRange, { namespace: 'payments' })).total).toBe(40);
+      expect((await profile(sa, wholeRange, { namespace: 'shop' })).total).toBe(60);
+      expect((await profile(sa, wholeRange, { pod: 'shop-web-1' })).total).toBe(60);
+      // Tenant isolation: B's sample with the same pod UID stays B's and is in no namespace there.
+      expect((await profile(sb, wholeRange, { process: payProc })).total).toBe(5);
+      expect((await profile(sb, wholeRange, { namespace: 'payments' })).total).toBe(0);
+      expect((await profile(sa, wholeRange, { process: payProc })).total).toBe(40);
+    } finally {
+      await sa.request(`mutation { deleteConnector(id: "${connector}") { id } }`);
+    }
+  }, 150_000);
 
   it('treats injection strings in filters as plain values and refuses bad input precisely', async () => {
     for (const evil of ["x' OR 1=1 --", "') OR tenant_id != 0 --", '{tenant_id:UInt32}', "main'); DROP TABLE x; --"]) {

@@ -4,7 +4,13 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { encodeL7RequestBatch, type L7Request, TapSide } from '@bathyscope/wire';
+import {
+  type AgentConfig,
+  DEFAULT_AGENT_CONFIG,
+  encodeL7RequestBatch,
+  type L7Request,
+  TapSide,
+} from '@bathyscope/wire';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import '../kit/stack-info';
 import { createApiKey } from '../kit/api-keys';
@@ -51,6 +57,8 @@ interface TraceSpanNode {
   traceId: string;
   spanId: string;
   xRequestId: string;
+  reqTcpSeq: number;
+  respTcpSeq: number;
   requestLogId: string | null;
 }
 interface TraceResult {
@@ -108,12 +116,61 @@ describe.skipIf(skipEbpf)('trace assembly from real eBPF rows: curl → A → B 
   let a: ChildProcess;
   let b: ChildProcess;
   let rows: LogRow[] = [];
-  /** The six rows of request 0, in the order they must nest. */
+  /**
+   * The nine rows of request 0, in the order they must nest: each hop's client row, the wire's row (the agent's packet
+   * capture on lo, tap side network) and the server row.
+   */
   let chain: LogRow[] = [];
+  let groupId: string | undefined;
+  const statusFile = path.join(stack.stateDir, 'agent', 'status.json');
+  // biome-ignore lint/suspicious/noExplicitAny: the status file is navigated in assertions
+  const readStatus = (): any => {
+    try {
+      return JSON.parse(fs.readFileSync(statusFile, 'utf8'));
+    } catch {
+      return null;
+    }
+  };
 
   beforeAll(async () => {
     if (!stack.agentCapturing) throw new Error(`the agent is not capturing: ${stack.agentProblems.join('; ')}`);
     await session.login(stack.demo.email, stack.demo.password);
+    // Packet capture is off by default: the stack's agent gets it the way a user turns it on, through its group's
+    // configuration (capture on lo), and goes back to the defaults afterwards.
+    const agents = (await ok(session.request('query { agents { id } }'))).agents as { id: number }[];
+    expect(agents).toHaveLength(1);
+    groupId = (
+      await ok(
+        session.request('mutation($i: AgentGroupInput!) { createAgentGroup(input: $i) { id } }', {
+          i: { name: `wire-${marker}` },
+        }),
+      )
+    ).createAgentGroup.id;
+    const config: AgentConfig = {
+      ...(structuredClone(DEFAULT_AGENT_CONFIG) as AgentConfig),
+      checkinIntervalSeconds: 2,
+      network: { capture: { enabled: true, interfaces: ['lo'], snaplen: 512 } },
+    };
+    const version = (
+      await ok(
+        session.request(
+          'mutation($g: ID!, $c: JSON!) { updateAgentGroupConfig(groupId: $g, config: $c) { version } }',
+          { g: groupId, c: config },
+        ),
+      )
+    ).updateAgentGroupConfig.version;
+    await ok(
+      session.request(`mutation($g: ID) { updateAgent(id: ${agents[0]?.id}, input: { groupId: $g }) { id } }`, {
+        g: groupId,
+      }),
+    );
+    const applied = await eventually(
+      async () => readStatus(),
+      (st) =>
+        st?.configVersion === version && st.capabilities.programs.includes('socket_filter/af_packet_tcp_payload:lo'),
+      90_000,
+    );
+    expect(applied?.capabilities.programs).toContain('socket_filter/af_packet_tcp_payload:lo');
     b = await startService(dir, 'service-b', SERVICE_B, [PORT_B]);
     a = await startService(dir, 'service-a', SERVICE_A, [PORT_A, PORT_B]);
     for (let i = 0; i < 2; i++) {
@@ -126,7 +183,7 @@ describe.skipIf(skipEbpf)('trace assembly from real eBPF rows: curl → A → B 
     }
     rows = await eventually(
       () => rowsContaining(session, marker),
-      (r) => r.length >= 12,
+      (r) => r.length >= 18,
       60_000,
     );
     await new Promise((r) => setTimeout(r, 2000)); // nothing more may arrive
@@ -141,31 +198,78 @@ describe.skipIf(skipEbpf)('trace assembly from real eBPF rows: curl → A → B 
     const redisPath = `GET ${marker}:0`;
     chain = [
       one((r) => r.side === 'client' && r.path === aPath && r.processName === 'curl'),
+      one((r) => r.side === 'network' && r.path === aPath && r.serverPort === PORT_A && r.pid === 0),
       one((r) => r.side === 'server' && r.path === aPath && r.pid === a.pid),
       one((r) => r.side === 'client' && r.path === bPath && r.pid === a.pid),
+      one((r) => r.side === 'network' && r.path === bPath && r.serverPort === PORT_B && r.pid === 0),
       one((r) => r.side === 'server' && r.path === bPath && r.pid === b.pid),
       one((r) => r.side === 'client' && r.path === redisPath && r.pid === b.pid),
+      one((r) => r.side === 'network' && r.path === redisPath && r.serverPort === 6379 && r.pid === 0),
       one((r) => r.side === 'server' && r.path === redisPath && r.serverPort === 6379),
     ];
+    // Both requests, each seen three times per hop: nothing else carries the marker (no duplicate wire rows).
+    expect(rows).toHaveLength(18);
   }, 120_000);
 
-  afterAll(() => {
+  afterAll(async () => {
     a?.kill();
     b?.kill();
     fs.rmSync(dir, { recursive: true, force: true });
+    if (groupId) {
+      await ok(session.request('mutation($g: ID!) { deleteAgentGroup(id: $g) }', { g: groupId }));
+      // Back on the built-in defaults (capture off) before the next spec counts rows.
+      await eventually(
+        async () => readStatus(),
+        (st) =>
+          st?.configVersion === 0 && !st.capabilities.programs.some((p: string) => p.startsWith('socket_filter/')),
+        60_000,
+      );
+    }
   });
 
-  it('returns the same six spans, nested curl > A server > A client > B server > B client > redis, from any row', async () => {
+  it('returns the same nine spans, nested curl > wire > A server > A client > wire > B server > B client > wire > redis, from any row', async () => {
     let first: TraceResult | undefined;
     for (const start of chain) {
       const t = await traceOf(session, { requestLogId: start.id });
       expect(t.truncated).toBeNull();
-      // Exactly the six rows of request 0, in depth-first order, each one level under the previous.
+      // Exactly the nine rows of request 0, in depth-first order, each one level under the previous.
       expect(t.spans.map((s) => s.requestLogId)).toEqual(chain.map((r) => r.id));
-      expect(t.spans.map((s) => s.depth)).toEqual([0, 1, 2, 3, 4, 5]);
-      expect(t.spans.map((s) => s.parentId)).toEqual([null, ...t.spans.slice(0, 5).map((s) => s.id)]);
-      expect(t.spans.map((s) => s.link)).toEqual([null, 'tcp_seq', 'syscall', 'tcp_seq', 'syscall', 'tcp_seq']);
-      expect(new Set(t.spans.map((s) => s.type))).toEqual(new Set(['SYSTEM']));
+      expect(t.spans.map((s) => s.depth)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(t.spans.map((s) => s.parentId)).toEqual([null, ...t.spans.slice(0, 8).map((s) => s.id)]);
+      expect(t.spans.map((s) => s.link)).toEqual([
+        null,
+        'tcp_seq',
+        'tcp_seq',
+        'syscall',
+        'tcp_seq',
+        'tcp_seq',
+        'syscall',
+        'tcp_seq',
+        'tcp_seq',
+      ]);
+      // Client > network > server for each hop: the wire's view sits between the two processes' views.
+      expect(t.spans.map((s) => `${s.type}:${s.side}`)).toEqual([
+        'SYSTEM:client',
+        'NETWORK:network',
+        'SYSTEM:server',
+        'SYSTEM:client',
+        'NETWORK:network',
+        'SYSTEM:server',
+        'SYSTEM:client',
+        'NETWORK:network',
+        'SYSTEM:server',
+      ]);
+      // The wire's row carries the very sequence numbers of the request's and the response's first bytes.
+      for (const hop of [0, 3, 6]) {
+        const [client, wire, server] = t.spans.slice(hop, hop + 3) as [TraceSpanNode, TraceSpanNode, TraceSpanNode];
+        expect(wire.reqTcpSeq).toBe(client.reqTcpSeq);
+        expect(wire.respTcpSeq).toBe(client.respTcpSeq);
+        expect(server.reqTcpSeq).toBe(wire.reqTcpSeq);
+        expect(wire.reqTcpSeq).not.toBe(0);
+        expect(wire.pid).toBe(0);
+        // No process on the wire; both ends are tagged by address (loopback: this host).
+        expect(wire.instance).toMatch(/^wire 127\.0\.0\.1:\d+ → 127\.0\.0\.1:\d+ · host \S/);
+      }
       if (first) expect(edges(t)).toEqual(edges(first));
       first ??= t;
     }
@@ -173,8 +277,11 @@ describe.skipIf(skipEbpf)('trace assembly from real eBPF rows: curl → A → B 
     expect(t.spans.map((s) => s.call)).toEqual([
       `GET /a/${marker}/0`,
       `GET /a/${marker}/0`,
+      `GET /a/${marker}/0`,
       `GET /b/${marker}/0`,
       `GET /b/${marker}/0`,
+      `GET /b/${marker}/0`,
+      `GET ${marker}:0`,
       `GET ${marker}:0`,
       `GET ${marker}:0`,
     ]);
@@ -182,8 +289,8 @@ describe.skipIf(skipEbpf)('trace assembly from real eBPF rows: curl → A → B 
     const root = t.spans[0] as TraceSpanNode;
     const selfSum = t.spans.reduce((n, s) => n + s.selfTimeUs, 0);
     expect(selfSum).toBeGreaterThan(0);
-    expect(t.services.map((s) => s.service).sort()).toEqual(['curl', 'node', 'redis-server']);
-    expect(t.services.reduce((n, s) => n + s.spanCount, 0)).toBe(6);
+    expect(t.services.map((s) => s.service).sort()).toEqual(['curl', 'network', 'node', 'redis-server']);
+    expect(t.services.reduce((n, s) => n + s.spanCount, 0)).toBe(9);
     expect(t.services.reduce((n, s) => n + s.share, 0)).toBeLessThanOrEqual(1.0001);
     expect(root.durationUs).toBeGreaterThan(0);
     for (const s of t.spans) expect(s.selfTimeUs).toBeLessThanOrEqual(s.durationUs);
