@@ -9,6 +9,10 @@
 // (the agent's client-side and server-side rows / the requests the load generator completed).
 //   node bench/agent-overhead.bench.mjs [--seconds 30] [--rounds 3] [--only nginx,nginx-20k,redis,pgbench]
 //                                       [--rate 20000] [--port-base 15400] [--pg postgresql://…/bs_bench_pgbench]
+//                                       [--baseline-agent /path/to/other/apps/agent/dist/main.js] [--no-bpftrace]
+// --baseline-agent adds a fourth mode, "baseline": another build of the agent (e.g. a copy of the previous HEAD's
+// apps/agent/dist with its native/ next to it) run in the same rounds, so an agent change is judged side by side on
+// the same loaded machine. Both agent modes also report CPU-seconds per 100k captured socket events.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -25,6 +29,8 @@ const { values: opt } = parseArgs({
     only: { type: 'string', default: 'nginx,nginx-20k,redis,pgbench' },
     rate: { type: 'string', default: '20000' },
     connections: { type: 'string', default: '64' },
+    'baseline-agent': { type: 'string' },
+    'no-bpftrace': { type: 'boolean', default: false },
     'nginx-workers': { type: 'string', default: '1' },
     'port-base': { type: 'string', default: process.env.BATHYSCOPE_TEST_PORT_BASE ?? '15400' },
     // Writes a V8 CPU profile of every agent run into this directory and prints its top functions by self time
@@ -61,6 +67,16 @@ for (const [bin, pkg] of [
 }
 const agentMain = path.join(root, 'apps', 'agent', 'dist', 'main.js');
 if (!existsSync(agentMain)) throw new Error(`${agentMain} is missing: build the agent first (npm run build)`);
+const baselineMain = opt['baseline-agent'] ? path.resolve(opt['baseline-agent']) : null;
+if (baselineMain && !existsSync(baselineMain)) throw new Error(`${baselineMain} is missing`);
+const AGENT_MODES = new Set(['agent', 'baseline']);
+/** The modes of a workload that has a bpftrace peer, in round order. */
+const peerModes = () => [
+  'none',
+  'agent',
+  ...(baselineMain ? ['baseline'] : []),
+  ...(opt['no-bpftrace'] ? [] : ['bpftrace']),
+];
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const work = mkdtempSync(path.join(os.tmpdir(), 'bs-agent-bench-'));
@@ -102,10 +118,10 @@ const gatewayCall = async (p, body) =>
  * Starts the agent; if it cannot load the addon because someone is rebuilding native/ right now (this machine is
  * shared), waits for that build (the build lock every native build takes) and tries again.
  */
-async function startAgent() {
+async function startAgent(main = agentMain) {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startAgentOnce();
+      return await startAgentOnce(main);
     } catch (err) {
       if (attempt >= 10 || !/cannot load the socket tracer addon/.test(err.message)) throw err;
       console.error(`  agent could not load the addon (native/ being rebuilt?): waiting for the build`);
@@ -118,19 +134,15 @@ async function startAgent() {
 }
 
 /** Starts the real agent against the stand-in gateway and waits until its socket tracer is attached. */
-async function startAgentOnce() {
+async function startAgentOnce(main) {
   const stateDir = mkdtempSync(path.join(work, 'agent-'));
   mkdirSync(path.join(stateDir, 'agent'), { recursive: true });
   // Legacy static credentials: the stand-in gateway accepts any, and the token exchange is not under test.
   writeFileSync(path.join(stateDir, 'agent', 'credentials.json'), JSON.stringify({ token: `bsa_1_${'x'.repeat(32)}` }));
   const profArgs = opt['agent-cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opt['agent-cpu-prof'])}`] : [];
-  const child = spawn(
-    process.execPath,
-    [...profArgs, agentMain, 'run', '--state-dir', stateDir, '--ingest', gatewayUrl],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, [...profArgs, main, 'run', '--state-dir', stateDir, '--ingest', gatewayUrl], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d) => {
     stderr = (stderr + d).slice(-4000);
@@ -228,7 +240,14 @@ async function drained(statusCounters) {
 /** One measured run of `drive` with `mode` watching. */
 async function measure(mode, drive, workload) {
   await gatewayCall('/__bench/reset', { watchPorts: [workload.port] });
-  const watcher = mode === 'agent' ? await startAgent() : mode === 'bpftrace' ? await startBpftrace() : null;
+  const watcher =
+    mode === 'agent'
+      ? await startAgent()
+      : mode === 'baseline'
+        ? await startAgent(baselineMain)
+        : mode === 'bpftrace'
+          ? await startBpftrace()
+          : null;
   let peakRss = 0;
   const sampler = watcher
     ? setInterval(() => {
@@ -243,13 +262,17 @@ async function measure(mode, drive, workload) {
   const result = await drive();
   const wall = (performance.now() - t0) / 1000;
   const row = { mode, ...result };
+  let watcherCpu = 0;
   if (watcher) {
     clearInterval(sampler);
-    row.watcherCpuCores = round3((cpuSeconds(watcher.pid) - cpu0) / wall);
+    watcherCpu = cpuSeconds(watcher.pid) - cpu0;
+    row.watcherCpuCores = round3(watcherCpu / wall);
     row.watcherPeakRssMb = Math.round(Math.max(peakRss, vm(watcher.pid, 'VmHWM')) / 2 ** 20);
   }
-  if (mode === 'agent') {
+  if (AGENT_MODES.has(mode)) {
     const counts = await drained(() => watcher.status()?.counters);
+    // Until drained: the backlog the agent worked off after the load stopped is part of what the load cost it.
+    const drainCpu = cpuSeconds(watcher.pid) - cpu0;
     row.gatewayCpuCores = round3((cpuSeconds(gateway.pid) - gw0) / wall);
     const status = await watcher.stop();
     const gen = counts.clients[workload.generator] ?? { clientRows: 0, serverRowsOfTheseConnections: 0 };
@@ -273,6 +296,11 @@ async function measure(mode, drive, workload) {
         .filter((k) => k in c)
         .map((k) => [k, c[k]]),
     );
+    // Agent CPU-seconds (load + drain) per 100k socket events it decoded: the per-event cost, which unlike a wall
+    // rate does not depend on how much CPU the shared machine left the workload.
+    const events = c['ebpf.delivered'] ?? 0;
+    row.agentEvents = events;
+    row.cpuSecondsPer100kEvents = events > 0 ? round3((drainCpu / events) * 100_000) : null;
   } else if (watcher) await watcher.stop();
   console.error(`  ${workload.name} ${JSON.stringify(row)}`);
   return row;
@@ -291,7 +319,7 @@ if (only.has('nginx'))
     name: 'nginx+wrk full load',
     port: PORTS.nginx,
     generator: 'wrk',
-    modes: ['none', 'agent', 'bpftrace'],
+    modes: peerModes(),
     drive: () => load.wrkFull(PORTS.nginx, { seconds, connections: Number(opt.connections) }),
   });
 if (only.has('nginx-20k')) {
@@ -301,7 +329,7 @@ if (only.has('nginx-20k')) {
     name: `nginx+wrk held at ~${rate} req/s (${connections} connections, 2 ms pause each)`,
     port: PORTS.nginx,
     generator: 'wrk',
-    modes: ['none', 'agent'],
+    modes: ['none', 'agent', ...(baselineMain ? ['baseline'] : [])],
     drive: () => load.wrkAtRate(PORTS.nginx, work, { seconds, rate, connections }),
   });
 }
@@ -314,7 +342,7 @@ if (only.has('redis')) {
     name: `redis-benchmark GET+SET ${requests} each, 50 clients`,
     port: PORTS.redis,
     generator: 'redis-benchmark',
-    modes: ['none', 'agent', 'bpftrace'],
+    modes: peerModes(),
     drive: () => load.redisBenchmark(PORTS.redis, { requests }),
   });
 }
@@ -326,7 +354,7 @@ if (only.has('pgbench')) {
     generator: 'pgbench',
     // The server is shared with other users of this host: count only rows of pgbench's own connections.
     sharedServer: true,
-    modes: ['none', 'agent', 'bpftrace'],
+    modes: peerModes(),
     drive: () => load.pgbench(pg, work, { seconds }),
   });
 }
@@ -366,15 +394,16 @@ try {
           failedRuns: runs.filter((r) => r[mode]?.failed).length,
         });
       }
-      if (mode === 'agent') {
-        Object.assign(summary.agent, {
+      if (AGENT_MODES.has(mode)) {
+        Object.assign(summary[mode], {
           clientCapture: round3(median(col(mode, 'clientCapture'))),
           serverCapture: round3(median(col(mode, 'serverCapture'))),
           minCapture: round3(
             Math.min(...[...col(mode, 'clientCapture'), ...col(mode, 'serverCapture')].filter(Number.isFinite)),
           ),
           gatewayCpuCores: round3(median(col(mode, 'gatewayCpuCores'))),
-          counters: runs.findLast((r) => r.agent?.agentCounters)?.agent.agentCounters ?? null,
+          cpuSecondsPer100kEvents: round3(median(col(mode, 'cpuSecondsPer100kEvents'))),
+          counters: runs.findLast((r) => r[mode]?.agentCounters)?.[mode].agentCounters ?? null,
         });
       }
     }
@@ -398,6 +427,46 @@ if (opt['agent-cpu-prof']) {
         top: topSelfTime(path.join(opt['agent-cpu-prof'], f), 25),
       }),
     );
+}
+// The same medians as a Markdown table (stderr, so stdout stays one JSON object per line), as BENCHMARKS.md has it.
+{
+  const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '—');
+  const pct = (x) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)} %` : '—');
+  const agentCol = (a) =>
+    a
+      ? [
+          `${f(a.throughputRatio)} / ×${f(a.p99Ratio)}`,
+          `${f(a.cpuCores)} cores / ${a.peakRssMb} MB`,
+          `${pct(a.clientCapture)} / ${pct(a.serverCapture)}`,
+          f(a.cpuSecondsPer100kEvents),
+        ]
+      : ['—', '—', '—', '—'];
+  const head = [
+    'workload (medians)',
+    'no agent req/s',
+    'agent: rate ratio / p99',
+    'agent CPU / peak RSS',
+    'captured client / server',
+    'agent CPU s per 100k events',
+    ...(baselineMain
+      ? ['baseline: rate ratio / p99', 'baseline CPU / RSS', 'baseline captured', 'baseline s/100k']
+      : []),
+    'bpftrace: rate ratio / p99 / CPU',
+  ];
+  const lines = [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`];
+  for (const s of summaries) {
+    const b = s.bpftrace;
+    lines.push(
+      `| ${[
+        s.workload,
+        String(s.none?.rps ?? '—'),
+        ...agentCol(s.agent),
+        ...(baselineMain ? agentCol(s.baseline) : []),
+        b ? `${f(b.throughputRatio)} / ×${f(b.p99Ratio)} / ${f(b.cpuCores)} cores` : '—',
+      ].join(' | ')} |`,
+    );
+  }
+  console.error(`\n${lines.join('\n')}\n`);
 }
 // Loadavg at the end: the 2-core machine is shared, and the numbers above are only as good as it was quiet.
 console.log(
