@@ -25,8 +25,6 @@ namespace {
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "batch format is little endian");
 void PutU64(uint8_t* p, uint64_t v) { std::memcpy(p, &v, 8); }
-void PutU32(uint8_t* p, uint32_t v) { std::memcpy(p, &v, 4); }
-void PutU16(uint8_t* p, uint16_t v) { std::memcpy(p, &v, 2); }
 
 int64_t ClockNs(clockid_t id) {
   timespec ts{};
@@ -191,33 +189,13 @@ bool OpenRing(CaptureRing* r, const PacketCaptureOptions& o, std::string* error)
 
 // ------------------------------------------------------------------------------------ PacketShared
 
-PacketShared::PacketShared(const PacketCaptureOptions& opts) : options(opts) { current_ = TakeBatch(); }
+PacketShared::PacketShared(const PacketCaptureOptions& opts)
+    : options(opts),
+      handoff({kPacketBatchMagic, kPacketBatchVersion, kPacketRecordHeader},
+              opts.max_batch_bytes + kPacketRecordHeader + opts.snaplen, opts.max_inflight_batches, opts.max_block_ms,
+              opts.max_inflight_batches) {}
 
 PacketShared::~PacketShared() { Stop(); }
-
-std::unique_ptr<PacketBatch> PacketShared::TakeBatch() {
-  {
-    std::lock_guard<std::mutex> lock(pool_mu_);
-    if (!pool_.empty()) {
-      std::unique_ptr<PacketBatch> b = std::move(pool_.back());
-      pool_.pop_back();
-      b->Reset();
-      return b;
-    }
-  }
-  return std::make_unique<PacketBatch>(options.max_batch_bytes + kPacketRecordHeader + options.snaplen);
-}
-
-void PacketShared::ReturnBatch(PacketBatch* batch) {
-  std::lock_guard<std::mutex> lock(pool_mu_);
-  pool_.emplace_back(batch);
-}
-
-void PacketShared::ReleaseSlot() {
-  inflight.fetch_sub(1, std::memory_order_acq_rel);
-  { std::lock_guard<std::mutex> lock(slot_mu_); }
-  slot_cv_.notify_one();
-}
 
 bool PacketShared::Open(std::string* error) {
   std::map<std::string, IfaceInfo> all;
@@ -281,10 +259,10 @@ void PacketShared::StartThread() {
 void PacketShared::Append(const uint8_t* l3, uint32_t cap, uint32_t wire, uint64_t mono_ns, int ifindex,
                           uint16_t proto, uint8_t pkttype) {
   if (cap > options.snaplen) cap = options.snaplen;  // cannot happen: the filter cut it
-  PacketBatch* b = current_.get();
+  Batch* b = handoff.current();
   if (b->count != 0 && b->size + kPacketRecordHeader + cap > options.max_batch_bytes) {
     Flush();
-    b = current_.get();
+    b = handoff.current();
   }
   uint8_t* p = b->data.get() + b->size;
   PutU64(p, mono_ns);
@@ -323,35 +301,7 @@ void PacketShared::DrainRing(CaptureRing* r, int64_t realtime_to_mono_ns) {
 }
 
 void PacketShared::Flush() {
-  PacketBatch* b = current_.get();
-  if (b->count == 0) return;
-  if (inflight.load(std::memory_order_acquire) >= options.max_inflight_batches && options.max_block_ms > 0) {
-    std::unique_lock<std::mutex> lock(slot_mu_);
-    slot_cv_.wait_for(lock, std::chrono::milliseconds(options.max_block_ms), [this] {
-      return inflight.load(std::memory_order_acquire) < options.max_inflight_batches ||
-             stop_.load(std::memory_order_acquire);
-    });
-  }
-  if (inflight.load(std::memory_order_acquire) >= options.max_inflight_batches) {
-    user_dropped.fetch_add(b->count, std::memory_order_relaxed);
-    b->Reset();
-    return;
-  }
-  uint8_t* h = b->data.get();
-  PutU32(h, kPacketBatchMagic);
-  PutU16(h + 4, kPacketBatchVersion);
-  PutU16(h + 6, kPacketRecordHeader);
-  PutU32(h + 8, b->count);
-  inflight.fetch_add(1, std::memory_order_acq_rel);
-  PacketBatch* raw = current_.release();
-  if (tsfn.NonBlockingCall(raw) != napi_ok) {
-    inflight.fetch_sub(1, std::memory_order_acq_rel);
-    user_dropped.fetch_add(raw->count, std::memory_order_relaxed);
-    raw->Reset();
-    current_.reset(raw);
-    return;
-  }
-  current_ = TakeBatch();
+  handoff.Flush([this](Batch* batch) { return tsfn.NonBlockingCall(batch); });
 }
 
 void PacketShared::Run() {
@@ -398,8 +348,7 @@ void PacketShared::Stop() {
     std::lock_guard<std::mutex> lock(mu_);
     closed.store(true);
     stop_.store(true, std::memory_order_release);
-    { std::lock_guard<std::mutex> slot(slot_mu_); }
-    slot_cv_.notify_all();
+    handoff.Stop();
     thread = std::move(thread_);
     wake = wake_fd_;
   }
@@ -447,23 +396,8 @@ std::vector<std::pair<std::string, int>> PacketShared::Interfaces() {
   return out;
 }
 
-void PacketCallJs(Napi::Env env, Napi::Function callback, PacketShared* shared, PacketBatch* batch) {
-  const uint32_t count = batch->count;
-  if (env == nullptr || shared->closed.load()) {
-    shared->ReturnBatch(batch);
-    shared->ReleaseSlot();
-    return;
-  }
-  Napi::Buffer<uint8_t> buffer = Napi::Buffer<uint8_t>::Copy(env, batch->data.get(), batch->size);
-  shared->ReturnBatch(batch);
-  shared->ReleaseSlot();
-  shared->delivered.fetch_add(count, std::memory_order_relaxed);
-  shared->batches.fetch_add(1, std::memory_order_relaxed);
-  try {
-    callback.Call({buffer});
-  } catch (const Napi::Error& e) {
-    napi_fatal_exception(env, e.Value());
-  }
+void PacketCallJs(Napi::Env env, Napi::Function callback, PacketShared* shared, Batch* batch) {
+  shared->handoff.Deliver(env, callback, batch, shared->closed.load());
 }
 
 // ------------------------------------------------------------------------------------ PacketCapture
@@ -602,10 +536,10 @@ Napi::Value PacketCapture::Stats(const Napi::CallbackInfo& info) {
   o.Set("kernelPackets", Napi::Number::New(env, static_cast<double>(c.kernel_packets)));
   o.Set("kernelDrops", Napi::Number::New(env, static_cast<double>(c.kernel_drops)));
   o.Set("ringFreezes", Napi::Number::New(env, static_cast<double>(c.freezes)));
-  o.Set("delivered", Napi::Number::New(env, static_cast<double>(shared_->delivered.load())));
-  o.Set("userDropped", Napi::Number::New(env, static_cast<double>(shared_->user_dropped.load())));
-  o.Set("batches", Napi::Number::New(env, static_cast<double>(shared_->batches.load())));
-  o.Set("inFlightBatches", Napi::Number::New(env, shared_->inflight.load()));
+  o.Set("delivered", Napi::Number::New(env, static_cast<double>(shared_->handoff.delivered.load())));
+  o.Set("userDropped", Napi::Number::New(env, static_cast<double>(shared_->handoff.user_dropped.load())));
+  o.Set("batches", Napi::Number::New(env, static_cast<double>(shared_->handoff.batches.load())));
+  o.Set("inFlightBatches", Napi::Number::New(env, shared_->handoff.inflight.load()));
   return o;
 }
 

@@ -21,16 +21,16 @@
 #include <thread>
 #include <vector>
 
+#include "batch_handoff.h"
+
 namespace bathyscope {
 
-// Batch wire format (little endian), decoded by native/lib/packet-capture.ts:
-//   u32 magic 'BSP1' (0x31505342) | u16 version | u16 record header size | u32 record count
-//   then `count` times: record header (kPacketRecordHeader bytes) | captured bytes (from the IP header)
+// Batch wire format (little endian), decoded by native/lib/packet-capture.ts: the batch header (batch_handoff.h) with
+// magic 'BSP1' (0x31505342), the version and the record header size, then `count` times: record header (kPacketRecordHeader bytes) | captured bytes (from the IP header)
 // record header: u64 monotonic ns | u32 ifindex | u16 ethertype | u8 pkttype | u8 0 | u32 wire length |
 //                u32 captured length
 constexpr uint32_t kPacketBatchMagic = 0x31505342;
 constexpr uint16_t kPacketBatchVersion = 1;
-constexpr size_t kPacketBatchHeader = 12;
 constexpr size_t kPacketRecordHeader = 24;
 constexpr uint32_t kPacketMaxSnaplen = 65535;
 constexpr uint32_t kPacketDefaultSnaplen = 512;
@@ -45,18 +45,6 @@ struct PacketCaptureOptions {
   uint32_t max_batch_bytes = 256u << 10;
   uint32_t max_inflight_batches = 32;
   uint32_t max_block_ms = 200;
-};
-
-struct PacketBatch {
-  explicit PacketBatch(size_t capacity) : data(new uint8_t[capacity]), capacity(capacity) {}
-  std::unique_ptr<uint8_t[]> data;
-  size_t capacity;
-  size_t size = kPacketBatchHeader;
-  uint32_t count = 0;
-  void Reset() {
-    size = kPacketBatchHeader;
-    count = 0;
-  }
 };
 
 struct CaptureRing {
@@ -76,8 +64,8 @@ struct CaptureRing {
 };
 
 class PacketShared;
-void PacketCallJs(Napi::Env env, Napi::Function callback, PacketShared* shared, PacketBatch* batch);
-using PacketTsfn = Napi::TypedThreadSafeFunction<PacketShared, PacketBatch, PacketCallJs>;
+void PacketCallJs(Napi::Env env, Napi::Function callback, PacketShared* shared, Batch* batch);
+using PacketTsfn = Napi::TypedThreadSafeFunction<PacketShared, Batch, PacketCallJs>;
 
 class PacketShared {
  public:
@@ -98,17 +86,11 @@ class PacketShared {
   Counters KernelCounters();
   std::vector<std::pair<std::string, int>> Interfaces();
 
-  void ReturnBatch(PacketBatch* batch);
-  void ReleaseSlot();
-
   const PacketCaptureOptions options;
   PacketTsfn tsfn;
   std::atomic<bool> closed{false};
-  std::atomic<uint64_t> delivered{0};
-  std::atomic<uint64_t> user_dropped{0};
   std::atomic<uint64_t> truncated{0};
-  std::atomic<uint64_t> batches{0};
-  std::atomic<uint32_t> inflight{0};
+  BatchHandoff handoff;
 
  private:
   void DrainRing(CaptureRing* ring, int64_t realtime_to_mono_ns);
@@ -116,18 +98,12 @@ class PacketShared {
               uint8_t pkttype);
   void Flush();
   void ReadStats(CaptureRing* ring);
-  std::unique_ptr<PacketBatch> TakeBatch();
 
   std::atomic<bool> stop_{false};
-  std::mutex slot_mu_;
-  std::condition_variable slot_cv_;
   std::mutex mu_;  // guards rings_ counters and thread_
   std::vector<CaptureRing> rings_;
   std::thread thread_;
   int wake_fd_ = -1;
-  std::unique_ptr<PacketBatch> current_;  // poller thread only
-  std::mutex pool_mu_;
-  std::vector<std::unique_ptr<PacketBatch>> pool_;
 };
 
 class PacketCapture : public Napi::ObjectWrap<PacketCapture> {

@@ -17,7 +17,7 @@ namespace bathyscope {
 namespace {
 
 constexpr size_t kMaxRecord = 4 + SOCKET_EVENT_HEADER_SIZE + SOCKET_TRACE_MAX_PAYLOAD;
-// Batches kept for reuse once JavaScript has taken them; the rest of a backlog's batches are freed.
+// Batches kept for reuse once JavaScript has taken them.
 constexpr size_t kSpareBatches = 4;
 
 uint32_t InflightLimit(const TracerOptions& o) {
@@ -26,51 +26,27 @@ uint32_t InflightLimit(const TracerOptions& o) {
   return static_cast<uint32_t>(std::max<uint64_t>(1, std::min<uint64_t>(o.max_inflight_batches, by_bytes)));
 }
 
-// Records are copied as the kernel wrote them (host order); decode.ts reads little endian.
-static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "batch format is little endian");
-void PutU32(uint8_t* p, uint32_t v) { std::memcpy(p, &v, 4); }
-void PutU16(uint8_t* p, uint16_t v) { std::memcpy(p, &v, 2); }
+// Records are copied as the kernel wrote them (host order); decode.ts reads little endian (see batch_handoff.h).
 
 }  // namespace
 
 // ------------------------------------------------------------------------------------ Shared
 
 Shared::Shared(const TracerOptions& opts)
-    : options(opts), inflight_limit(InflightLimit(opts)), ignore_(opts.session.ignore_pids) {
-  current_ = TakeBatch();
-}
+    : options(opts),
+      handoff({kBatchMagic, SOCKET_TRACE_ABI_VERSION, SOCKET_EVENT_HEADER_SIZE}, opts.max_batch_bytes + kMaxRecord,
+              InflightLimit(opts), opts.max_block_ms, kSpareBatches),
+      ignore_(opts.session.ignore_pids) {}
 
 Shared::~Shared() { Stop(); }
-
-std::unique_ptr<Batch> Shared::TakeBatch() {
-  {
-    std::lock_guard<std::mutex> lock(pool_mu_);
-    if (!pool_.empty()) {
-      std::unique_ptr<Batch> b = std::move(pool_.back());
-      pool_.pop_back();
-      b->Reset();
-      return b;
-    }
-  }
-  // At most inflight_limit + 1 batches ever exist; beyond kSpareBatches they are allocated only while JavaScript
-  // is behind.
-  return std::make_unique<Batch>(options.max_batch_bytes + kMaxRecord);
-}
-
-void Shared::ReturnBatch(Batch* batch) {
-  std::unique_ptr<Batch> owned(batch);
-  std::lock_guard<std::mutex> lock(pool_mu_);
-  if (pool_.size() < kSpareBatches) pool_.push_back(std::move(owned));
-  // else: freed here (outside the poller), so a backlog's memory goes back once it is worked off.
-}
 
 int Shared::OnRecord(void* ctx, void* data, size_t size) {
   auto* self = static_cast<Shared*>(ctx);
   if (size < SOCKET_EVENT_HEADER_SIZE || size > kMaxRecord - 4) return 0;  // cannot happen
-  Batch* b = self->current_.get();
+  Batch* b = self->handoff.current();
   if (b->count != 0 && b->size + 4 + size > self->options.max_batch_bytes) {
     self->Flush();
-    b = self->current_.get();
+    b = self->handoff.current();
   }
   // Capacity is max_batch_bytes + one maximal record, and a non-empty batch never grows past
   // max_batch_bytes, so this always fits.
@@ -81,43 +57,8 @@ int Shared::OnRecord(void* ctx, void* data, size_t size) {
   return 0;
 }
 
-void Shared::ReleaseSlot() {
-  inflight.fetch_sub(1, std::memory_order_acq_rel);
-  // Taking the lock orders this against the poller's predicate check, so its wakeup cannot be lost.
-  { std::lock_guard<std::mutex> lock(slot_mu_); }
-  slot_cv_.notify_one();
-}
-
 void Shared::Flush() {
-  Batch* b = current_.get();
-  if (b->count == 0) return;
-  if (inflight.load(std::memory_order_acquire) >= inflight_limit && options.max_block_ms > 0) {
-    std::unique_lock<std::mutex> lock(slot_mu_);
-    slot_cv_.wait_for(lock, std::chrono::milliseconds(options.max_block_ms), [this] {
-      return inflight.load(std::memory_order_acquire) < inflight_limit || stop_.load(std::memory_order_acquire);
-    });
-  }
-  if (inflight.load(std::memory_order_acquire) >= inflight_limit) {
-    // JavaScript is still not keeping up: drop this batch instead of queueing without bound.
-    user_dropped.fetch_add(b->count, std::memory_order_relaxed);
-    b->Reset();
-    return;
-  }
-  uint8_t* h = b->data.get();
-  PutU32(h, kBatchMagic);
-  PutU16(h + 4, SOCKET_TRACE_ABI_VERSION);
-  PutU16(h + 6, SOCKET_EVENT_HEADER_SIZE);
-  PutU32(h + 8, b->count);
-  inflight.fetch_add(1, std::memory_order_acq_rel);
-  Batch* raw = current_.release();
-  if (tsfn.NonBlockingCall(raw) != napi_ok) {  // napi_closing: the tracer is shutting down
-    inflight.fetch_sub(1, std::memory_order_acq_rel);
-    user_dropped.fetch_add(raw->count, std::memory_order_relaxed);
-    raw->Reset();
-    current_.reset(raw);
-    return;
-  }
-  current_ = TakeBatch();
+  handoff.Flush([this](Batch* batch) { return tsfn.NonBlockingCall(batch); });
 }
 
 void Shared::Run(BpfSession* session, int wake_fd) {
@@ -202,8 +143,7 @@ void Shared::Stop() {
     closed.store(true);
     stop_.store(true, std::memory_order_release);
     // A poller waiting for a batch slot must not wait out its timeout.
-    { std::lock_guard<std::mutex> slot(slot_mu_); }
-    slot_cv_.notify_all();
+    handoff.Stop();
     thread = std::move(thread_);
     wake_fd = wake_fd_;
     wake_fd_ = -1;
@@ -251,26 +191,7 @@ BpfCounters Shared::Counters() {
 
 // Runs on the JavaScript thread for every batch the poller queued.
 void CallJs(Napi::Env env, Napi::Function callback, Shared* shared, Batch* batch) {
-  const uint32_t count = batch->count;
-  if (env == nullptr || shared->closed.load()) {  // tearing down / closed: discard quietly
-    shared->ReturnBatch(batch);
-    shared->ReleaseSlot();
-    return;
-  }
-  // One copy into a V8-owned Buffer so the batch goes straight back to the pool and decoded
-  // payloads can be zero-copy subarrays of the Buffer.
-  Napi::Buffer<uint8_t> buffer = Napi::Buffer<uint8_t>::Copy(env, batch->data.get(), batch->size);
-  shared->ReturnBatch(batch);
-  shared->ReleaseSlot();
-  shared->delivered.fetch_add(count, std::memory_order_relaxed);
-  shared->batches.fetch_add(1, std::memory_order_relaxed);
-  try {
-    callback.Call({buffer});
-  } catch (const Napi::Error& e) {
-    // Route a throwing callback to process 'uncaughtException' (like an unhandled 'error' event)
-    // instead of Node's legacy swallow-with-warning policy for Node-API callbacks.
-    napi_fatal_exception(env, e.Value());
-  }
+  shared->handoff.Deliver(env, callback, batch, shared->closed.load());
 }
 
 // ------------------------------------------------------------------------------ StartWorker
@@ -523,10 +444,10 @@ Napi::Value SocketTracer::Stats(const Napi::CallbackInfo& info) {
   o.Set("submitted", Napi::Number::New(env, static_cast<double>(c.submitted)));
   o.Set("dropped", Napi::Number::New(env, static_cast<double>(c.dropped)));
   o.Set("payloadFaults", Napi::Number::New(env, static_cast<double>(c.payload_faults)));
-  o.Set("delivered", Napi::Number::New(env, static_cast<double>(shared_->delivered.load())));
-  o.Set("userDropped", Napi::Number::New(env, static_cast<double>(shared_->user_dropped.load())));
-  o.Set("batches", Napi::Number::New(env, static_cast<double>(shared_->batches.load())));
-  o.Set("inFlightBatches", Napi::Number::New(env, shared_->inflight.load()));
+  o.Set("delivered", Napi::Number::New(env, static_cast<double>(shared_->handoff.delivered.load())));
+  o.Set("userDropped", Napi::Number::New(env, static_cast<double>(shared_->handoff.user_dropped.load())));
+  o.Set("batches", Napi::Number::New(env, static_cast<double>(shared_->handoff.batches.load())));
+  o.Set("inFlightBatches", Napi::Number::New(env, shared_->handoff.inflight.load()));
   return o;
 }
 

@@ -16,29 +16,15 @@
 #include <thread>
 #include <vector>
 
+#include "batch_handoff.h"
 #include "bpf_session.h"
 
 namespace bathyscope {
 
-// Batch wire format (little endian), decoded by native/lib/decode.ts:
-//   u32 magic 'BSB1' (0x31425342) | u16 abi version | u16 record header size | u32 record count
-//   then `count` times: u32 record length | record (socket_event header + payload)
+// Batch wire format (little endian), decoded by native/lib/decode.ts: the batch header (batch_handoff.h) with magic
+// 'BSB1' (0x31425342), the ABI version and the socket_event header size, then `count` times:
+//   u32 record length | record (socket_event header + payload)
 constexpr uint32_t kBatchMagic = 0x31425342;
-constexpr size_t kBatchHeaderSize = 12;
-
-// A reusable batch buffer. Raw storage rather than std::vector so appending a record is a memcpy,
-// not a zero-fill followed by a memcpy.
-struct Batch {
-  explicit Batch(size_t capacity) : data(new uint8_t[capacity]), capacity(capacity) {}
-  std::unique_ptr<uint8_t[]> data;
-  size_t capacity;
-  size_t size = kBatchHeaderSize;
-  uint32_t count = 0;
-  void Reset() {
-    size = kBatchHeaderSize;
-    count = 0;
-  }
-};
 
 struct TracerOptions {
   SessionConfig session;
@@ -82,26 +68,15 @@ class Shared {
   const TracerOptions options;
   Tsfn tsfn;
   std::atomic<bool> closed{false};
-  std::atomic<uint64_t> delivered{0};
-  std::atomic<uint64_t> user_dropped{0};
-  std::atomic<uint64_t> batches{0};
-  std::atomic<uint32_t> inflight{0};
-  // min(max_inflight_batches, max_inflight_bytes / batch capacity), at least 1.
-  const uint32_t inflight_limit;
-
-  void ReturnBatch(Batch* batch);
-  // JS thread: a queued batch was taken; wakes the poller if it waits for a slot.
-  void ReleaseSlot();
+  // Queued towards JavaScript: at most min(max_inflight_batches, max_inflight_bytes / batch capacity), at least 1.
+  BatchHandoff handoff;
 
  private:
   static int OnRecord(void* ctx, void* data, size_t size);
   void Run(BpfSession* session, int wake_fd);
   void Flush();
-  std::unique_ptr<Batch> TakeBatch();
 
   std::atomic<bool> stop_{false};
-  std::mutex slot_mu_;  // with slot_cv_: the poller waits for inflight < inflight_limit
-  std::condition_variable slot_cv_;
   std::mutex mu_;  // guards session_, thread_, wake_fd_, ignore_, last_counters_, variant_
   std::unique_ptr<BpfSession> session_;
   std::thread thread_;
@@ -111,12 +86,6 @@ class Shared {
   std::string variant_;
   std::string tls_library_;
   std::string tls_error_;
-
-  // Poller-thread only.
-  std::unique_ptr<Batch> current_;
-
-  std::mutex pool_mu_;
-  std::vector<std::unique_ptr<Batch>> pool_;
 };
 
 class SocketTracer : public Napi::ObjectWrap<SocketTracer> {
