@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import '../kit/stack-info';
 import { createTenantWithAgent, testPrisma } from '../kit/fixtures';
 import { eventually, GraphQLSession, ok } from '../kit/graphql-client';
+import { hostMetricsRow, noise, postUntilAccepted } from '../kit/host-metrics';
 import { startWebhookReceiver } from '../kit/webhook-receiver';
 
 /**
@@ -51,31 +52,9 @@ const zeroCpu: CpuModes = {
 function hostRow(timeMs: number, diskPercent: number): HostMetrics {
   const size = 1e12;
   const used = Math.round((size * diskPercent) / 100);
-  return {
-    timeUs: timeMs * 1000,
-    intervalMs: 60_000,
-    cpuCount: 4,
+  return hostMetricsRow(timeMs, {
     cpuUtilisation: zeroCpu,
     cpuSecondsTotal: { ...zeroCpu, user: 0, system: 0, idle: 0 },
-    load1: 1,
-    load5: 1,
-    load15: 1,
-    contextSwitches: 0,
-    interrupts: 0,
-    forks: 0,
-    procsRunning: 1,
-    procsBlocked: 0,
-    processCount: 100,
-    threadCount: 300,
-    memTotalBytes: 16e9,
-    memFreeBytes: 8e9,
-    memAvailableBytes: 8e9,
-    memUsedBytes: 8e9,
-    memCachedBytes: 0,
-    memBuffersBytes: 0,
-    swapTotalBytes: 0,
-    swapUsedBytes: 0,
-    disks: [],
     filesystems: [
       {
         mountPoint: '/data',
@@ -88,34 +67,7 @@ function hostRow(timeMs: number, diskPercent: number): HostMetrics {
         inodesFree: 5e5,
       },
     ],
-    interfaces: [],
-    tcpRetransSegments: 0,
-    tcpEstablished: 10,
-    openFds: 100,
-  };
-}
-
-function noise(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-}
-
-async function postUntilAccepted(path: string, token: string, body: Uint8Array): Promise<void> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const res = await fetch(`${stack.ingestUrl}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-protobuf', authorization: `Bearer ${token}` },
-      body: new Uint8Array(body),
-    });
-    const text = await res.text();
-    if (res.status === 200) return;
-    if (res.status !== 429 && res.status !== 503) throw new Error(`${path}: ${res.status} ${text}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  throw new Error(`${path}: still refused after retries`);
+  });
 }
 
 /** An agent of the tenant named as a host (what enrollment stores), sending `disk(i)` for each of HOURS hours. */
@@ -126,6 +78,7 @@ async function backfillHost(tenantId: number, hostname: string, disk: (i: number
   const nowHour = Math.floor(Date.now() / HOUR) * HOUR;
   const rows = Array.from({ length: HOURS }, (_, i) => hostRow(nowHour - (HOURS - i) * HOUR + 30 * 60_000, disk(i)));
   await postUntilAccepted(
+    stack.ingestUrl,
     INGEST_HOST_METRICS_PATH,
     agent.token,
     encodeHostMetricsBatch({ stream: 'fc-alert-host', seq: 1, rows }),

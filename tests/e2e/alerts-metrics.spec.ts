@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import {
-  type CpuModes,
   encodeFlowBatch,
   encodeHostMetricsBatch,
   type FlowRow,
@@ -14,6 +13,7 @@ import '../kit/stack-info';
 import { createApiKey } from '../kit/api-keys';
 import { createTenantWithAgent } from '../kit/fixtures';
 import { eventually, GraphQLSession, ok } from '../kit/graphql-client';
+import { cpuModes, hostMetricsRow } from '../kit/host-metrics';
 import { startWebhookReceiver } from '../kit/webhook-receiver';
 
 /**
@@ -28,51 +28,16 @@ const INTERVAL_S = 15;
 const CREATE_RULE = 'mutation($i: AlertRuleInput!) { createAlertRule(input: $i) { id } }';
 const INSTANCES = 'query($r: ID) { alertInstances(ruleId: $r) { state value labels { name value } } }';
 
-const busy = (b: number): CpuModes => ({
-  user: b * 0.8,
-  nice: 0,
-  system: b * 0.2,
-  idle: 1 - b,
-  iowait: 0,
-  irq: 0,
-  softirq: 0,
-  steal: 0,
-  guest: 0,
-});
-
-function hostRow(timeMs: number): HostMetrics {
-  return {
-    timeUs: timeMs * 1000,
+/** A host at 95 % CPU (above the host rule's 80 %), reported every 5 s like the other signals. */
+const hostRow = (timeMs: number): HostMetrics =>
+  hostMetricsRow(timeMs, {
     intervalMs: 5_000,
-    cpuCount: 4,
-    cpuUtilisation: busy(0.95),
-    cpuSecondsTotal: busy(0),
+    cpuUtilisation: cpuModes(0.95),
     load1: 4,
     load5: 4,
     load15: 4,
-    contextSwitches: 0,
-    interrupts: 0,
-    forks: 0,
     procsRunning: 4,
-    procsBlocked: 0,
-    processCount: 100,
-    threadCount: 300,
-    memTotalBytes: 16e9,
-    memFreeBytes: 8e9,
-    memAvailableBytes: 8e9,
-    memUsedBytes: 8e9,
-    memCachedBytes: 0,
-    memBuffersBytes: 0,
-    swapTotalBytes: 0,
-    swapUsedBytes: 0,
-    disks: [],
-    filesystems: [],
-    interfaces: [],
-    tcpRetransSegments: 0,
-    tcpEstablished: 10,
-    openFds: 100,
-  };
-}
+  });
 
 function flowRow(serverPort: number): FlowRow {
   const end = Date.now() * 1000;

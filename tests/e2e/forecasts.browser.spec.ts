@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import { type CpuModes, encodeHostMetricsBatch, type HostMetrics, INGEST_HOST_METRICS_PATH } from '@bathyscope/wire';
+import { encodeHostMetricsBatch, type HostMetrics, INGEST_HOST_METRICS_PATH } from '@bathyscope/wire';
 import { describe, expect, inject, it } from 'vitest';
 import { browserPerSuite } from '../kit/browser';
 import { signIn, textOf, watchErrors } from '../kit/console';
 import { createTenantWithAgent, testPrisma } from '../kit/fixtures';
+import { cpuModes, hostMetricsRow, noise } from '../kit/host-metrics';
 import '../kit/stack-info';
 
 /**
@@ -17,51 +18,8 @@ const stack = inject('stack');
 const artifacts = path.join(stack.stateDir, '..', 'artifacts');
 const HOUR = 3_600_000;
 
-const modes = (busy: number): CpuModes => ({
-  user: busy * 0.8,
-  nice: 0,
-  system: busy * 0.2,
-  idle: 1 - busy,
-  iowait: 0,
-  irq: 0,
-  softirq: 0,
-  steal: 0,
-  guest: 0,
-});
-
-function hostRow(timeMs: number, busy: number): HostMetrics {
-  return {
-    timeUs: timeMs * 1000,
-    intervalMs: 60_000,
-    cpuCount: 4,
-    cpuUtilisation: modes(busy),
-    cpuSecondsTotal: modes(0),
-    load1: 1,
-    load5: 1,
-    load15: 1,
-    contextSwitches: 0,
-    interrupts: 0,
-    forks: 0,
-    procsRunning: 1,
-    procsBlocked: 0,
-    processCount: 100,
-    threadCount: 300,
-    memTotalBytes: 16e9,
-    memFreeBytes: 8e9,
-    memAvailableBytes: 8e9,
-    memUsedBytes: 8e9,
-    memCachedBytes: 0,
-    memBuffersBytes: 0,
-    swapTotalBytes: 0,
-    swapUsedBytes: 0,
-    disks: [],
-    filesystems: [],
-    interfaces: [],
-    tcpRetransSegments: 0,
-    tcpEstablished: 10,
-    openFds: 100,
-  };
-}
+const hostRow = (timeMs: number, busy: number): HostMetrics =>
+  hostMetricsRow(timeMs, { cpuUtilisation: cpuModes(busy) });
 
 describe('forecasts in a real browser', () => {
   const { newPage } = browserPerSuite(artifacts, { width: 1440, height: 960 });
@@ -74,12 +32,11 @@ describe('forecasts in a real browser', () => {
       data: { hostFacts: { hostname: host, ips: [] } },
     });
     const nowHour = Math.floor(Date.now() / HOUR) * HOUR;
-    let s = 5;
+    const n = noise(5);
     const rows = Array.from({ length: 160 }, (_, i) => {
       const t = nowHour - (160 - i) * HOUR + 30 * 60_000;
-      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
       const busy = 0.3 + 0.12 * Math.sin((2 * Math.PI * new Date(t).getUTCHours()) / 24) + 0.001 * i;
-      return hostRow(t, busy + 0.02 * (s / 2 ** 32 - 0.5));
+      return hostRow(t, busy + 0.02 * n());
     });
     const res = await fetch(`${stack.ingestUrl}${INGEST_HOST_METRICS_PATH}`, {
       method: 'POST',

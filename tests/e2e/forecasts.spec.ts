@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import {
-  type CpuModes,
   encodeHostMetricsBatch,
   encodeL7RequestBatch,
   type HostMetrics,
@@ -11,6 +10,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import '../kit/stack-info';
 import { createTenantWithAgent, testPrisma } from '../kit/fixtures';
 import { eventually, GraphQLSession, ok } from '../kit/graphql-client';
+import { cpuModes, hostMetricsRow, noise, postUntilAccepted } from '../kit/host-metrics';
 import { wireRow } from '../kit/l7-rows';
 
 /**
@@ -58,75 +58,8 @@ interface Forecast {
 const HOUR = 3_600_000;
 /** Hours of history sent: the gateway refuses rows older than 7 days, so stay a few hours inside that. */
 const HOURS = 160;
-const cpuModes = (busy: number): CpuModes => ({
-  user: busy * 0.8,
-  nice: 0,
-  system: busy * 0.2,
-  idle: 1 - busy,
-  iowait: 0,
-  irq: 0,
-  softirq: 0,
-  steal: 0,
-  guest: 0,
-});
-
-function hostRow(timeMs: number, busy: number): HostMetrics {
-  return {
-    timeUs: timeMs * 1000,
-    intervalMs: 60_000,
-    cpuCount: 4,
-    cpuUtilisation: cpuModes(busy),
-    cpuSecondsTotal: cpuModes(0),
-    load1: 1,
-    load5: 1,
-    load15: 1,
-    contextSwitches: 0,
-    interrupts: 0,
-    forks: 0,
-    procsRunning: 1,
-    procsBlocked: 0,
-    processCount: 100,
-    threadCount: 300,
-    memTotalBytes: 16e9,
-    memFreeBytes: 8e9,
-    memAvailableBytes: 8e9,
-    memUsedBytes: 8e9,
-    memCachedBytes: 0,
-    memBuffersBytes: 0,
-    swapTotalBytes: 0,
-    swapUsedBytes: 0,
-    disks: [],
-    filesystems: [],
-    interfaces: [],
-    tcpRetransSegments: 0,
-    tcpEstablished: 10,
-    openFds: 100,
-  };
-}
-
-/** Deterministic noise so every run sends the same history. */
-function noise(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-}
-
-async function postUntilAccepted(path: string, token: string, body: Uint8Array): Promise<void> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const res = await fetch(`${stack.ingestUrl}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-protobuf', authorization: `Bearer ${token}` },
-      body: new Uint8Array(body),
-    });
-    const text = await res.text();
-    if (res.status === 200) return;
-    if (res.status !== 429 && res.status !== 503) throw new Error(`${path}: ${res.status} ${text}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  throw new Error(`${path}: still refused after retries`);
-}
+const hostRow = (timeMs: number, busy: number): HostMetrics =>
+  hostMetricsRow(timeMs, { cpuUtilisation: cpuModes(busy) });
 
 describe('capacity forecasts', () => {
   const run = randomBytes(3).toString('hex');
@@ -170,12 +103,14 @@ describe('capacity forecasts', () => {
     }
     hostRowsA = rows.length;
     await postUntilAccepted(
+      stack.ingestUrl,
       INGEST_HOST_METRICS_PATH,
       a.agent.token,
       encodeHostMetricsBatch({ stream: 'fc-host', seq: 1, rows }),
     );
     // Tenant B has three hours of its own.
     await postUntilAccepted(
+      stack.ingestUrl,
       INGEST_HOST_METRICS_PATH,
       b.agent.token,
       encodeHostMetricsBatch({
@@ -203,6 +138,7 @@ describe('capacity forecasts', () => {
       sent.set(service, l7.length);
       for (let i = 0; i < l7.length; i += 500)
         await postUntilAccepted(
+          stack.ingestUrl,
           '/v1/l7',
           a.agent.token,
           encodeL7RequestBatch({ stream: 'fc-l7', seq: seq++, rows: l7.slice(i, i + 500) }),
