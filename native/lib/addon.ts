@@ -51,7 +51,7 @@ export interface NativeAddon {
   DEFAULT_PAYLOAD: number;
   MAX_IOV: number;
   libbpfVersion: string;
-  /** C++ / Rust legacy symbol names made readable; anything else is returned unchanged (see lib/demangle.ts). */
+  /** C++ / Rust (legacy and v0) symbol names made readable; anything else is returned unchanged (see lib/demangle.ts). */
   demangle(names: string[]): string[];
 }
 

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { demangle } from './demangle';
 
-describe('demangle (abi::__cxa_demangle in the addon)', () => {
+describe('demangle (abi::__cxa_demangle and a Rust v0 reader in the addon)', () => {
   it('reads C++ names, clones and templates', () => {
     const cases: [string, string][] = [
       ['_ZN3foo3barEv', 'foo::bar()'],
@@ -41,6 +41,105 @@ describe('demangle (abi::__cxa_demangle in the addon)', () => {
     expect(demangle(['_ZN3foo16h0123456789abcdeE'])).toEqual(['foo::h0123456789abcde']);
   });
 
+  it('reads Rust v0 names (-C symbol-mangling-version=v0) as rustc-demangle prints them, without crate hashes', () => {
+    // Names from `nm` of a program built by rustc 1.95; readings checked against GNU c++filt 2.40 (which also prints
+    // crate hashes and const types, `[5ad7…]` and `3: usize`, that frames leave out).
+    const cases: [string, string][] = [
+      ['_RNvCs32gj3y4fnmh_4main4main', 'main::main'],
+      ['_RNvXCs32gj3y4fnmh_4mainNtB2_2SqNtB2_5Shape4area', '<main::Sq as main::Shape>::area'],
+      ['_RNvMs_Cs32gj3y4fnmh_4mainINtB4_3FoomE3getB4_', '<main::Foo<u32>>::get'],
+      ['_RNCNvCs32gj3y4fnmh_4main4main0B3_', 'main::main::{closure#0}'],
+      [
+        '_RNCNCNCNvNtCsjrHSEGnQ3l9_3std2rt19lang_start_internal00s_0B9_',
+        'std::rt::lang_start_internal::{closure#0}::{closure#0}::{closure#1}',
+      ],
+      [
+        '_RNSNvYNCNvCs32gj3y4fnmh_4main4main0INtNtNtCsgEmfK2I1SDS_4core3ops8function6FnOnceTReEE9call_once6vtableB8_',
+        '<main::main::{closure#0} as core::ops::function::FnOnce<(&str,)>>::call_once::{shim:vtable#0}',
+      ],
+      [
+        '_RINvXs0_NtNtNtCsgEmfK2I1SDS_4core4iter6traits8iteratorQDNtB6_8Iteratorp4ItemhEL_BS_4foldjNCNvYBQ_B1g_5count0ECs32gj3y4fnmh_4main',
+        '<&mut dyn core::iter::traits::iterator::Iterator<Item = u8> as core::iter::traits::iterator::Iterator>::fold::<usize, <&mut dyn core::iter::traits::iterator::Iterator<Item = u8> as core::iter::traits::iterator::Iterator>::count::{closure#0}>',
+      ],
+      [
+        '_RNvMs3_NtCslNYArtu3iFV_5alloc7raw_vecINtB5_6RawVecTOhFUKCBN_EuENtNtCsjrHSEGnQ3l9_3std5alloc6SystemE8grow_oneB13_',
+        '<alloc::raw_vec::RawVec<(*mut u8, unsafe extern "C" fn(*mut u8)), std::alloc::System>>::grow_one',
+      ],
+      [
+        '_RINvNtNtCsjrHSEGnQ3l9_3std3sys9backtrace26___rust_end_short_backtraceNCNvNtB6_5alloc8rust_oom0zEB6_',
+        'std::sys::backtrace::__rust_end_short_backtrace::<std::alloc::rust_oom::{closure#0}, !>',
+      ],
+      [
+        '_RINvNtNtCsjrHSEGnQ3l9_3std3sys9backtrace28___rust_begin_short_backtraceFEuuECs32gj3y4fnmh_4main',
+        'std::sys::backtrace::__rust_begin_short_backtrace::<fn(), ()>',
+      ],
+      [
+        '_RNvNvMNtNtCsgEmfK2I1SDS_4core3ptr9const_ptrPp20offset_from_unsigned18precondition_checkCs32gj3y4fnmh_4main',
+        '<*const _>::offset_from_unsigned::precondition_check',
+      ],
+      [
+        '_RNCNKNvNvMNtNtCsjrHSEGnQ3l9_3std4hash6randomNtB8_11RandomState3new4KEYS0s_0Cs32gj3y4fnmh_4main',
+        '<std::hash::random::RandomState>::new::KEYS::{K#0}::{closure#1}',
+      ],
+      // Const generics: usize, a negative i32, a char and a bool.
+      ['_RINvCs32gj3y4fnmh_4main3arrKj3_EB2_', 'main::arr::<3>'],
+      ['_RINvCs32gj3y4fnmh_4main3negKln5_EB2_', 'main::neg::<-5>'],
+      ['_RINvCs32gj3y4fnmh_4main2chKc78_Kb1_EB2_', "main::ch::<'x', true>"],
+      // Punycode identifiers (`mod café { fn naïve() }`).
+      ['_RNvNtCs32gj3y4fnmh_4mainu7caf_dmau8nave_6pa', 'main::café::naïve'],
+      // A vendor suffix is not part of the name.
+      ['_RNvCs32gj3y4fnmh_4main4main.llvm.123456', 'main::main'],
+    ];
+    expect(demangle(cases.map(([m]) => m))).toEqual(cases.map(([, d]) => d));
+  });
+
+  it('returns malformed Rust v0 names unchanged: bad backrefs, truncation, unknown tags, runaway nesting', () => {
+    const names = [
+      '_R',
+      '_RNv',
+      '_RNvC', // truncated
+      '_RNvCs32gj3y4fnmh_4main9main', // identifier longer than what is left
+      '_RB_', // a backref to itself
+      '_RNvB0_4main', // a backref forward of itself
+      '_R1NvC4main4main', // an encoding version nobody writes
+      '_RQ', // not a path tag
+      `_R${'I'.repeat(300)}C1a${'E'.repeat(300)}`, // nesting beyond the bound
+      '_RNvC4main4mainZZ', // trailing garbage (not a crate path or a vendor suffix)
+      '_RINvC1f1gKb2_E', // a bool that is 2
+    ];
+    expect(demangle(names)).toEqual(names);
+  });
+
+  it('property: mutated and truncated Rust v0 names never crash the demangler', () => {
+    const seeds = [
+      '_RINvXs0_NtNtNtCsgEmfK2I1SDS_4core4iter6traits8iteratorQDNtB6_8Iteratorp4ItemhEL_BS_4foldjNCNvYBQ_B1g_5count0ECs32gj3y4fnmh_4main',
+      '_RNvMs3_NtCslNYArtu3iFV_5alloc7raw_vecINtB5_6RawVecTOhFUKCBN_EuENtNtCsjrHSEGnQ3l9_3std5alloc6SystemE8grow_oneB13_',
+      '_RNvNtCs32gj3y4fnmh_4mainu7caf_dmau8nave_6pa',
+      '_RINvCs32gj3y4fnmh_4main2chKc78_Kb1_EB2_',
+    ];
+    const alphabet = fc.constantFrom(...'_RNvCsMXYIEBKLGDFUTSAQPOpu0123456789abcdefhjlmxyz'.split(''));
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...seeds),
+        fc.array(fc.tuple(fc.nat(), alphabet), { maxLength: 6 }),
+        fc.nat(),
+        (seed, edits, cut) => {
+          const chars = seed.split('');
+          for (const [at, c] of edits) chars[at % chars.length] = c;
+          const name = `_R${chars.join('').slice(2, 2 + (cut % seed.length))}`;
+          const [out] = demangle([name]);
+          expect(typeof out).toBe('string');
+          expect(out.length).toBeLessThanOrEqual(8192 + 16);
+        },
+      ),
+      { numRuns: 5000 },
+    );
+    // Backrefs that multiply the output: bounded, answered either way.
+    let name = '_RINvC1f1gTaaE';
+    for (let i = 0; i < 40; i++) name += 'TB9_B9_E';
+    expect(typeof demangle([`${name}E`])[0]).toBe('string');
+  });
+
   it('returns plain and malformed names unchanged', () => {
     const names = [
       'main',
@@ -64,7 +163,7 @@ describe('demangle (abi::__cxa_demangle in the addon)', () => {
     expect(() => demangle(['_ZN3foo3barEv', 5 as unknown as string])).toThrow(/names\[1\] is not a string/);
   });
 
-  it('property: any string comes back as a string, never crashes, and unchanged unless it starts with _Z', () => {
+  it('property: any string comes back as a string, never crashes, and unchanged unless it starts with _Z or _R', () => {
     fc.assert(
       fc.property(
         fc.array(fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' })), {
@@ -75,7 +174,7 @@ describe('demangle (abi::__cxa_demangle in the addon)', () => {
           expect(out).toHaveLength(names.length);
           names.forEach((n, i) => {
             expect(typeof out[i]).toBe('string');
-            if (!n.startsWith('_Z')) expect(out[i]).toBe(n);
+            if (!n.startsWith('_Z') && !n.startsWith('_R')) expect(out[i]).toBe(n);
           });
         },
       ),

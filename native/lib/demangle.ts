@@ -4,7 +4,8 @@ import { loadNativeAddon } from './addon';
 /**
  * Readable forms of symbol names, in order: C++ names (Itanium ABI, `_ZN3foo3barEi` → `foo::bar(int)`) through
  * libstdc++'s `abi::__cxa_demangle`, Rust legacy names (`_ZN4core3fmt5write17h<hash>E` → `core::fmt::write`) without
- * their hash and `$…$` escapes. Every other string — plain C names, JIT names, anything malformed or longer than
+ * their hash and `$…$` escapes, and Rust v0 names (`_RNvCs…_4main4main` → `main::main`, RFC 2603) as rustc-demangle's
+ * alternate form prints them (no crate hashes). Every other string — plain C names, JIT names, anything malformed or longer than
  * 4096 characters — comes back unchanged. One native call for the whole list: callers batch a profiling interval's
  * new names.
  */

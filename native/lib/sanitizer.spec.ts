@@ -118,7 +118,7 @@ describe.skipIf(SKIP)('addon under AddressSanitizer + UBSan', () => {
     }
   }, 300_000);
 
-  it('runs socket tracer and CPU profiler start/poll/stop with traffic without a sanitizer report', {
+  it('runs socket tracer and CPU profiler start/poll/stop with traffic, and the demanglers on mutated names, without a sanitizer report', {
     timeout: 180_000,
   }, async () => {
     const caps = probeCapabilities();
@@ -131,11 +131,14 @@ describe.skipIf(SKIP)('addon under AddressSanitizer + UBSan', () => {
       addonMapped: string[];
       asanMapped: boolean;
       heldAtEnd: { progs: number[]; maps: number[] };
+      demangled: number;
     };
     // It really was the sanitized addon, with the ASan runtime loaded, and it really traced.
     expect(report.addonMapped).toEqual([fs.realpathSync(ASAN_ADDON)]);
     expect(report.asanMapped).toBe(true);
     expect(report.minEventsPerCycle).toBeGreaterThan(0);
     expect(report.heldAtEnd).toEqual({ progs: [], maps: [] });
+    // The demanglers ran (C++ and Rust v0) on 20 000 mutated names; some of them still read as names.
+    expect(report.demangled).toBeGreaterThan(100);
   });
 });

@@ -9,6 +9,8 @@
 #include <memory>
 #include <string>
 
+#include "demangle_rust_v0.h"
+
 namespace bathyscope {
 namespace {
 
@@ -114,9 +116,10 @@ std::string RustLegacy(const std::string& demangled) {
 }  // namespace
 
 bool DemangleSymbol(const std::string& name, std::string* out) {
-  // Itanium names start with _Z; an embedded NUL would make the C string a different name.
+  // Itanium names start with _Z, Rust v0 names with _R; an embedded NUL would make the C string a different name.
   if (name.size() < 3 || name.size() > kMaxMangledLength) return false;
-  if (name[0] != '_' || name[1] != 'Z') return false;
+  if (name[0] != '_' || (name[1] != 'Z' && name[1] != 'R')) return false;
+  if (name[1] == 'R') return DemangleRustV0(name, out);
   if (name.find('\0') != std::string::npos) return false;
   int status = 0;
   std::unique_ptr<char, decltype(&std::free)> text(

@@ -12,7 +12,7 @@ const http = require('node:http');
 const [distIndex, cyclesArg, ...flags] = process.argv.slice(2);
 const cycles = Number(cyclesArg);
 const withProfiler = flags.includes('--profiler');
-const { SocketTracer, CpuProfiler } = require(distIndex);
+const { SocketTracer, CpuProfiler, demangle } = require(distIndex);
 
 /** This process's fds by kind: bpf-prog / bpf-map / bpf_link / perf_event / other. */
 function fdKinds() {
@@ -105,6 +105,7 @@ async function main() {
       out.fds[i + 1] = fdKinds();
     }
   }
+  if (withProfiler) out.demangled = demangleWorkout();
   out.heldAtEnd = heldBpfIds();
   // Which addon and which sanitizer runtime this process really ran with (the sanitizer test checks both).
   const maps = fs.readFileSync('/proc/self/maps', 'utf8');
@@ -112,6 +113,39 @@ async function main() {
   out.asanMapped = /libasan\.so/.test(maps);
   server.close();
   process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+/**
+ * The profiler's demangler (C++ and Rust v0 readers) over mutated and truncated real names, so the sanitizer build
+ * sees every parser path; returns how many names came back readable.
+ */
+function demangleWorkout() {
+  const seeds = [
+    '_ZN2v88internal10ActionNode15EmptyMatchCheckEiiiPNS0_10RegExpNodeE',
+    '_ZN71_$LT$Test$u20$$u2b$$u20$$u27$static$u20$as$u20$foo..Bar$LT$Test$GT$$GT$3bar17h930b740aa94f1d3aE',
+    '_RINvXs0_NtNtNtCsgEmfK2I1SDS_4core4iter6traits8iteratorQDNtB6_8Iteratorp4ItemhEL_BS_4foldjNCNvYBQ_B1g_5count0ECs32gj3y4fnmh_4main',
+    '_RNvMs3_NtCslNYArtu3iFV_5alloc7raw_vecINtB5_6RawVecTOhFUKCBN_EuENtNtCsjrHSEGnQ3l9_3std5alloc6SystemE8grow_oneB13_',
+    '_RNvNtCs32gj3y4fnmh_4mainu7caf_dmau8nave_6pa',
+    '_RINvCs32gj3y4fnmh_4main2chKc78_Kb1_EB2_',
+  ];
+  const alphabet = '_ZRNvCsMXYIEBKLGDFUTSAQPOpu0123456789abcdefhjlmxyz$';
+  let seed = 12345;
+  const rand = (n) => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed % n;
+  };
+  let readable = 0;
+  for (let round = 0; round < 40; round++) {
+    const names = [];
+    for (let k = 0; k < 500; k++) {
+      const chars = seeds[rand(seeds.length)].split('');
+      for (let e = rand(5); e > 0; e--) chars[2 + rand(chars.length - 2)] = alphabet[rand(alphabet.length)];
+      names.push(chars.join('').slice(0, 3 + rand(chars.length)));
+    }
+    const out = demangle(names);
+    for (let k = 0; k < names.length; k++) if (out[k] !== names[k]) readable++;
+  }
+  return readable;
 }
 
 main().catch((err) => {

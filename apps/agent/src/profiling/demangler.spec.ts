@@ -40,9 +40,21 @@ describe('Demangler', () => {
   it('the real addon: C++ and Rust names readable, plain names untouched', () => {
     const d = new Demangler();
     expect(
-      d.demangleAll(['_ZN15bathyscope_demo7Spinner7hotSpinEi', '_ZN4core3fmt5write17h0123456789abcdefE', 'main']),
-    ).toEqual(['bathyscope_demo::Spinner::hotSpin(int)', 'core::fmt::write', 'main']);
+      d.demangleAll([
+        '_ZN15bathyscope_demo7Spinner7hotSpinEi',
+        '_ZN4core3fmt5write17h0123456789abcdefE',
+        '_RNvXCs32gj3y4fnmh_4mainNtB2_2SqNtB2_5Shape4area',
+        'main',
+      ]),
+    ).toEqual([
+      'bathyscope_demo::Spinner::hotSpin(int)',
+      'core::fmt::write',
+      '<main::Sq as main::Shape>::area',
+      'main',
+    ]);
     expect(isMangled('_ZN3foo3barEv')).toBe(true);
+    expect(isMangled('_RNvCs32gj3y4fnmh_4main4main')).toBe(true);
+    expect(isMangled('_R')).toBe(false);
     expect(isMangled('main')).toBe(false);
     expect(isMangled('_Z')).toBe(false);
   });

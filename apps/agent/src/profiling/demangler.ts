@@ -3,9 +3,14 @@ import { demangle as nativeDemangle } from '@bathyscope/native';
 /** Readable forms of symbol names, in order; names it cannot read come back unchanged. */
 export type DemangleFn = (names: string[]) => string[];
 
-/** Itanium-mangled (`_Z…`): C++ symbols, and Rust's legacy symbols, which use the same scheme. */
+/**
+ * Itanium-mangled (`_Z…`: C++ symbols, and Rust's legacy symbols, which use the same scheme) or Rust v0 (`_R…`,
+ * `-C symbol-mangling-version=v0`).
+ */
 export function isMangled(name: string): boolean {
-  return name.length > 2 && name.charCodeAt(0) === 0x5f && name.charCodeAt(1) === 0x5a;
+  if (name.length <= 2 || name.charCodeAt(0) !== 0x5f) return false;
+  const second = name.charCodeAt(1);
+  return second === 0x5a || second === 0x52;
 }
 
 export interface DemanglerStats {
