@@ -13,7 +13,7 @@ import { startWebhookReceiver } from '../kit/webhook-receiver';
  * gateway into ClickHouse (as forecasts.spec.ts does), rules "disk reaches 90 % within 3 days" are created through
  * GraphQL, the real evaluator (BullMQ scheduler in the server) fits the forecasts, and a real webhook receiver gets
  * the Alertmanager payload. A growing disk fires with the time to threshold in its annotations; a flat one does not;
- * another tenant's host of the same name never feeds a rule.
+ * another tenant's host of the same name never feeds a rule; a rule on every host fires for the growing one only.
  */
 const stack = inject('stack');
 
@@ -99,8 +99,14 @@ describe('forecast-based alert rules', () => {
   const sessionB = new GraphQLSession(stack.apiUrl);
   let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
   let destinationId: string;
-  const rules: Record<'growing' | 'flat' | 'shared', string> = { growing: '', flat: '', shared: '' };
+  const rules: Record<'growing' | 'flat' | 'shared' | 'every', string> = {
+    growing: '',
+    flat: '',
+    shared: '',
+    every: '',
+  };
   const path = `/forecast-${run}`;
+  const everyPath = `/forecast-every-${run}`;
   const diskRule = (name: string, target: string, over: Record<string, unknown> = {}) => ({
     name,
     kind: 'forecast',
@@ -167,6 +173,17 @@ describe('forecast-based alert rules', () => {
     // Tenant A has no host of that name; tenant B's must not answer for it. no_data makes the evaluation visible.
     rules.shared = (
       await ok(sessionA.request(CREATE_RULE, { i: diskRule(`disk-shared-${run}`, shared, { noData: 'no_data' }) }))
+    ).createAlertRule.id;
+    // Every host of tenant A, notified on a destination of its own.
+    const everyDestination = (
+      await ok(sessionA.request(CREATE_DEST, { i: { name: `fc-every-${run}`, url: receiver.url(everyPath) } }))
+    ).createWebhookDestination.destination.id;
+    rules.every = (
+      await ok(
+        sessionA.request(CREATE_RULE, {
+          i: diskRule(`disk-every-${run}`, '*', { destinationIds: [everyDestination] }),
+        }),
+      )
     ).createAlertRule.id;
   }, 240_000);
 
@@ -248,6 +265,48 @@ describe('forecast-based alert rules', () => {
     expect(Math.max(...fb.points.map((x) => x.value))).toBeGreaterThanOrEqual(90);
   });
 
+  it("an every-host rule fires once, for the host that fills, and never for another tenant's host", async () => {
+    const payloads = await eventually(
+      async () => receiver.at(everyPath).map((r) => JSON.parse(r.body)),
+      (p) => p.length >= 1,
+      2 * INTERVAL_S * 1000 + 30_000,
+    );
+    // Let a further evaluation pass: still the one host.
+    await evaluatedOutcomes(rules.every);
+    const alerts = receiver
+      .at(everyPath)
+      .flatMap((r) => JSON.parse(r.body).alerts as { status: string; labels: Record<string, string> }[]);
+    expect(payloads[0].status).toBe('firing');
+    expect([...new Set(alerts.map((a) => a.labels.host))]).toEqual([growing]);
+    expect(alerts[0]?.labels).toMatchObject({ alertname: `disk-every-${run}`, forecast_metric: 'DISK_PERCENT' });
+    const instances = (await ok(sessionA.request(INSTANCES, { r: rules.every }))).alertInstances as Instance[];
+    const firing = instances.filter((i) => i.state === 'firing').map((i) => labelsOf(i).host);
+    expect(firing).toEqual([growing]);
+    // The flat host was evaluated and is not firing; tenant B's host is not among the rule's series at all.
+    expect(instances.map((i) => labelsOf(i).host)).not.toContain(shared);
+    expect(receiver.at(everyPath).every((r) => !r.body.includes(shared) && !r.body.includes(flat))).toBe(true);
+  });
+
+  it('bounds every-host rules per tenant and keeps "*" to host metrics', async () => {
+    const create = (name: string) =>
+      sessionA.request(CREATE_RULE, { i: diskRule(name, '*', { enabled: false, destinationIds: [] }) });
+    // Tenant A has one already; four more are allowed, the sixth is refused on the target.
+    for (let i = 0; i < 4; i++) await ok(create(`every-${i}-${run}`));
+    const sixth = await create(`every-5-${run}`);
+    expect(sixth.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'forecast.target' });
+    expect(sixth.errors?.[0]?.message).toMatch(/at most 5 every-host forecast rules/);
+    // Tenant B's count is its own.
+    expect(
+      (
+        await ok(
+          sessionB.request(CREATE_RULE, {
+            i: { ...diskRule(`every-b-${run}`, '*'), enabled: false, destinationIds: [] },
+          }),
+        )
+      ).createAlertRule.forecast.target,
+    ).toBe('*');
+  });
+
   it('refuses forecast rules that do not make sense, with the field at fault', async () => {
     const bad = async (over: Record<string, unknown>) => {
       const r = await sessionA.request(CREATE_RULE, {
@@ -262,6 +321,10 @@ describe('forecast-based alert rules', () => {
       field: 'forecast.metric',
     });
     expect(await bad({ forecast: { source: 'HOST', target: ' ', metric: 'DISK_PERCENT' } })).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'forecast.target',
+    });
+    expect(await bad({ forecast: { source: 'SERVICE', target: '*', metric: 'REQUEST_RATE' } })).toEqual({
       code: 'BAD_USER_INPUT',
       field: 'forecast.target',
     });

@@ -182,6 +182,9 @@ describe('alert drafts', () => {
     const again = buildRuleInput(ruleToDraft(rule), labelsOf);
     expect(again.ok && { ...notificationSettings(rule), ...again.value }).toEqual(ruleToInput(rule));
     expect(describeWatched(rule)).toBe('Disk use (%) of host db-1: 95 % bound within 72 h');
+    expect(
+      describeWatched({ ...rule, forecast: { ...(rule.forecast as NonNullable<typeof rule.forecast>), target: '*' } }),
+    ).toBe('Disk use (%) of every host: 95 % bound within 72 h');
 
     const errorsOf = (over: Partial<typeof draft>) => {
       const r = buildRuleInput({ ...draft, ...over }, labelsOf);
@@ -190,6 +193,11 @@ describe('alert drafts', () => {
     expect(errorsOf({ forecastTarget: '' })).toEqual({ forecastTarget: 'Enter the host name.' });
     expect(errorsOf({ forecastMetric: 'REQUEST_RATE', forecastTarget: '' })).toEqual({
       forecastTarget: 'Enter the service name.',
+    });
+    // Every host: one alert per host; services are named one by one.
+    expect(errorsOf({ forecastTarget: '*' })).toEqual({});
+    expect(errorsOf({ forecastMetric: 'REQUEST_RATE', forecastTarget: '*' })).toEqual({
+      forecastTarget: 'Name one service.',
     });
     // The tenant's own series need no name.
     expect(errorsOf({ forecastMetric: 'STORAGE_BYTES', forecastTarget: '' })).toEqual({});

@@ -24,6 +24,9 @@ import type {
   DestinationInput,
 } from './alerts.queries';
 
+/** A host forecast rule's target that watches every host, one alert each (the API's EVERY_HOST). */
+export const EVERY_HOST = '*';
+
 const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,99}$/;
 
 export type Checked<T, F extends string> = { ok: true; value: T } | { ok: false; errors: Partial<Record<F, string>> };
@@ -226,6 +229,7 @@ export function buildRuleInput(
     else if (source !== 'TENANT' && target === '')
       errors.forecastTarget = `Enter the ${source === 'HOST' ? 'host' : 'service'} name.`;
     else if (target.length > 253) errors.forecastTarget = 'At most 253 characters.';
+    else if (source === 'SERVICE' && target === EVERY_HOST) errors.forecastTarget = 'Name one service.';
     const horizonHours = wholeNumber(draft.horizonHours, 1, 720);
     if (horizonHours === undefined) errors.horizonHours = '1 to 720 hours.';
     if (!(FORECAST_BOUNDS as readonly string[]).includes(draft.bound)) errors.bound = 'Choose a forecast line.';
@@ -333,7 +337,12 @@ export function describeWatched(rule: Pick<AlertRule, 'kind' | 'metric' | 'forec
   const f = rule.forecast;
   if (rule.kind !== 'forecast' || f === null) return rule.metric;
   const label = METRICS_BY_SOURCE[f.source].find((m) => m.metric === f.metric)?.label ?? f.metric;
-  const of = f.source === 'TENANT' ? 'this tenant' : `${f.source === 'HOST' ? 'host' : 'service'} ${f.target}`;
+  const of =
+    f.source === 'TENANT'
+      ? 'this tenant'
+      : f.source === 'HOST' && f.target === EVERY_HOST
+        ? 'every host'
+        : `${f.source === 'HOST' ? 'host' : 'service'} ${f.target}`;
   const line = f.bound === 'POINT' ? 'forecast' : `${f.bound === 'INTERVAL_80' ? 80 : 95} % bound`;
   return `${label} of ${of}: ${line} within ${f.horizonHours} h`;
 }

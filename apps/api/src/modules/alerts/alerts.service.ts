@@ -23,7 +23,13 @@ import type {
   SilenceMaintenanceWindow,
 } from './dto/alerts.types.js';
 import { inMaintenance, type LabelMatcher } from './matchers.js';
-import { checkForecastRule, type ForecastRuleSpec, MAX_FORECAST_RULES_PER_TENANT } from './forecast-rules.js';
+import {
+  checkForecastRule,
+  EVERY_HOST,
+  type ForecastRuleSpec,
+  MAX_EVERY_HOST_RULES_PER_TENANT,
+  MAX_FORECAST_RULES_PER_TENANT,
+} from './forecast-rules.js';
 import { alertVisibility } from './telemetry-visibility.js';
 import { ALERT_METRICS, checkMetricLabels } from './metric-catalogue.js';
 
@@ -287,6 +293,22 @@ export class AlertsService {
         throw apiError('BAD_USER_INPUT', `a tenant has at most ${MAX_FORECAST_RULES_PER_TENANT} forecast rules`, {
           field: 'kind',
         });
+      if (forecast.target === EVERY_HOST && forecast.source === 'HOST') {
+        const everyHost = await this.prisma.alertRule.count({
+          where: {
+            tenantId: viewer.tenantId,
+            kind: 'forecast',
+            forecast: { path: ['target'], equals: EVERY_HOST },
+            ...(id ? { id: { not: id } } : {}),
+          },
+        });
+        if (everyHost >= MAX_EVERY_HOST_RULES_PER_TENANT)
+          throw apiError(
+            'BAD_USER_INPUT',
+            `a tenant has at most ${MAX_EVERY_HOST_RULES_PER_TENANT} every-host forecast rules`,
+            { field: 'forecast.target' },
+          );
+      }
     } else {
       if (input.intervalSeconds > 60)
         throw apiError('BAD_USER_INPUT', 'threshold rules evaluate every 15–60 s', { field: 'intervalSeconds' });

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { apiError } from '../../graphql-errors.js';
 import type { ForecastResult } from '../forecasts/dto/forecast.types.js';
 import type { EvaluatedRule } from './alert-evaluator.js';
-import { checkForecastRule, FORECAST_FIT_REUSE_MS, ForecastConditionSource, forecastLabels } from './forecast-rules.js';
+import {
+  checkForecastRule,
+  EVERY_HOST,
+  FORECAST_FIT_REUSE_MS,
+  ForecastConditionSource,
+  forecastLabels,
+  MAX_HOSTS_PER_FORECAST_RULE,
+} from './forecast-rules.js';
 
 const HOUR = 3_600_000;
 const now = new Date('2026-03-02T10:20:00Z');
@@ -68,14 +75,25 @@ function rule(over: Partial<EvaluatedRule> & { forecast?: unknown } = {}): Evalu
   };
 }
 
-/** ForecastsService's `forecast` answering from a table, recording what it was asked. */
-function forecasts(answer: () => ForecastResult) {
+/** ForecastsService's `forecast` and `hostNames` answering from a table, recording what they were asked. */
+function forecasts(answer: (spec: { target: string }) => ForecastResult, hosts: string[] = []) {
   const calls: { tenantId: number; role: string; spec: unknown; maxAgeMs: number | undefined }[] = [];
+  const hostCalls: { tenantId: number; historyDays: number; limit: number }[] = [];
   return {
     calls,
-    forecast: async (viewer: { tenantId: number; role: string }, spec: unknown, _now?: number, maxAgeMs?: number) => {
+    hostCalls,
+    forecast: async (
+      viewer: { tenantId: number; role: string },
+      spec: { target: string },
+      _now?: number,
+      maxAgeMs?: number,
+    ) => {
       calls.push({ tenantId: viewer.tenantId, role: viewer.role, spec, maxAgeMs });
-      return answer();
+      return answer(spec);
+    },
+    hostNames: async (viewer: { tenantId: number }, historyDays: number, _now: number, limit: number) => {
+      hostCalls.push({ tenantId: viewer.tenantId, historyDays, limit });
+      return hosts;
     },
   };
 }
@@ -148,6 +166,37 @@ describe('forecast rules', () => {
     await expect(broken.observe(rule(), now)).rejects.toThrow('ClickHouse is down');
   });
 
+  it('watches every host of its tenant as one alert per host, skipping hosts without a forecast', async () => {
+    const f = forecasts(
+      (spec) => {
+        if (spec.target === 'gone') throw apiError('NOT_FOUND', 'no host');
+        if (spec.target === 'new') return result({ status: 'NOT_ENOUGH_HISTORY', points: [] });
+        // web-2's disk is flat at 50: it is evaluated (a group) but below the threshold.
+        const flat = spec.target === 'web-2';
+        return result({
+          target: spec.target,
+          points: result().points.map((p) => (flat ? { ...p, value: 50, lower: 45, upper: 55 } : p)),
+        });
+      },
+      ['db-1', 'gone', 'new', 'web-2'],
+    );
+    const every = rule({ forecast: { ...(rule().forecast as object), target: EVERY_HOST } });
+    const groups = await new ForecastConditionSource(f as never).observe(every, now);
+    expect(groups.map((g) => [g.labels, g.value])).toEqual([
+      [{ forecast_metric: 'DISK_PERCENT', host: 'db-1' }, 142],
+      [{ forecast_metric: 'DISK_PERCENT', host: 'web-2' }, 70],
+    ]);
+    expect(groups[0]?.annotations?.forecast_summary).toMatch(/^Disk use of db-1: the forecast reaches 90 %/);
+    expect(groups[1]?.annotations?.time_to_threshold).toBe('not within horizon');
+    // Hosts of the rule's own tenant, over the rule's history, bounded; every fit reused like a single rule's.
+    expect(f.hostCalls).toEqual([{ tenantId: 7, historyDays: 28, limit: MAX_HOSTS_PER_FORECAST_RULE }]);
+    expect(f.calls.map((c) => [c.tenantId, (c.spec as { target: string }).target, c.maxAgeMs])).toEqual(
+      ['db-1', 'gone', 'new', 'web-2'].map((h) => [7, h, FORECAST_FIT_REUSE_MS]),
+    );
+    // No host at all: no data, for the rule's no-data policy.
+    expect(await new ForecastConditionSource(forecasts(() => result()) as never).observe(every, now)).toEqual([]);
+  });
+
   it('checks forecast settings and names the field at fault', () => {
     const input = {
       operator: '>=',
@@ -182,6 +231,8 @@ describe('forecast rules', () => {
     expect(field({ operator: '!=' })).toBe('operator');
     expect(field({ filters: [{}] })).toBe('filters');
     expect(field({ groupBy: ['host'] })).toBe('groupBy');
+    expect(checkForecastRule({ ...input, forecast: { ...input.forecast, target: ' * ' } }, 'acme').target).toBe('*');
+    expect(field({ forecast: { source: 'SERVICE', target: '*', metric: 'REQUEST_RATE' } })).toBe('forecast.target');
     expect(field({ intervalSeconds: 15 })).toBe('intervalSeconds');
     expect(forecastLabels({ ...checkForecastRule(input, 'acme'), source: 'TENANT' })).toEqual({
       forecast_metric: 'DISK_PERCENT',

@@ -26,7 +26,7 @@ export type ForecastBound = (typeof FORECAST_BOUNDS)[number];
 /** What a forecast rule stores (AlertRule.forecast). */
 export interface ForecastRuleSpec {
   source: ForecastSource;
-  /** Service or host name; the tenant's slug for TENANT. */
+  /** Service or host name; the tenant's slug for TENANT; EVERY_HOST for every host of the tenant. */
   target: string;
   metric: ForecastMetric;
   horizonHours: number;
@@ -41,6 +41,15 @@ export const FORECAST_INTERVAL = { min: 60, max: 3600 } as const;
 export const FORECAST_FIT_REUSE_MS = 5 * 60_000;
 /** Keeps the fits per tenant bounded: each rule costs at most one fit per FORECAST_FIT_REUSE_MS. */
 export const MAX_FORECAST_RULES_PER_TENANT = 50;
+/**
+ * The target of a HOST rule that watches every host of the tenant, each host its own alert (like a threshold rule
+ * grouped by host): "any disk that fills within 3 days".
+ */
+export const EVERY_HOST = '*';
+/** An every-host rule forecasts at most this many hosts (by name); each host is one fit per FORECAST_FIT_REUSE_MS. */
+export const MAX_HOSTS_PER_FORECAST_RULE = 25;
+/** With MAX_HOSTS_PER_FORECAST_RULE, bounds a tenant's every-host fits (5 × 25 every 5 minutes at the most). */
+export const MAX_EVERY_HOST_RULES_PER_TENANT = 5;
 
 const bad = (message: string, field: string): GraphQLError => apiError('BAD_USER_INPUT', message, { field });
 
@@ -65,10 +74,16 @@ export function checkForecastRule(
     throw bad(`metric ${f.metric} is not a ${f.source} metric`, 'forecast.metric');
   const target = f.source === 'TENANT' ? tenantSlug : (f.target ?? '').trim();
   if (target === '') throw bad(`a ${f.source.toLowerCase()} name is required`, 'forecast.target');
+  if (target === EVERY_HOST && f.source !== 'HOST')
+    throw bad(
+      `"${EVERY_HOST}" (every host) is for host metrics; name the ${f.source.toLowerCase()}`,
+      'forecast.target',
+    );
   if (!(FORECAST_OPERATORS as readonly string[]).includes(input.operator))
     throw bad('forecast rules compare with >, >=, < or <=', 'operator');
   if (input.filters.length > 0) throw bad('forecast rules have no label filters: name the series', 'filters');
-  if (input.groupBy.length > 0) throw bad('forecast rules watch one series and have no groupBy', 'groupBy');
+  if (input.groupBy.length > 0)
+    throw bad(`forecast rules have no groupBy: name one series, or every host with "${EVERY_HOST}"`, 'groupBy');
   if (input.intervalSeconds < FORECAST_INTERVAL.min || input.intervalSeconds > FORECAST_INTERVAL.max)
     throw bad(
       `forecast rules evaluate every ${FORECAST_INTERVAL.min}–${FORECAST_INTERVAL.max} s (a fit is reused for ${FORECAST_FIT_REUSE_MS / 60_000} minutes)`,
@@ -84,7 +99,7 @@ export function checkForecastRule(
   };
 }
 
-/** The labels every alert of a forecast rule carries: which series it speaks of. */
+/** The labels an alert of a forecast rule carries: which series it speaks of (`spec.target` a single series). */
 export function forecastLabels(spec: ForecastRuleSpec): Record<string, string> {
   const labels: Record<string, string> = { forecast_metric: spec.metric };
   if (spec.source === 'HOST') labels.host = spec.target;
@@ -111,11 +126,33 @@ function ruleViewer(rule: EvaluatedRule & { tenant?: { slug: string } }): Viewer
 const fmt = (v: number) => (Math.abs(v) >= 100 ? String(Math.round(v)) : String(Math.round(v * 10) / 10));
 
 export class ForecastConditionSource implements AlertConditionSource {
-  constructor(private readonly forecasts: Pick<ForecastsService, 'forecast'>) {}
+  constructor(private readonly forecasts: Pick<ForecastsService, 'forecast' | 'hostNames'>) {}
 
   async observe(rule: EvaluatedRule & { forecast?: unknown; tenant?: { slug: string } }, now: Date) {
     const spec = rule.forecast as ForecastRuleSpec | null | undefined;
     if (!spec) throw new Error(`forecast rule ${rule.id} has no forecast settings`);
+    const viewer = ruleViewer(rule);
+    if (spec.source !== 'HOST' || spec.target !== EVERY_HOST) {
+      const group = await this.observeSeries(rule, spec, viewer, now);
+      return group ? [group] : [];
+    }
+    // Every host with metrics in the history the rule looks at, in its own tenant only (the viewer is the rule's).
+    const hosts = await this.forecasts.hostNames(viewer, spec.historyDays, now.getTime(), MAX_HOSTS_PER_FORECAST_RULE);
+    const groups: GroupValue[] = [];
+    for (const host of hosts) {
+      const group = await this.observeSeries(rule, { ...spec, target: host }, viewer, now);
+      if (group) groups.push(group);
+    }
+    return groups;
+  }
+
+  /** One series: its alert value and annotations, or null when it has no forecast (unknown, too short a history). */
+  private async observeSeries(
+    rule: EvaluatedRule,
+    spec: ForecastRuleSpec,
+    viewer: Viewer,
+    now: Date,
+  ): Promise<GroupValue | null> {
     const rising = rule.operator === '>' || rule.operator === '>=';
     const forecastSpec: ForecastSpec = {
       source: spec.source,
@@ -130,13 +167,13 @@ export class ForecastConditionSource implements AlertConditionSource {
     };
     let result: Awaited<ReturnType<ForecastsService['forecast']>>;
     try {
-      result = await this.forecasts.forecast(ruleViewer(rule), forecastSpec, now.getTime(), FORECAST_FIT_REUSE_MS);
+      result = await this.forecasts.forecast(viewer, forecastSpec, now.getTime(), FORECAST_FIT_REUSE_MS);
     } catch (err) {
       // No such series (or none with data in the history): the rule's no-data policy decides.
-      if ((err as GraphQLError).extensions?.code === 'NOT_FOUND') return [];
+      if ((err as GraphQLError).extensions?.code === 'NOT_FOUND') return null;
       throw err;
     }
-    if (result.status === 'NOT_ENOUGH_HISTORY' || result.points.length === 0) return [];
+    if (result.status === 'NOT_ENOUGH_HISTORY' || result.points.length === 0) return null;
     const line =
       spec.bound === 'POINT'
         ? result.points.map((p) => p.value)
@@ -177,8 +214,7 @@ export class ForecastConditionSource implements AlertConditionSource {
       backtest_holdout_hours: bt ? String(bt.holdoutPoints) : '',
       forecast_model: modelWords({ status: result.status, seasonalPeriodsHours: result.seasonalPeriodsHours }),
     };
-    const group: GroupValue = { labels: forecastLabels(spec), value, annotations };
-    return [group];
+    return { labels: forecastLabels(spec), value, annotations };
   }
 }
 

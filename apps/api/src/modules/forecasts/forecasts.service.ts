@@ -162,13 +162,18 @@ export class ForecastsService {
     );
   }
 
+  /** Names of the hosts (at most `limit`, by name) the viewer sees with metrics in the last `historyDays` days. */
+  async hostNames(viewer: Viewer, historyDays: number, now: number, limit: number): Promise<string[]> {
+    const to = Math.floor(now / HOUR_MS) * HOUR_MS;
+    return this.reader.hostNames(viewer, { from: to - historyDays * 24 * HOUR_MS, to }, limit);
+  }
+
   /** Hosts ranked by when the point forecast reaches `threshold` (soonest first; never-crossing last, left out). */
   async runsOutFirst(viewer: Viewer, input: ForecastRunsOutFirstInput): Promise<ForecastResult[]> {
     if (METRICS[input.metric].source !== 'HOST')
       throw apiError('BAD_USER_INPUT', `metric ${input.metric} is not a HOST metric`, { field: 'metric' });
-    const to = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
     const historyDays = 28;
-    const hosts = await this.reader.hostNames(viewer, { from: to - historyDays * 24 * HOUR_MS, to }, MAX_HOSTS_RANKED);
+    const hosts = await this.hostNames(viewer, historyDays, Date.now(), MAX_HOSTS_RANKED);
     const results: ForecastResult[] = [];
     for (const host of hosts) {
       const r = await this.forecast(viewer, {

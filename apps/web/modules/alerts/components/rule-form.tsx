@@ -217,7 +217,10 @@ export function RuleForm({ metrics, destinations, editing, onSave, onCancelEdit 
             </BarField>
             {forecastSource !== 'TENANT' &&
               text('forecastTarget', forecastSource === 'SERVICE' ? 'Service' : 'Host', {
-                hint: 'Exact name, as on the Forecasts page.',
+                hint:
+                  forecastSource === 'HOST'
+                    ? 'Exact name, as on the Forecasts page, or * for every host (one alert per host).'
+                    : 'Exact name, as on the Forecasts page.',
               })}
             <BarField
               htmlFor={id('horizonHours')}
