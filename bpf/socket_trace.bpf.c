@@ -121,6 +121,11 @@ struct {
 	__type(value, struct ssl_sock);
 } ssl_socks SEC(".maps");
 
+/* Set by the first SSL_read/SSL_write call the uprobes see. Until then no socket can be in tls_socks and no thread in
+ * ssl_calls, so data syscalls skip both lookups and closes skip the delete: a host whose traced processes make no
+ * OpenSSL calls (or not yet) pays nothing for TLS. Only ever goes 0 -> 1. */
+__u32 tls_seen = 0;
+
 /* Sockets whose traffic is TLS: their syscall events are ciphertext and are not reported. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -627,9 +632,12 @@ static __always_inline __u32 copy_iov(struct scratch *s, __u64 uiov, __u32 iovcn
 /* True for a syscall made inside SSL_read/SSL_write (which it then ties to its socket) or on a TLS socket. */
 static __always_inline bool skip_ciphertext(__u64 pid_tgid, const struct io_args *args)
 {
-	struct ssl_call *call = bpf_map_lookup_elem(&ssl_calls, &pid_tgid);
+	struct ssl_call *call;
 	__u8 one = 1;
 
+	if (!tls_seen)
+		return false;
+	call = bpf_map_lookup_elem(&ssl_calls, &pid_tgid);
 	if (call) {
 		struct ssl_sock ss = { .sk = args->sk, .fd = args->fd, .family = args->family };
 
@@ -800,7 +808,8 @@ int enter_close(struct trace_event_raw_sys_enter *ctx)
 	s = get_scratch();
 	if (!s)
 		return 0;
-	bpf_map_delete_elem(&tls_socks, &sk);
+	if (tls_seen)
+		bpf_map_delete_elem(&tls_socks, &sk);
 	fill_common(&s->hdr, pid_tgid, fd, (__u64)sk, SOCKET_EVENT_CLOSE, SOCKET_DIR_EGRESS,
 		    SOCKET_SYS_CLOSE, 0);
 	fill_addrs(&s->hdr, (__u64)sk, family);
@@ -822,6 +831,8 @@ static __always_inline int ssl_enter(struct pt_regs *ctx, __u8 direction, bool e
 	call.ex_len_ptr = ex ? PT_REGS_PARM4(ctx) : 0;
 	call.fd = -1;
 	call.direction = direction;
+	if (!tls_seen)
+		tls_seen = 1;
 	bpf_map_update_elem(&ssl_calls, &pid_tgid, &call, BPF_ANY);
 	return 0;
 }
