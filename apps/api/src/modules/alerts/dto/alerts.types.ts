@@ -49,7 +49,11 @@ export class AlertForecastInput {
   @IsIn(FORECAST_SOURCES)
   source: ForecastSource;
 
-  @Field({ nullable: true, description: 'Service or host name (exact), or "*" for every host of the tenant (one alert per host); ignored for TENANT.' })
+  @Field({
+    nullable: true,
+    description:
+      'Service or host name (exact), or "*" for every host of the tenant (one alert per host); ignored for TENANT.',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(253)
