@@ -3,6 +3,21 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { demangle } from './demangle';
 
+/** Real names with up to 6 characters replaced from `alphabet` and cut short, still starting with `prefix`. */
+function mutatedNames(prefix: string, seeds: string[], alphabet: string): fc.Arbitrary<string> {
+  return fc
+    .tuple(
+      fc.constantFrom(...seeds),
+      fc.array(fc.tuple(fc.nat(), fc.constantFrom(...alphabet.split(''))), { maxLength: 6 }),
+      fc.nat(),
+    )
+    .map(([seed, edits, cut]) => {
+      const chars = seed.split('');
+      for (const [at, c] of edits) chars[at % chars.length] = c;
+      return `${prefix}${chars.join('').slice(2, 2 + (cut % seed.length))}`;
+    });
+}
+
 describe('demangle (abi::__cxa_demangle and a Rust v0 reader in the addon)', () => {
   it('reads C++ names, clones and templates', () => {
     const cases: [string, string][] = [
@@ -117,21 +132,12 @@ describe('demangle (abi::__cxa_demangle and a Rust v0 reader in the addon)', () 
       '_RNvNtCs32gj3y4fnmh_4mainu7caf_dmau8nave_6pa',
       '_RINvCs32gj3y4fnmh_4main2chKc78_Kb1_EB2_',
     ];
-    const alphabet = fc.constantFrom(...'_RNvCsMXYIEBKLGDFUTSAQPOpu0123456789abcdefhjlmxyz'.split(''));
     fc.assert(
-      fc.property(
-        fc.constantFrom(...seeds),
-        fc.array(fc.tuple(fc.nat(), alphabet), { maxLength: 6 }),
-        fc.nat(),
-        (seed, edits, cut) => {
-          const chars = seed.split('');
-          for (const [at, c] of edits) chars[at % chars.length] = c;
-          const name = `_R${chars.join('').slice(2, 2 + (cut % seed.length))}`;
-          const [out] = demangle([name]);
-          expect(typeof out).toBe('string');
-          expect(out.length).toBeLessThanOrEqual(8192 + 16);
-        },
-      ),
+      fc.property(mutatedNames('_R', seeds, '_RNvCsMXYIEBKLGDFUTSAQPOpu0123456789abcdefhjlmxyz'), (name) => {
+        const [out] = demangle([name]);
+        expect(typeof out).toBe('string');
+        expect(out.length).toBeLessThanOrEqual(8192 + 16);
+      }),
       { numRuns: 5000 },
     );
     // Backrefs that multiply the output: bounded, answered either way.
@@ -189,20 +195,11 @@ describe('demangle (abi::__cxa_demangle and a Rust v0 reader in the addon)', () 
       '_ZN71_$LT$Test$u20$$u2b$$u20$$u27$static$u20$as$u20$foo..Bar$LT$Test$GT$$GT$3bar17h930b740aa94f1d3aE',
       '_ZZ4mainE5local',
     ];
-    const alphabet = fc.constantFrom(...'_ZNSt0123456789EIJKLPRTvisabcdhlmxyz$.'.split(''));
     fc.assert(
-      fc.property(
-        fc.constantFrom(...seeds),
-        fc.array(fc.tuple(fc.nat(), alphabet), { maxLength: 6 }),
-        fc.nat(),
-        (seed, edits, cut) => {
-          const chars = seed.split('');
-          for (const [at, c] of edits) chars[at % chars.length] = c;
-          const name = `_Z${chars.join('').slice(2, 2 + (cut % seed.length))}`;
-          const [out] = demangle([name]);
-          expect(typeof out).toBe('string');
-        },
-      ),
+      fc.property(mutatedNames('_Z', seeds, '_ZNSt0123456789EIJKLPRTvisabcdhlmxyz$.'), (name) => {
+        const [out] = demangle([name]);
+        expect(typeof out).toBe('string');
+      }),
       { numRuns: 3000 },
     );
     // Deep nesting (templates of templates): bounded by the input length cap, answered either way.

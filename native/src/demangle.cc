@@ -10,6 +10,7 @@
 #include <string>
 
 #include "demangle_rust_v0.h"
+#include "utf8.h"
 
 namespace bathyscope {
 namespace {
@@ -31,24 +32,6 @@ bool HasRustHash(const std::string& s) {
   for (size_t i = at + 3; i < s.size(); i++)
     if (!IsHexDigit(s[i])) return false;
   return true;
-}
-
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xc0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xe0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else {
-    out->push_back(static_cast<char>(0xf0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  }
 }
 
 // The `$…$` escape at s[i] (rustc's legacy mangling spells characters that symbols may not contain

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "utf8.h"
+
 namespace bathyscope {
 namespace {
 
@@ -207,24 +209,6 @@ class V0Printer {
     return true;
   }
 
-  static void AppendUtf8(uint32_t cp, std::string* out) {
-    if (cp < 0x80) {
-      out->push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out->push_back(static_cast<char>(0xc0 | (cp >> 6)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    } else if (cp < 0x10000) {
-      out->push_back(static_cast<char>(0xe0 | (cp >> 12)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    } else {
-      out->push_back(static_cast<char>(0xf0 | (cp >> 18)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    }
-  }
-
   // <backref> = "B" <base-62-number>: a position (after "_R") strictly before this backref; printing continues
   // there and comes back. Depth-bounded like every other nesting, so cycles cannot happen.
   template <typename F>
@@ -264,23 +248,10 @@ class V0Printer {
         Emit(">");
         return true;
       }
-      case 'X': {  // trait impl: <Type as Trait>
-        if (!SkipImplPath()) return false;
-        Emit("<");
-        if (!Type()) return false;
-        Emit(" as ");
-        if (!Path(false)) return false;
-        Emit(">");
-        return true;
-      }
-      case 'Y': {  // trait definition: <Type as Trait>
-        Emit("<");
-        if (!Type()) return false;
-        Emit(" as ");
-        if (!Path(false)) return false;
-        Emit(">");
-        return true;
-      }
+      case 'X':  // trait impl: <Type as Trait>
+        return SkipImplPath() && TypeAsTrait();
+      case 'Y':  // trait definition: <Type as Trait>
+        return TypeAsTrait();
       case 'N': {
         char ns = Next();
         if (!IsLower(ns) && !IsUpper(ns)) return false;
@@ -328,6 +299,16 @@ class V0Printer {
       default:
         return false;
     }
+  }
+
+  // <type> <path> as `<Type as Trait>`.
+  bool TypeAsTrait() {
+    Emit("<");
+    if (!Type()) return false;
+    Emit(" as ");
+    if (!Path(false)) return false;
+    Emit(">");
+    return true;
   }
 
   // <impl-path> = [<disambiguator>] <path>: which impl; not printed.

@@ -1,7 +1,12 @@
 import type { GraphQLError } from 'graphql';
 import { apiError } from '../../graphql-errors.js';
 import type { Viewer } from '../auth/viewer.js';
-import { type ForecastSpec, type ForecastsService, humanDuration } from '../forecasts/forecasts.service.js';
+import {
+  type ForecastSpec,
+  type ForecastsService,
+  humanDuration,
+  METRIC_WORDS,
+} from '../forecasts/forecasts.service.js';
 import {
   FORECAST_METRICS,
   FORECAST_SOURCES,
@@ -222,13 +227,3 @@ function modelWords(m: { status: string; seasonalPeriodsHours: number[] }): stri
   if (m.status === 'CONSTANT') return 'constant history: flat forecast';
   return `MSTL (${m.seasonalPeriodsHours.map((p) => (p === 24 ? 'daily' : p === 168 ? 'weekly' : `${p} h`)).join(' + ')}) + ETS trend, conformal intervals`;
 }
-
-const METRIC_WORDS: Record<ForecastMetric, string> = {
-  REQUEST_RATE: 'Request rate',
-  CPU_PERCENT: 'CPU',
-  MEMORY_PERCENT: 'Memory',
-  DISK_PERCENT: 'Disk use',
-  NETWORK_BYTES_PER_SECOND: 'Network traffic',
-  INGEST_ROWS_PER_HOUR: 'Ingest',
-  STORAGE_BYTES: 'Storage',
-};

@@ -41,7 +41,8 @@ const CACHE_MAX = 500;
 /** Hosts considered by forecastRunsOutFirst: each costs one fit. */
 const MAX_HOSTS_RANKED = 50;
 
-const METRIC_WORDS: Record<ForecastMetric, string> = {
+/** A metric in words, as summaries and alerts say it ("Disk use of db-1 reaches …"). */
+export const METRIC_WORDS: Record<ForecastMetric, string> = {
   REQUEST_RATE: 'Request rate',
   CPU_PERCENT: 'CPU',
   MEMORY_PERCENT: 'Memory',
