@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import '../kit/stack-info';
 import { eventually, GraphQLSession } from '../kit/graphql-client';
-import { SERVICE_A, SERVICE_B, startService } from '../kit/three-hop-chain';
+import { SERVICE_A, SERVICE_B, startRedis, startService } from '../kit/three-hop-chain';
 
 const stack = inject('stack');
 const skipEbpf = !stack.agentCapturing && process.env.BATHYSCOPE_SKIP_EBPF === '1';
@@ -15,6 +15,7 @@ const skipEbpf = !stack.agentCapturing && process.env.BATHYSCOPE_SKIP_EBPF === '
 const BASE = Number(process.env.BATHYSCOPE_TEST_PORT_BASE ?? 14000);
 const PORT_A = BASE + 10;
 const PORT_B = BASE + 11;
+const PORT_REDIS = BASE + 12;
 const REQUESTS = 3;
 
 interface TracedRow {
@@ -58,13 +59,15 @@ describe.skipIf(skipEbpf)(
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bs-autotracing-'));
     let a: ChildProcess;
     let b: ChildProcess;
+    let redis: ChildProcess;
     let rows: TracedRow[] = [];
     const EXPECTED_ROWS = REQUESTS * 6; // per request: curl, A server, A client, B server, B client, redis-server
 
     beforeAll(async () => {
       if (!stack.agentCapturing) throw new Error(`the agent is not capturing: ${stack.agentProblems.join('; ')}`);
       await session.login(stack.demo.email, stack.demo.password);
-      b = await startService(dir, 'service-b', SERVICE_B, [PORT_B]);
+      redis = await startRedis(dir, PORT_REDIS);
+      b = await startService(dir, 'service-b', SERVICE_B, [PORT_B, PORT_REDIS]);
       a = await startService(dir, 'service-a', SERVICE_A, [PORT_A, PORT_B]);
       for (let i = 0; i < REQUESTS; i++) {
         const out = spawnSync(
@@ -87,6 +90,7 @@ describe.skipIf(skipEbpf)(
     afterAll(() => {
       a?.kill();
       b?.kill();
+      redis?.kill();
       fs.rmSync(dir, { recursive: true, force: true });
     });
 
@@ -105,7 +109,10 @@ describe.skipIf(skipEbpf)(
         aClient: one('A client row', (r) => r.side === 'client' && r.path === bPath && r.pid === a.pid),
         bServer: one('B server row', (r) => r.side === 'server' && r.path === bPath && r.pid === b.pid),
         bClient: one('B client row', (r) => r.side === 'client' && r.path === redisPath && r.pid === b.pid),
-        redis: one('redis-server row', (r) => r.side === 'server' && r.path === redisPath && r.serverPort === 6379),
+        redis: one(
+          'redis-server row',
+          (r) => r.side === 'server' && r.path === redisPath && r.serverPort === PORT_REDIS,
+        ),
       };
     };
 

@@ -17,7 +17,7 @@ import { createApiKey } from '../kit/api-keys';
 import { createTenantWithAgent, testPrisma } from '../kit/fixtures';
 import { eventually, GraphQLSession, ok } from '../kit/graphql-client';
 import { wireRow } from '../kit/l7-rows';
-import { SERVICE_A, SERVICE_B, startService } from '../kit/three-hop-chain';
+import { SERVICE_A, SERVICE_B, startRedis, startService } from '../kit/three-hop-chain';
 
 const stack = inject('stack');
 const skipEbpf = !stack.agentCapturing && process.env.BATHYSCOPE_SKIP_EBPF === '1';
@@ -26,6 +26,7 @@ const skipEbpf = !stack.agentCapturing && process.env.BATHYSCOPE_SKIP_EBPF === '
 const BASE = Number(process.env.BATHYSCOPE_TEST_PORT_BASE ?? 14000);
 const PORT_A = BASE + 20;
 const PORT_B = BASE + 21;
+const PORT_REDIS = BASE + 22;
 
 const TRACE_QUERY = `query($from: TraceStartInput!) {
   trace(from: $from) {
@@ -115,6 +116,7 @@ describe.skipIf(skipEbpf)('trace assembly from real eBPF rows: curl → A → B 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bs-trace-assembly-'));
   let a: ChildProcess;
   let b: ChildProcess;
+  let redis: ChildProcess;
   let rows: LogRow[] = [];
   /**
    * The nine rows of request 0, in the order they must nest: each hop's client row, the wire's row (the agent's packet
@@ -171,7 +173,8 @@ describe.skipIf(skipEbpf)('trace assembly from real eBPF rows: curl → A → B 
       90_000,
     );
     expect(applied?.capabilities.programs).toContain('socket_filter/af_packet_tcp_payload:lo');
-    b = await startService(dir, 'service-b', SERVICE_B, [PORT_B]);
+    redis = await startRedis(dir, PORT_REDIS);
+    b = await startService(dir, 'service-b', SERVICE_B, [PORT_B, PORT_REDIS]);
     a = await startService(dir, 'service-a', SERVICE_A, [PORT_A, PORT_B]);
     for (let i = 0; i < 2; i++) {
       const out = spawnSync(
@@ -204,8 +207,8 @@ describe.skipIf(skipEbpf)('trace assembly from real eBPF rows: curl → A → B 
       one((r) => r.side === 'network' && r.path === bPath && r.serverPort === PORT_B && r.pid === 0),
       one((r) => r.side === 'server' && r.path === bPath && r.pid === b.pid),
       one((r) => r.side === 'client' && r.path === redisPath && r.pid === b.pid),
-      one((r) => r.side === 'network' && r.path === redisPath && r.serverPort === 6379 && r.pid === 0),
-      one((r) => r.side === 'server' && r.path === redisPath && r.serverPort === 6379),
+      one((r) => r.side === 'network' && r.path === redisPath && r.serverPort === PORT_REDIS && r.pid === 0),
+      one((r) => r.side === 'server' && r.path === redisPath && r.serverPort === PORT_REDIS),
     ];
     // Both requests, each seen three times per hop: nothing else carries the marker (no duplicate wire rows).
     expect(rows).toHaveLength(18);
@@ -214,6 +217,7 @@ describe.skipIf(skipEbpf)('trace assembly from real eBPF rows: curl → A → B 
   afterAll(async () => {
     a?.kill();
     b?.kill();
+    redis?.kill();
     fs.rmSync(dir, { recursive: true, force: true });
     if (groupId) {
       await ok(session.request('mutation($g: ID!) { deleteAgentGroup(id: $g) }', { g: groupId }));

@@ -10,7 +10,7 @@ import { browserPerSuite } from '../kit/browser';
 import { signIn, textOf, watchErrors } from '../kit/console';
 import { eventually, GraphQLSession } from '../kit/graphql-client';
 import '../kit/stack-info';
-import { SERVICE_A, SERVICE_B, startService } from '../kit/three-hop-chain';
+import { SERVICE_A, SERVICE_B, startRedis, startService } from '../kit/three-hop-chain';
 
 /**
  * The trace view in a real browser over real eBPF rows: the chain curl → A → B → Redis is opened from the request
@@ -24,6 +24,7 @@ const skipEbpf = !stack.agentCapturing && process.env.BATHYSCOPE_SKIP_EBPF === '
 const BASE = Number(process.env.BATHYSCOPE_TEST_PORT_BASE ?? 14000);
 const PORT_A = BASE + 30;
 const PORT_B = BASE + 31;
+const PORT_REDIS = BASE + 32;
 
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true, animations: 'disabled' });
@@ -67,10 +68,12 @@ describe.skipIf(skipEbpf)('trace view: the three-hop chain in a real browser', (
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bs-trace-view-'));
   let a: ChildProcess;
   let b: ChildProcess;
+  let redis: ChildProcess;
 
   beforeAll(async () => {
     if (!stack.agentCapturing) throw new Error(`the agent is not capturing: ${stack.agentProblems.join('; ')}`);
-    b = await startService(dir, 'service-b', SERVICE_B, [PORT_B]);
+    redis = await startRedis(dir, PORT_REDIS);
+    b = await startService(dir, 'service-b', SERVICE_B, [PORT_B, PORT_REDIS]);
     a = await startService(dir, 'service-a', SERVICE_A, [PORT_A, PORT_B]);
     const out = spawnSync(
       'curl',
@@ -100,6 +103,7 @@ describe.skipIf(skipEbpf)('trace view: the three-hop chain in a real browser', (
   afterAll(() => {
     a?.kill();
     b?.kill();
+    redis?.kill();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -9,6 +9,10 @@ import * as path from 'node:path';
  * Service A answers /a/<marker>/<i> by asking B for /b/<marker>/<i> with the same x-request-id; B answers by asking
  * Redis for the key <marker>:<i> over one persistent RESP connection. Each is its own process, so each serves on
  * its own (event-loop) thread, which is what the kernel's per-thread trace context follows.
+ *
+ * Redis is a redis-server of the chain's own (startRedis), not the machine's shared one: there the stack's BullMQ
+ * clients interleave their commands with B's, and a single-threaded server that reads another client's request
+ * before it answers B's gives that answer the other request's trace id (see docs/ARCHITECTURE.md, AutoTracing).
  */
 export const SERVICE_A = `
 const http = require('node:http');
@@ -25,8 +29,8 @@ http.createServer((req, res) => {
 export const SERVICE_B = `
 const http = require('node:http');
 const net = require('node:net');
-const [port] = process.argv.slice(2).map(Number);
-const redis = net.connect(6379, '127.0.0.1');
+const [port, redisPort] = process.argv.slice(2).map(Number);
+const redis = net.connect(redisPort, '127.0.0.1');
 const waiting = [];
 let pending = '';
 redis.on('data', (chunk) => {
@@ -45,6 +49,23 @@ http.createServer((req, res) => {
   redis.write('*2\\r\\n$3\\r\\nGET\\r\\n$' + Buffer.byteLength(key) + '\\r\\n' + key + '\\r\\n');
 }).listen(port, '127.0.0.1', () => redis.once('connect', () => process.stdout.write('ready\\n')));
 `;
+
+/** A redis-server of the chain's own on `port` (no persistence, data in `dir`), once it accepts connections. */
+export function startRedis(dir: string, port: number): Promise<ChildProcess> {
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${out.slice(-500)}`)));
+    child.stdout?.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('Ready to accept connections')) resolve(child);
+    });
+  });
+}
 
 export function startService(dir: string, name: string, source: string, args: number[]): Promise<ChildProcess> {
   const file = path.join(dir, `${name}.js`);
