@@ -66,7 +66,8 @@ struct thread_trace {
 	__u64 peer_sk;  /* socket the current inbound request arrived on */
 	__u64 out_sk;   /* socket of the thread's latest outbound request */
 	__u8 answered;  /* the thread has written to peer_sk since the request arrived */
-	__u8 _pad[7];
+	__u8 parked;    /* the thread has parked a context in sock_traces (sticky): its data events look there */
+	__u8 _pad[6];
 };
 
 struct {
@@ -75,6 +76,32 @@ struct {
 	__type(key, __u64); /* pid_tgid */
 	__type(value, struct thread_trace);
 } thread_traces SEC(".maps");
+
+/*
+ * Event-loop servers (Redis, an nginx worker, a Node process) read the next client's request before they answer
+ * the previous one. When a new inbound request replaces a thread's context while that context's request is still
+ * unanswered, its sockets are parked here with its id: the unanswered inbound socket (its further request bytes
+ * and its answer keep the id) and the latest outbound socket (the reply to that outbound request keeps it).
+ * An answer may take several writes, so answering marks the inbound park answered; the socket's next request, a
+ * new request written on a parked outbound socket, or a close unparks it.
+ */
+enum { PARKED_INBOUND = 1, PARKED_OUTBOUND = 2, PARKED_ANSWERED = 3 };
+
+struct sock_trace {
+	__u64 trace_id;
+	__u8 kind; /* PARKED_INBOUND / PARKED_OUTBOUND / PARKED_ANSWERED */
+	__u8 _pad[7];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64); /* struct sock * */
+	__type(value, struct sock_trace);
+} sock_traces SEC(".maps");
+
+/* Set by the first park; until then closes skip the sock_traces delete. Only ever goes 0 -> 1. */
+__u32 traces_parked = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -381,21 +408,48 @@ static __always_inline __u64 new_trace_id(void)
 	return trace_id_base + n * trace_id_ncpus + bpf_get_smp_processor_id();
 }
 
+static __always_inline void park(__u64 sk, __u64 trace_id, __u8 kind)
+{
+	struct sock_trace v = { .trace_id = trace_id, .kind = kind };
+
+	bpf_map_update_elem(&sock_traces, &sk, &v, BPF_ANY);
+}
+
 /* The trace id a data event of this thread on socket `sk` carries; updates the thread's context. */
 static __always_inline __u64 thread_trace_id(__u64 pid_tgid, __u64 sk, __u8 direction)
 {
 	struct thread_trace *t = bpf_map_lookup_elem(&thread_traces, &pid_tgid);
 	struct thread_trace fresh = {};
+	struct sock_trace *p;
 
 	if (direction == SOCKET_DIR_INGRESS) {
 		if (t && !t->answered && (sk == t->peer_sk || sk == t->out_sk))
 			return t->trace_id; /* more of the inbound request, or the reply to our outbound one */
+		if (t && t->parked) {
+			p = bpf_map_lookup_elem(&sock_traces, &sk);
+			if (p && p->kind != PARKED_ANSWERED)
+				return p->trace_id; /* more of a parked request, or the reply to a parked outbound one */
+			if (p)
+				bpf_map_delete_elem(&sock_traces, &sk); /* a new request after a parked one's answer */
+		}
 		fresh.trace_id = new_trace_id();
 		fresh.peer_sk = sk;
-		if (t)
-			*t = fresh;
-		else
+		if (!t) {
 			bpf_map_update_elem(&thread_traces, &pid_tgid, &fresh, BPF_ANY);
+			return fresh.trace_id;
+		}
+		if (t->trace_id && !t->answered && t->peer_sk) {
+			/* The thread leaves a request unanswered for another one: an event loop. */
+			park(t->peer_sk, t->trace_id, PARKED_INBOUND);
+			if (t->out_sk && t->out_sk != t->peer_sk)
+				park(t->out_sk, t->trace_id, PARKED_OUTBOUND);
+			fresh.parked = 1;
+			if (!traces_parked)
+				traces_parked = 1;
+		} else {
+			fresh.parked = t->parked;
+		}
+		*t = fresh;
 		return fresh.trace_id;
 	}
 	if (!t) {
@@ -407,6 +461,15 @@ static __always_inline __u64 thread_trace_id(__u64 pid_tgid, __u64 sk, __u8 dire
 	if (sk == t->peer_sk && t->peer_sk) {
 		t->answered = 1;
 		return t->trace_id;
+	}
+	if (t->parked) {
+		p = bpf_map_lookup_elem(&sock_traces, &sk);
+		if (p && p->kind != PARKED_OUTBOUND) {
+			p->kind = PARKED_ANSWERED;
+			return p->trace_id; /* (more of) the answer to a parked request; the current context goes on */
+		}
+		if (p) /* a new request on a parked outbound socket belongs to the current context */
+			bpf_map_delete_elem(&sock_traces, &sk);
 	}
 	if (t->answered) {
 		/* Sending elsewhere after the answer went out is not part of that request any more. */
@@ -810,6 +873,8 @@ int enter_close(struct trace_event_raw_sys_enter *ctx)
 		return 0;
 	if (tls_seen)
 		bpf_map_delete_elem(&tls_socks, &sk);
+	if (traces_parked)
+		bpf_map_delete_elem(&sock_traces, &sk);
 	fill_common(&s->hdr, pid_tgid, fd, (__u64)sk, SOCKET_EVENT_CLOSE, SOCKET_DIR_EGRESS,
 		    SOCKET_SYS_CLOSE, 0);
 	fill_addrs(&s->hdr, (__u64)sk, family);

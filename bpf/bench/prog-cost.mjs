@@ -2,9 +2,12 @@
 // (kernel.bpf_stats_enabled: run_time_ns / run_cnt per program), with the syscall microbenchmark
 // (bpf/.output/overhead, `make -C bpf bench`) as the traffic. Several addon builds are compared side by side,
 // alternating, so a noisy host moves them alike. Root only.
-//   node bpf/bench/prog-cost.mjs <native dir>[,<native dir>…] [rounds=3] [pairs=200000]
+//   node bpf/bench/prog-cost.mjs <native dir>[,<native dir>…] [rounds=3] [pairs=200000] [traffic=pairs|redis]
 // A native dir holds dist/ and build/Release/ (this repository's `native`, or a copy of an older build).
-import { execFile, execFileSync } from 'node:child_process';
+// traffic=redis drives a private redis-server with redis-benchmark (50 clients, GET and SET, `pairs` requests each)
+// instead: an event-loop server that reads several clients' requests before it answers them, which is where the
+// AutoTracing context of a thread gets parked per socket.
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -12,9 +15,11 @@ import { promisify } from 'node:util';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const overhead = path.join(here, '..', '.output', 'overhead');
-const [dirsArg, roundsArg = '3', pairsArg = '200000'] = process.argv.slice(2);
+const [dirsArg, roundsArg = '3', pairsArg = '200000', traffic = 'pairs'] = process.argv.slice(2);
 if (!dirsArg) {
-  console.error('usage: node bpf/bench/prog-cost.mjs <native dir>[,<native dir>…] [rounds=3] [pairs=200000]');
+  console.error(
+    'usage: node bpf/bench/prog-cost.mjs <native dir>[,<native dir>…] [rounds=3] [pairs=200000] [traffic=pairs|redis]',
+  );
   process.exit(2);
 }
 const dirs = dirsArg.split(',').map((d) => path.resolve(d));
@@ -42,8 +47,25 @@ async function measure(dir) {
   });
   const before = progStats();
   // Asynchronously, so this process's JavaScript takes the batches as they come, as the agent does.
-  const { stdout } = await promisify(execFile)(overhead, [pairsArg, '64', 'tcp'], { encoding: 'utf8' });
-  const tcpNs = Number(stdout.match(/([\d.]+)\s*ns/)?.[1]);
+  let tcpNs = 0;
+  if (traffic === 'redis') {
+    const started = process.hrtime.bigint();
+    await promisify(execFile)('redis-benchmark', [
+      '-p',
+      String(REDIS_PORT),
+      '-c',
+      '50',
+      '-n',
+      pairsArg,
+      '-t',
+      'get,set',
+      '-q',
+    ]);
+    tcpNs = Number(process.hrtime.bigint() - started) / (2 * Number(pairsArg));
+  } else {
+    const { stdout } = await promisify(execFile)(overhead, [pairsArg, '64', 'tcp'], { encoding: 'utf8' });
+    tcpNs = Number(stdout.match(/([\d.]+)\s*ns/)?.[1]);
+  }
   const stats = tracer.stats();
   await new Promise((r) => setTimeout(r, 200));
   const after = progStats();
@@ -56,6 +78,15 @@ async function measure(dir) {
   }
   return { tcpNsPerPair: tcpNs, events, dropped: stats.dropped + stats.userDropped, cost };
 }
+
+const REDIS_PORT = 16379;
+const redis =
+  traffic === 'redis'
+    ? spawn('redis-server', ['--port', String(REDIS_PORT), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+        stdio: 'ignore',
+      })
+    : null;
+if (redis) await new Promise((r) => setTimeout(r, 500));
 
 const statsFile = '/proc/sys/kernel/bpf_stats_enabled';
 const wasEnabled = readFileSync(statsFile, 'utf8').trim();
@@ -71,6 +102,7 @@ try {
   }
 } finally {
   writeFileSync(statsFile, wasEnabled);
+  redis?.kill();
 }
 for (const [dir, rs] of results) {
   const cost = {};

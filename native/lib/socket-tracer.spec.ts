@@ -26,6 +26,7 @@ const SKIP = process.env.BATHYSCOPE_SKIP_EBPF === '1';
 const FIXTURES = path.join(__dirname, '..', 'test', 'fixtures');
 const HTTP_CHILD = path.join(FIXTURES, 'http-roundtrips.cjs');
 const SYSCALLS_CHILD = path.join(FIXTURES, 'syscalls.py');
+const EVENT_LOOP_CHILD = path.join(FIXTURES, 'event-loop.py');
 
 if (SKIP) console.warn('BATHYSCOPE_SKIP_EBPF=1: skipping the real eBPF socket tracer tests');
 
@@ -292,6 +293,40 @@ describe.skipIf(SKIP)('SocketTracer on the real kernel', () => {
       // The pipe traffic never shows up.
       expect(ev.some((e) => text(e).includes('pipe:'))).toBe(false);
       expect(tracer!.stats().dropped).toBe(0);
+    },
+    30_000,
+  );
+
+  it.each(['direct', 'compat'] as const)(
+    'keeps each request its trace id on an event-loop server that reads the next request before it answers (%s)',
+    async (variant) => {
+      const { events } = await startCollecting({ variant });
+      const out = await runChild<{ pid: number; port: number; aPort: number; bPort: number }>('python3', [
+        EVENT_LOOP_CHILD,
+      ]).result;
+      // The server's work is all on the main thread (tid = pid); clients and upstream are other threads.
+      const server = () => events.filter((e) => e.kind === 'data' && e.pid === out.pid && e.tid === out.pid);
+      const one = (payload: string, direction: 'ingress' | 'egress') => {
+        const hits = server().filter((e) => text(e) === payload && e.direction === direction);
+        expect(hits, `${direction} ${payload}`).toHaveLength(1);
+        return hits[0]!.traceId!;
+      };
+      await waitFor(() => server().some((e) => text(e) === 'RESP-A-second'));
+
+      const a = one('REQ-A-part1|', 'ingress');
+      const b = one('REQ-B', 'ingress');
+      expect(a).toBeGreaterThan(0);
+      expect(b).toBeGreaterThan(0);
+      expect(b).not.toBe(a);
+      expect(one('UP-A', 'egress'), "A's outbound call").toBe(a);
+      expect(one('REQ-A-part2', 'ingress'), "the rest of A's request, read after B's").toBe(a);
+      expect(one('UPREPLY-A', 'ingress'), "the upstream's reply to A's call, read after B's request").toBe(a);
+      expect(one('RESP-A:head|', 'egress'), "A's answer, given after B's request was read").toBe(a);
+      expect(one('RESP-A:body', 'egress'), "the second write of A's answer").toBe(a);
+      expect(one('RESP-B', 'egress'), "B's answer").toBe(b);
+      const next = one('REQ-A-second', 'ingress');
+      expect([a, b], "A's next request is a trace of its own").not.toContain(next);
+      expect(one('RESP-A-second', 'egress')).toBe(next);
     },
     30_000,
   );

@@ -10,9 +10,10 @@ import * as path from 'node:path';
  * Redis for the key <marker>:<i> over one persistent RESP connection. Each is its own process, so each serves on
  * its own (event-loop) thread, which is what the kernel's per-thread trace context follows.
  *
- * Redis is a redis-server of the chain's own (startRedis), not the machine's shared one: there the stack's BullMQ
- * clients interleave their commands with B's, and a single-threaded server that reads another client's request
- * before it answers B's gives that answer the other request's trace id (see docs/ARCHITECTURE.md, AutoTracing).
+ * Redis is a redis-server of the chain's own (startRedis), not the machine's shared one, where the stack's BullMQ
+ * clients interleave their commands with B's. The kernel parks the trace context of a request an event loop has not
+ * answered yet (docs/ARCHITECTURE.md, AutoTracing; native/lib/socket-tracer.spec.ts checks it), but the chain tests
+ * count rows and spans exactly, which needs a Redis that only the chain talks to.
  */
 export const SERVICE_A = `
 const http = require('node:http');
