@@ -10,6 +10,7 @@ export interface NativeStats {
   userDropped: number;
   batches: number;
   inFlightBatches: number;
+  pollerNice: number | null;
 }
 
 export interface NativeSocketTracerOptions {
@@ -22,6 +23,7 @@ export interface NativeSocketTracerOptions {
   maxInFlightBytes?: number;
   maxBlockMs?: number;
   wakeupBytes?: number;
+  pollerNice?: number;
   variant?: 'auto' | 'direct' | 'compat';
   tls?: boolean;
   sslLibrary?: string;

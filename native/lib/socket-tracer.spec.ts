@@ -88,6 +88,9 @@ describe('SocketTracer arguments', () => {
     if (SKIP) return;
     expect(() => new SocketTracer({ ringBufferBytes: 'big' as unknown as number })).toThrow(TypeError);
     expect(() => new SocketTracer({ ringBufferBytes: 3 << 20 })).toThrow(RangeError);
+    expect(() => new SocketTracer({ pollerNice: '-5' as unknown as number })).toThrow(TypeError);
+    expect(() => new SocketTracer({ pollerNice: -21 })).toThrow(RangeError);
+    expect(() => new SocketTracer({ pollerNice: 2.5 })).toThrow(RangeError);
     expect(() => new SocketTracer({ payloadCap: 16385 })).toThrow(RangeError);
     expect(() => new SocketTracer({ maxInFlightBytes: 0 })).toThrow(RangeError);
     expect(() => new SocketTracer({ maxInFlightBytes: 2 ** 31 })).toThrow(RangeError);
@@ -330,6 +333,26 @@ describe.skipIf(SKIP)('SocketTracer on the real kernel', () => {
     },
     30_000,
   );
+
+  it('runs its poller thread at the nice value asked for, and only that thread', async () => {
+    // Field 19 of /proc/<pid>/task/<tid>/stat is the nice value; comm (field 2) may hold spaces, so split after ')'.
+    const niceOf = (tid: string) => {
+      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    };
+    const before = new Map(fs.readdirSync('/proc/self/task').map((tid) => [tid, niceOf(tid)]));
+    for (const asked of [-10, 5]) {
+      tracer = new SocketTracer({ pollerNice: asked });
+      await tracer.start(() => {});
+      await waitFor(() => tracer!.stats().pollerNice !== null);
+      expect(tracer.stats().pollerNice).toBe(asked); // the tests run as root (CAP_SYS_NICE)
+      const changed = fs.readdirSync('/proc/self/task').filter((tid) => niceOf(tid) !== (before.get(tid) ?? 0));
+      expect(changed).toHaveLength(1);
+      expect(niceOf(String(process.pid))).toBe(before.get(String(process.pid)));
+      tracer.close();
+      tracer = undefined;
+    }
+  });
 
   it('ignores pids in the kernel (ignorePid while running)', async () => {
     const { events } = await startCollecting();

@@ -81,6 +81,8 @@ export interface SocketTracerStats {
   batches: number;
   /** Added: batches queued towards JavaScript and not yet handled. */
   inFlightBatches: number;
+  /** Added: the poller thread's nice value (null until it runs): `pollerNice`, or the inherited one if refused. */
+  pollerNice: number | null;
 }
 
 export interface SocketTracerOptions {
@@ -106,6 +108,12 @@ export interface SocketTracerOptions {
   maxInFlightBytes?: number;
   maxInFlightBatches?: number;
   maxBlockMs?: number;
+  /**
+   * Added: nice value of the thread that drains the kernel ring (-20..19, default -20). Above the workload's priority
+   * it drains promptly when the traced processes keep every core busy, so the ring does not overflow; it only copies
+   * records (parsing runs on the JS thread). Needs CAP_SYS_NICE below 0; `stats().pollerNice` says what it got.
+   */
+  pollerNice?: number;
   /**
    * Added: the kernel wakes the poller only once this many bytes are pending (default
    * min(maxBatchBytes, ringBufferBytes / 4); 0 = wake per record). The poller also drains every

@@ -4,7 +4,11 @@
 #include <errno.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <climits>
 
 #include <algorithm>
 #include <cstdio>
@@ -62,6 +66,13 @@ void Shared::Flush() {
 }
 
 void Shared::Run(BpfSession* session, int wake_fd) {
+  // Per thread on Linux: PRIO_PROCESS with a thread id sets that thread's nice value alone.
+  const id_t tid = static_cast<id_t>(syscall(SYS_gettid));
+  setpriority(PRIO_PROCESS, tid, options.poller_nice);  // refused without CAP_SYS_NICE: keep the inherited value
+  errno = 0;
+  int nice = getpriority(PRIO_PROCESS, tid);
+  poller_nice.store(errno == 0 ? nice : 0, std::memory_order_relaxed);
+
   int ep = epoll_create1(EPOLL_CLOEXEC);
   if (ep < 0) {
     fprintf(stderr, "bathyscope socket tracer: epoll_create1: %s\n", strerror(errno));
@@ -276,6 +287,14 @@ TracerOptions ParseOptions(const Napi::CallbackInfo& info) {
   o.max_inflight_batches = GetUint(obj, "maxInFlightBatches", o.max_inflight_batches, 1, 4096);
   o.max_inflight_bytes = GetUint(obj, "maxInFlightBytes", o.max_inflight_bytes, 1, 1u << 30);
   o.max_block_ms = GetUint(obj, "maxBlockMs", o.max_block_ms, 0, 10000);
+  Napi::Value nice = obj.Get("pollerNice");
+  if (!nice.IsUndefined()) {
+    if (!nice.IsNumber()) throw Napi::TypeError::New(env, "options.pollerNice must be a number");
+    double d = nice.As<Napi::Number>().DoubleValue();
+    if (d != static_cast<double>(static_cast<int32_t>(d)) || d < -20 || d > 19)
+      throw Napi::RangeError::New(env, "options.pollerNice must be an integer in -20..19");
+    o.poller_nice = static_cast<int32_t>(d);
+  }
   uint32_t default_wakeup = std::min(o.max_batch_bytes, o.session.ring_buffer_bytes / 4);
   o.session.wakeup_bytes =
       GetUint(obj, "wakeupBytes", default_wakeup, 0, o.session.ring_buffer_bytes / 2);
@@ -448,6 +467,8 @@ Napi::Value SocketTracer::Stats(const Napi::CallbackInfo& info) {
   o.Set("userDropped", Napi::Number::New(env, static_cast<double>(shared_->handoff.user_dropped.load())));
   o.Set("batches", Napi::Number::New(env, static_cast<double>(shared_->handoff.batches.load())));
   o.Set("inFlightBatches", Napi::Number::New(env, shared_->handoff.inflight.load()));
+  int32_t nice = shared_->poller_nice.load(std::memory_order_relaxed);
+  o.Set("pollerNice", nice == INT32_MIN ? env.Null() : Napi::Number::New(env, nice));
   return o;
 }
 
