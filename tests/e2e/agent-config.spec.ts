@@ -52,6 +52,21 @@ function bpfProgramFds(pid: number): number {
   return n;
 }
 
+/** Sizes of the BPF ring buffers the process holds (fdinfo of each bpf-map fd: map_type 27 is BPF_MAP_TYPE_RINGBUF). */
+function ringBufferSizes(pid: number): number[] {
+  const sizes: number[] = [];
+  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (fs.readlinkSync(`/proc/${pid}/fd/${fd}`) !== 'anon_inode:bpf-map') continue;
+      const info = fs.readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
+      if (/^map_type:\s*27$/m.test(info)) sizes.push(Number(/^max_entries:\s*(\d+)$/m.exec(info)?.[1]));
+    } catch {
+      // closed while listing
+    }
+  }
+  return sizes;
+}
+
 const config = (patch: (c: AgentConfig) => void = () => {}): AgentConfig => {
   const c = structuredClone(DEFAULT_AGENT_CONFIG);
   c.checkinIntervalSeconds = 2;
@@ -259,6 +274,39 @@ describe.skipIf(skipEbpf)('live agent configuration (real agent process, gateway
       (r) => r.length >= 10,
     );
     expect(rows.every((r) => r.serverPort === b.port)).toBe(true);
+  });
+
+  it('ebpf.ringBufferMb reloads the tracer with a kernel ring of that size; a size that is no power of two is refused', async () => {
+    const pid = agent?.pid as number;
+    expect(ringBufferSizes(pid)).toEqual([8 << 20]); // the default, while only the socket tracer runs
+    const bigger = await publish(
+      config((c) => (c.ebpf = { ringBufferMb: 32 })),
+      '32 MiB ring',
+    );
+    await applied(bigger);
+    expect(
+      await eventually(
+        async () => ringBufferSizes(pid),
+        (s) => s[0] === 32 << 20,
+      ),
+    ).toEqual([32 << 20]);
+    expect(bpfProgramFds(pid)).toBe(tracerPrograms.length);
+    traffic(a.port, 'big-ring');
+    const rows = await eventually(
+      () => rowsOf('big-ring'),
+      (r) => r.length >= 10,
+    );
+    expect(rows.filter((r) => r.side === 'server')).toHaveLength(5);
+
+    const refused = await owner.request(
+      'mutation($g: ID!, $c: JSON!) { updateAgentGroupConfig(groupId: $g, config: $c) { version } }',
+      { g: groupId, c: config((c) => (c.ebpf = { ringBufferMb: 3 })) },
+    );
+    expect(refused.errors?.[0]?.message).toContain(
+      '/ebpf/ringBufferMb: must be one of 1, 2, 4, 8, 16, 32, 64, 128, 256',
+    );
+    expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(readStatus().configVersion).toBe(bigger); // the agent still runs the last valid version
   });
 
   it('restarts with the stored configuration before any check-in', async () => {

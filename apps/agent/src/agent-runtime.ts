@@ -8,7 +8,7 @@ import { CapturePipeline } from './capture/capture-pipeline';
 import { type CaptureBackend, CaptureSwitch } from './capture/capture-switch';
 import { SocketTracerBackend } from './capture/tracer-backend';
 import { type CheckinOutcome, checkIn } from './checkin/checkin-client';
-import { AgentConfigApplier } from './config/config-applier';
+import { AgentConfigApplier, ringBufferMb } from './config/config-applier';
 import { ConfigManager } from './config/config-manager';
 import { ConfigStore } from './config/config-store';
 import { ProcessSampler, type ResourceSample, SelfMonitor } from './config/self-monitor';
@@ -167,7 +167,12 @@ export class AgentRuntime {
           ),
           this.pipeline.tracker,
         );
-    this.backend = options.backend ?? new SocketTracerBackend(() => this.configs.config.tls?.enabled ?? true);
+    this.backend =
+      options.backend ??
+      new SocketTracerBackend(() => ({
+        tls: this.configs.config.tls?.enabled ?? true,
+        ringBufferBytes: ringBufferMb(this.configs.config) << 20,
+      }));
     this.capture = new CaptureSwitch(
       this.backend,
       (events) => this.pipeline.onEvents(events),

@@ -1,6 +1,7 @@
 import {
   type SocketEvent,
   SocketTracer,
+  type SocketTracerOptions,
   type SocketTracerStats,
   type TlsCoveredProcess,
   tlsCoveredProcesses,
@@ -17,12 +18,15 @@ export class SocketTracerBackend implements CaptureBackend {
   private tracer: SocketTracer | undefined;
   private readonly past: Totals = { submitted: 0, dropped: 0, delivered: 0, userDropped: 0 };
 
-  /** `tlsEnabled` is read at each attach: the OpenSSL uprobes are part of the loaded tracer. */
-  constructor(private readonly tlsEnabled: () => boolean = () => true) {}
+  /**
+   * `options` is read at each attach: the OpenSSL uprobes and the ring buffer are part of the loaded tracer, so a
+   * change of either takes a reattach.
+   */
+  constructor(private readonly options: () => SocketTracerOptions = () => ({})) {}
 
   async attach(onEvents: (events: SocketEvent[]) => void): Promise<void> {
     if (this.tracer?.running) return;
-    const tracer = new SocketTracer({ tls: this.tlsEnabled() });
+    const tracer = new SocketTracer(this.options());
     try {
       await tracer.start(onEvents);
     } catch (err) {

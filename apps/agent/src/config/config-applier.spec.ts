@@ -8,7 +8,7 @@ import { CaptureSwitch } from '../capture/capture-switch';
 import { exchangeEvents, RecordingBackend } from '../capture/capture-test-kit';
 import { connectionHash } from '../capture/record-filter';
 import { L7Shipper } from '../shipper/l7-shipper';
-import { AgentConfigApplier } from './config-applier';
+import { AgentConfigApplier, ringBufferMb } from './config-applier';
 import { SelfMonitor } from './self-monitor';
 
 /** A port on loopback where nothing listens: the shipper's gateway is down, so rows stay pending. */
@@ -100,6 +100,18 @@ describe('AgentConfigApplier', () => {
     expect([backend.attached, backend.attaches]).toEqual([false, 2]);
     await applier.apply(config()).settled;
     expect([backend.attached, backend.attaches]).toEqual([true, 3]);
+  });
+
+  it('ebpf.ringBufferMb reloads the tracer (the ring is part of it); absent means the default size', async () => {
+    const { applier, backend } = await setup();
+    const same = applier.apply(config((c) => (c.ebpf = { ringBufferMb: 8 })));
+    expect(same.changed).toEqual([]); // 8 MiB is what an absent section means
+    const bigger = applier.apply(config((c) => (c.ebpf = { ringBufferMb: 32 })));
+    expect(bigger.changed).toEqual(['ebpf.ringBufferMb']);
+    await bigger.settled;
+    expect([backend.attached, backend.attaches, backend.detaches]).toEqual([true, 2, 1]);
+    expect(ringBufferMb(applier.config)).toBe(32);
+    expect(ringBufferMb(null)).toBe(8);
   });
 
   it('protocols.http1.ports keeps only servers on those ports and counts the rest; [] means every port', async () => {

@@ -1,4 +1,10 @@
-import { type AgentConfig, protocolEnabled, SWITCHABLE_PROTOCOLS, type SwitchableProtocol } from '@bathyscope/wire';
+import {
+  type AgentConfig,
+  DEFAULT_EBPF_CONFIG,
+  protocolEnabled,
+  SWITCHABLE_PROTOCOLS,
+  type SwitchableProtocol,
+} from '@bathyscope/wire';
 import type { CapturePipeline } from '../capture/capture-pipeline';
 import { L7_PROTOCOL_NAMES } from '../l7';
 import type { CaptureSwitch } from '../capture/capture-switch';
@@ -14,6 +20,9 @@ export interface ConfigTargets {
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** The kernel ring buffer's size under `config`, in MiB. */
+export const ringBufferMb = (config: AgentConfig | null): number => (config?.ebpf ?? DEFAULT_EBPF_CONFIG).ringBufferMb;
 
 /**
  * Applies a validated AgentConfig to the running agent, knob by knob, without a restart. Only what differs from
@@ -43,9 +52,12 @@ export class AgentConfigApplier {
       changed.push('collectors.l7Requests');
       settled = capture.hold('config', !next.collectors.l7Requests);
     }
-    // The tracer reads tls.enabled when it loads; the first apply attaches with it already.
-    if (prev && (prev.tls?.enabled ?? true) !== (next.tls?.enabled ?? true)) {
-      changed.push('tls.enabled');
+    // The tracer reads these when it loads: a change reloads it (the first apply attaches with them already).
+    const reloads: string[] = [];
+    if (prev && (prev.tls?.enabled ?? true) !== (next.tls?.enabled ?? true)) reloads.push('tls.enabled');
+    if (prev && ringBufferMb(prev) !== ringBufferMb(next)) reloads.push('ebpf.ringBufferMb');
+    if (reloads.length > 0) {
+      changed.push(...reloads);
       const held = settled;
       settled = held.then(() => capture.reattach());
     }
