@@ -3,7 +3,7 @@
   "targets": [
     {
       "target_name": "bathyscope_native",
-      "sources": ["src/addon.cc", "src/bpf_session.cc", "src/socket_tracer.cc", "src/profile_session.cc", "src/cpu_profiler.cc", "src/demangle.cc", "src/demangle_rust_v0.cc", "src/flow_session.cc", "src/flow_addon.cc", "src/packet_capture.cc"],
+      "sources": ["src/addon.cc", "src/bpf_session.cc", "src/socket_tracer.cc", "src/profile_session.cc", "src/cpu_profiler.cc", "src/demangle.cc", "src/demangle_rust_v0.cc", "src/flow_session.cc", "src/flow_addon.cc", "src/packet_capture.cc", "src/addon_lifecycle.cc", "src/batch_stream.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "../bpf",

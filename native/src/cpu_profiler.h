@@ -6,42 +6,29 @@
 
 #include <napi.h>
 
+#include <functional>
 #include <memory>
-#include <mutex>
+#include <string>
 
+#include "addon_lifecycle.h"
 #include "profile_session.h"
 
 namespace bathyscope {
 
-// Shared by the ObjectWrap and its workers, so a worker outliving close() still finds valid state.
-struct ProfilerCore {
-  std::mutex mu;  // guards session (Drain, ReadCounters, reset)
-  std::unique_ptr<ProfileSession> session;
-  ProfileCounters last;  // counters read just before close, so stats() stays valid after it
-  uint64_t drains = 0;
-  bool closed = false;
-};
-
-class CpuProfiler : public Napi::ObjectWrap<CpuProfiler> {
+class CpuProfiler : public PullSessionWrap<CpuProfiler, ProfileSession, ProfileCounters> {
  public:
+  static constexpr const char* kClassName = "CpuProfiler";
+
   static Napi::Function Init(Napi::Env env);
   explicit CpuProfiler(const Napi::CallbackInfo& info);
-  ~CpuProfiler() override;
 
  private:
-  Napi::Value Start(const Napi::CallbackInfo& info);
-  Napi::Value Drain(const Napi::CallbackInfo& info);
-  Napi::Value Stats(const Napi::CallbackInfo& info);
-  Napi::Value Close(const Napi::CallbackInfo& info);
-  Napi::Value Running(const Napi::CallbackInfo& info);
-  void Shutdown();
-  static void CleanupHook(void* arg);
+  friend PullSessionWrap;
 
-  Napi::Env env_;
+  std::function<std::unique_ptr<ProfileSession>(std::string* error)> SessionStarter() const;
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+
   ProfileConfig config_;
-  std::shared_ptr<ProfilerCore> core_ = std::make_shared<ProfilerCore>();
-  bool starting_ = false;
-  bool hook_registered_ = false;
 };
 
 }  // namespace bathyscope

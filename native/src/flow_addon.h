@@ -7,42 +7,28 @@
 
 #include <napi.h>
 
+#include <functional>
 #include <memory>
-#include <mutex>
+#include <string>
 
+#include "addon_lifecycle.h"
 #include "flow_session.h"
 
 namespace bathyscope {
 
-// Shared by the ObjectWrap and its workers, so a worker outliving close() still finds valid state.
-struct FlowCore {
-  std::mutex mu;  // guards session (Drain, ReadCounters, reset)
-  std::unique_ptr<FlowSession> session;
-  FlowCounters last;  // counters read just before close, so stats() stays valid after it
-  uint64_t drains = 0;
-  bool closed = false;
-};
-
-class FlowMetrics : public Napi::ObjectWrap<FlowMetrics> {
+class FlowMetrics : public PullSessionWrap<FlowMetrics, FlowSession, FlowCounters> {
  public:
+  static constexpr const char* kClassName = "FlowMetrics";
+
   static Napi::Function Init(Napi::Env env);
   explicit FlowMetrics(const Napi::CallbackInfo& info);
-  ~FlowMetrics() override;
 
  private:
-  Napi::Value Start(const Napi::CallbackInfo& info);
-  Napi::Value Drain(const Napi::CallbackInfo& info);
-  Napi::Value Stats(const Napi::CallbackInfo& info);
-  Napi::Value Close(const Napi::CallbackInfo& info);
-  Napi::Value Running(const Napi::CallbackInfo& info);
-  Napi::Value Programs(const Napi::CallbackInfo& info);
-  void Shutdown();
-  static void CleanupHook(void* arg);
+  friend PullSessionWrap;
 
-  Napi::Env env_;
-  std::shared_ptr<FlowCore> core_ = std::make_shared<FlowCore>();
-  bool starting_ = false;
-  bool hook_registered_ = false;
+  std::function<std::unique_ptr<FlowSession>(std::string* error)> SessionStarter() const;
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value Programs(const Napi::CallbackInfo& info);
 };
 
 }  // namespace bathyscope

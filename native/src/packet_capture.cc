@@ -8,14 +8,12 @@
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -190,10 +188,10 @@ bool OpenRing(CaptureRing* r, const PacketCaptureOptions& o, std::string* error)
 // ------------------------------------------------------------------------------------ PacketShared
 
 PacketShared::PacketShared(const PacketCaptureOptions& opts)
-    : options(opts),
-      handoff({kPacketBatchMagic, kPacketBatchVersion, kPacketRecordHeader},
-              opts.max_batch_bytes + kPacketRecordHeader + opts.snaplen, opts.max_inflight_batches, opts.max_block_ms,
-              opts.max_inflight_batches) {}
+    : BatchStream({kPacketBatchMagic, kPacketBatchVersion, kPacketRecordHeader},
+                  opts.max_batch_bytes + kPacketRecordHeader + opts.snaplen, opts.max_inflight_batches,
+                  opts.max_block_ms, opts.max_inflight_batches),
+      options(opts) {}
 
 PacketShared::~PacketShared() { Stop(); }
 
@@ -239,21 +237,18 @@ bool PacketShared::Open(std::string* error) {
       return false;
     }
   }
-  int wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (wake < 0) {
+  if (!OpenWake()) {
     *error = std::string("packet capture: eventfd: ") + strerror(errno);
     for (auto& r : rings) CloseRing(&r);
     return false;
   }
   std::lock_guard<std::mutex> lock(mu_);
   rings_ = std::move(rings);
-  wake_fd_ = wake;
   return true;
 }
 
 void PacketShared::StartThread() {
-  std::lock_guard<std::mutex> lock(mu_);
-  thread_ = std::thread([this] { Run(); });
+  StartPoller([this](int wake_fd) { Run(wake_fd); });
 }
 
 void PacketShared::Append(const uint8_t* l3, uint32_t cap, uint32_t wire, uint64_t mono_ns, int ifindex,
@@ -300,71 +295,40 @@ void PacketShared::DrainRing(CaptureRing* r, int64_t realtime_to_mono_ns) {
   }
 }
 
-void PacketShared::Flush() {
-  handoff.Flush([this](Batch* batch) { return tsfn.NonBlockingCall(batch); });
-}
-
-void PacketShared::Run() {
+void PacketShared::Run(int wake_fd) {
   std::vector<pollfd> fds;
   std::vector<CaptureRing*> rings;
-  int wake;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& r : rings_) {
       fds.push_back(pollfd{r.fd, POLLIN | POLLERR, 0});
       rings.push_back(&r);
     }
-    wake = wake_fd_;
   }
-  fds.push_back(pollfd{wake, POLLIN, 0});
-  using Clock = std::chrono::steady_clock;
-  const auto interval = std::chrono::milliseconds(options.flush_interval_ms);
-  auto next_tick = Clock::now() + interval;
-  while (!stop_.load(std::memory_order_acquire)) {
-    auto wait = std::chrono::ceil<std::chrono::milliseconds>(next_tick - Clock::now());
-    int timeout = static_cast<int>(std::max<int64_t>(0, wait.count()));
-    int n = poll(fds.data(), fds.size(), timeout);
+  fds.push_back(pollfd{wake_fd, POLLIN, 0});
+  FlushTicker ticker(options.flush_interval_ms);
+  while (!stopping()) {
+    int n = poll(fds.data(), fds.size(), ticker.TimeoutMs());
     if (n < 0 && errno != EINTR) {
       fprintf(stderr, "bathyscope packet capture: poll: %s\n", strerror(errno));
       break;
     }
-    if (stop_.load(std::memory_order_acquire)) break;
+    if (stopping()) break;
     // Packet times are CLOCK_REALTIME; the agent's clock is CLOCK_MONOTONIC (the socket tracer's). The offset is
     // taken per wakeup, so clock steps are followed within one flush interval.
     int64_t offset = ClockNs(CLOCK_REALTIME) - ClockNs(CLOCK_MONOTONIC);
     for (CaptureRing* r : rings) DrainRing(r, offset);
-    auto now = Clock::now();
-    if (now >= next_tick) {
-      Flush();
-      next_tick = now + interval;
-    }
+    if (ticker.Due()) Flush();
   }
 }
 
 void PacketShared::Stop() {
-  std::thread thread;
-  int wake;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    closed.store(true);
-    stop_.store(true, std::memory_order_release);
-    handoff.Stop();
-    thread = std::move(thread_);
-    wake = wake_fd_;
-  }
-  if (wake >= 0) {
-    uint64_t one = 1;
-    ssize_t ignored = write(wake, &one, sizeof(one));
-    (void)ignored;
-  }
-  if (thread.joinable()) thread.join();
+  StopPoller();
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& r : rings_) {
     ReadStats(&r);
     CloseRing(&r);
   }
-  if (wake_fd_ >= 0) close(wake_fd_);
-  wake_fd_ = -1;
 }
 
 void PacketShared::ReadStats(CaptureRing* r) {
@@ -396,45 +360,26 @@ std::vector<std::pair<std::string, int>> PacketShared::Interfaces() {
   return out;
 }
 
-void PacketCallJs(Napi::Env env, Napi::Function callback, PacketShared* shared, Batch* batch) {
-  shared->handoff.Deliver(env, callback, batch, shared->closed.load());
-}
-
 // ------------------------------------------------------------------------------------ PacketCapture
 
 namespace {
 
-uint32_t OptUint(const Napi::Object& obj, const char* key, uint32_t fallback, uint32_t min, uint32_t max) {
-  Napi::Env env = obj.Env();
-  Napi::Value v = obj.Get(key);
-  if (v.IsUndefined()) return fallback;
-  if (!v.IsNumber()) throw Napi::TypeError::New(env, std::string("options.") + key + " must be a number");
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (d != static_cast<double>(static_cast<int64_t>(d)) || d < min || d > max) {
-    throw Napi::RangeError::New(env, std::string("options.") + key + " must be an integer in [" +
-                                         std::to_string(min) + ", " + std::to_string(max) + "]");
-  }
-  return static_cast<uint32_t>(d);
-}
-
 PacketCaptureOptions ParsePacketOptions(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   PacketCaptureOptions o;
-  if (info.Length() == 0 || info[0].IsUndefined()) return o;
-  if (!info[0].IsObject() || info[0].IsArray())
-    throw Napi::TypeError::New(env, "PacketCapture options must be an object");
-  Napi::Object obj = info[0].As<Napi::Object>();
-  o.snaplen = OptUint(obj, "snaplen", o.snaplen, 128, kPacketMaxSnaplen);
-  o.block_bytes = OptUint(obj, "blockBytes", o.block_bytes, 64u << 10, 16u << 20);
+  Napi::Object obj;
+  if (!OptionsArgument(info, PacketCapture::kClassName, &obj)) return o;
+  o.snaplen = OptionUint(obj, "snaplen", o.snaplen, 128, kPacketMaxSnaplen);
+  o.block_bytes = OptionUint(obj, "blockBytes", o.block_bytes, 64u << 10, 16u << 20);
   if ((o.block_bytes & (o.block_bytes - 1)) != 0)
     throw Napi::RangeError::New(env, "options.blockBytes must be a power of two");
   if (o.block_bytes < 2 * (o.snaplen + 128))
     throw Napi::RangeError::New(env, "options.blockBytes must hold at least two packets of snaplen bytes");
-  o.blocks = OptUint(obj, "blocks", o.blocks, 2, 256);
-  o.flush_interval_ms = OptUint(obj, "flushIntervalMs", o.flush_interval_ms, 1, 10000);
-  o.max_batch_bytes = OptUint(obj, "maxBatchBytes", o.max_batch_bytes, 16u << 10, 64u << 20);
-  o.max_inflight_batches = OptUint(obj, "maxInFlightBatches", o.max_inflight_batches, 1, 4096);
-  o.max_block_ms = OptUint(obj, "maxBlockMs", o.max_block_ms, 0, 10000);
+  o.blocks = OptionUint(obj, "blocks", o.blocks, 2, 256);
+  o.flush_interval_ms = OptionUint(obj, "flushIntervalMs", o.flush_interval_ms, 1, 10000);
+  o.max_batch_bytes = OptionUint(obj, "maxBatchBytes", o.max_batch_bytes, 16u << 10, 64u << 20);
+  o.max_inflight_batches = OptionUint(obj, "maxInFlightBatches", o.max_inflight_batches, 1, 4096);
+  o.max_block_ms = OptionUint(obj, "maxBlockMs", o.max_block_ms, 0, 10000);
   Napi::Value ifs = obj.Get("interfaces");
   if (!ifs.IsUndefined()) {
     if (!ifs.IsArray()) throw Napi::TypeError::New(env, "options.interfaces must be an array of names");
@@ -457,111 +402,40 @@ PacketCaptureOptions ParsePacketOptions(const Napi::CallbackInfo& info) {
 }  // namespace
 
 Napi::Function PacketCapture::Init(Napi::Env env) {
-  return DefineClass(env, "PacketCapture",
+  return DefineClass(env, kClassName,
                      {
                          InstanceMethod<&PacketCapture::Start>("start"),
                          InstanceMethod<&PacketCapture::Stats>("stats"),
-                         InstanceMethod<&PacketCapture::Close>("close"),
-                         InstanceMethod<&PacketCapture::RefLoop>("ref"),
-                         InstanceMethod<&PacketCapture::UnrefLoop>("unref"),
-                         InstanceMethod<&PacketCapture::Running>("running"),
+                         InstanceMethod("close", &PacketCapture::Close),
+                         InstanceMethod("ref", &PacketCapture::RefLoop),
+                         InstanceMethod("unref", &PacketCapture::UnrefLoop),
+                         InstanceMethod("running", &PacketCapture::Running),
                          InstanceMethod<&PacketCapture::Interfaces>("interfaces"),
                      });
 }
 
-PacketCapture::PacketCapture(const Napi::CallbackInfo& info)
-    : Napi::ObjectWrap<PacketCapture>(info), env_(info.Env()) {
-  shared_ = std::make_shared<PacketShared>(ParsePacketOptions(info));
-}
-
-PacketCapture::~PacketCapture() {
-  strong_ref_ = false;
-  Shutdown();
-}
+PacketCapture::PacketCapture(const Napi::CallbackInfo& info) : BatchStreamWrap(info, ParsePacketOptions) {}
 
 // Synchronous: opening packet sockets and mapping rings takes microseconds, unlike loading BPF programs.
 Napi::Value PacketCapture::Start(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsFunction())
-    throw Napi::TypeError::New(env, "start(onBatch) needs a callback function");
-  if (running_) throw Napi::Error::New(env, "PacketCapture already started");
-  if (closed_) throw Napi::Error::New(env, "PacketCapture is closed");
+  Napi::Function callback = StartCallback(info);
   std::string error;
   if (!shared_->Open(&error)) throw Napi::Error::New(env, error);
-  auto* keep = new std::shared_ptr<PacketShared>(shared_);
-  shared_->tsfn = PacketTsfn::New(
-      env, info[0].As<Napi::Function>(), "bathyscope.PacketCapture", 0, 1, shared_.get(),
-      [](Napi::Env, std::shared_ptr<PacketShared>* k, PacketShared*) { delete k; }, keep);
-  tsfn_live_ = true;
-  if (!loop_ref_) shared_->tsfn.Unref(env);
-  napi_add_env_cleanup_hook(env, &PacketCapture::CleanupHook, this);
-  hook_registered_ = true;
-  Ref();
-  strong_ref_ = true;
+  Attach(env, callback);
   shared_->StartThread();
-  running_ = true;
+  state_ = State::kRunning;
   return env.Undefined();
 }
 
-void PacketCapture::Shutdown() {
-  if (closed_) return;
-  closed_ = true;
-  running_ = false;
-  shared_->Stop();
-  if (tsfn_live_) {
-    shared_->tsfn.Release();
-    tsfn_live_ = false;
-  }
-  if (hook_registered_) {
-    napi_remove_env_cleanup_hook(env_, &PacketCapture::CleanupHook, this);
-    hook_registered_ = false;
-  }
-  if (strong_ref_) {
-    strong_ref_ = false;
-    Unref();
-  }
-}
-
-void PacketCapture::CleanupHook(void* arg) {
-  auto* self = static_cast<PacketCapture*>(arg);
-  self->hook_registered_ = false;
-  self->strong_ref_ = false;
-  self->Shutdown();
-}
-
 Napi::Value PacketCapture::Stats(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
   PacketShared::Counters c = shared_->KernelCounters();
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("kernelPackets", Napi::Number::New(env, static_cast<double>(c.kernel_packets)));
-  o.Set("kernelDrops", Napi::Number::New(env, static_cast<double>(c.kernel_drops)));
-  o.Set("ringFreezes", Napi::Number::New(env, static_cast<double>(c.freezes)));
-  o.Set("delivered", Napi::Number::New(env, static_cast<double>(shared_->handoff.delivered.load())));
-  o.Set("userDropped", Napi::Number::New(env, static_cast<double>(shared_->handoff.user_dropped.load())));
-  o.Set("batches", Napi::Number::New(env, static_cast<double>(shared_->handoff.batches.load())));
-  o.Set("inFlightBatches", Napi::Number::New(env, shared_->handoff.inflight.load()));
+  Napi::Object o = Napi::Object::New(info.Env());
+  SetCounter(o, "kernelPackets", c.kernel_packets);
+  SetCounter(o, "kernelDrops", c.kernel_drops);
+  SetCounter(o, "ringFreezes", c.freezes);
+  SetHandoffStats(o, shared_->handoff);
   return o;
-}
-
-Napi::Value PacketCapture::Close(const Napi::CallbackInfo& info) {
-  Shutdown();
-  return info.Env().Undefined();
-}
-
-Napi::Value PacketCapture::RefLoop(const Napi::CallbackInfo& info) {
-  loop_ref_ = true;
-  if (tsfn_live_) shared_->tsfn.Ref(info.Env());
-  return info.Env().Undefined();
-}
-
-Napi::Value PacketCapture::UnrefLoop(const Napi::CallbackInfo& info) {
-  loop_ref_ = false;
-  if (tsfn_live_) shared_->tsfn.Unref(info.Env());
-  return info.Env().Undefined();
-}
-
-Napi::Value PacketCapture::Running(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), running_);
 }
 
 Napi::Value PacketCapture::Interfaces(const Napi::CallbackInfo& info) {

@@ -13,15 +13,16 @@
 #include <napi.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
+#include <utility>
 #include <vector>
 
+#include "addon_lifecycle.h"
 #include "batch_handoff.h"
+#include "batch_stream.h"
 
 namespace bathyscope {
 
@@ -63,18 +64,14 @@ struct CaptureRing {
   uint64_t freezes = 0;
 };
 
-class PacketShared;
-void PacketCallJs(Napi::Env env, Napi::Function callback, PacketShared* shared, Batch* batch);
-using PacketTsfn = Napi::TypedThreadSafeFunction<PacketShared, Batch, PacketCallJs>;
-
-class PacketShared {
+// The capture's BatchStream: the packet rings and the poller thread that drains them.
+class PacketShared : public BatchStream {
  public:
   explicit PacketShared(const PacketCaptureOptions& options);
   ~PacketShared();
 
   // Opens, filters and maps a ring per interface. False with *error set (nothing left open) on failure.
   bool Open(std::string* error);
-  void Run();
   void StartThread();
   void Stop();  // idempotent; joins the poller and closes the sockets. JS thread only.
 
@@ -87,50 +84,30 @@ class PacketShared {
   std::vector<std::pair<std::string, int>> Interfaces();
 
   const PacketCaptureOptions options;
-  PacketTsfn tsfn;
-  std::atomic<bool> closed{false};
   std::atomic<uint64_t> truncated{0};
-  BatchHandoff handoff;
 
  private:
+  void Run(int wake_fd);
   void DrainRing(CaptureRing* ring, int64_t realtime_to_mono_ns);
   void Append(const uint8_t* l3, uint32_t cap, uint32_t wire, uint64_t mono_ns, int ifindex, uint16_t proto,
               uint8_t pkttype);
-  void Flush();
   void ReadStats(CaptureRing* ring);
 
-  std::atomic<bool> stop_{false};
-  std::mutex mu_;  // guards rings_ counters and thread_
+  std::mutex mu_;  // guards rings_ and their counters
   std::vector<CaptureRing> rings_;
-  std::thread thread_;
-  int wake_fd_ = -1;
 };
 
-class PacketCapture : public Napi::ObjectWrap<PacketCapture> {
+class PacketCapture : public BatchStreamWrap<PacketCapture, PacketShared> {
  public:
+  static constexpr const char* kClassName = "PacketCapture";
+
   static Napi::Function Init(Napi::Env env);
   explicit PacketCapture(const Napi::CallbackInfo& info);
-  ~PacketCapture() override;
 
  private:
   Napi::Value Start(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
-  Napi::Value Close(const Napi::CallbackInfo& info);
-  Napi::Value RefLoop(const Napi::CallbackInfo& info);
-  Napi::Value UnrefLoop(const Napi::CallbackInfo& info);
-  Napi::Value Running(const Napi::CallbackInfo& info);
   Napi::Value Interfaces(const Napi::CallbackInfo& info);
-  void Shutdown();
-  static void CleanupHook(void* self);
-
-  std::shared_ptr<PacketShared> shared_;
-  bool running_ = false;
-  bool closed_ = false;
-  bool tsfn_live_ = false;
-  bool hook_registered_ = false;
-  bool strong_ref_ = false;
-  bool loop_ref_ = true;
-  napi_env env_ = nullptr;
 };
 
 }  // namespace bathyscope

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -37,9 +36,9 @@ uint32_t InflightLimit(const TracerOptions& o) {
 // ------------------------------------------------------------------------------------ Shared
 
 Shared::Shared(const TracerOptions& opts)
-    : options(opts),
-      handoff({kBatchMagic, SOCKET_TRACE_ABI_VERSION, SOCKET_EVENT_HEADER_SIZE}, opts.max_batch_bytes + kMaxRecord,
-              InflightLimit(opts), opts.max_block_ms, kSpareBatches),
+    : BatchStream({kBatchMagic, SOCKET_TRACE_ABI_VERSION, SOCKET_EVENT_HEADER_SIZE}, opts.max_batch_bytes + kMaxRecord,
+                  InflightLimit(opts), opts.max_block_ms, kSpareBatches),
+      options(opts),
       ignore_(opts.session.ignore_pids) {}
 
 Shared::~Shared() { Stop(); }
@@ -59,10 +58,6 @@ int Shared::OnRecord(void* ctx, void* data, size_t size) {
   b->size += 4 + size;
   b->count++;
   return 0;
-}
-
-void Shared::Flush() {
-  handoff.Flush([this](Batch* batch) { return tsfn.NonBlockingCall(batch); });
 }
 
 void Shared::Run(BpfSession* session, int wake_fd) {
@@ -89,20 +84,15 @@ void Shared::Run(BpfSession* session, int wake_fd) {
   ev.data.u32 = 1;
   epoll_ctl(ep, EPOLL_CTL_ADD, wake_fd, &ev);
 
-  using Clock = std::chrono::steady_clock;
-  const auto interval = std::chrono::milliseconds(options.flush_interval_ms);
-  auto next_tick = Clock::now() + interval;
-  while (!stop_.load(std::memory_order_acquire)) {
-    // Round up: a truncated 0 ms timeout would spin for the last partial millisecond of a tick.
-    auto wait = std::chrono::ceil<std::chrono::milliseconds>(next_tick - Clock::now());
-    int timeout = static_cast<int>(std::max<int64_t>(0, wait.count()));
+  FlushTicker ticker(options.flush_interval_ms);
+  while (!stopping()) {
     epoll_event events[2];
-    int n = epoll_wait(ep, events, 2, timeout);
+    int n = epoll_wait(ep, events, 2, ticker.TimeoutMs());
     if (n < 0 && errno != EINTR) {
       fprintf(stderr, "bathyscope socket tracer: epoll_wait: %s\n", strerror(errno));
       break;
     }
-    if (stop_.load(std::memory_order_acquire)) break;
+    if (stopping()) break;
     // Always drain, woken or not: the BPF side skips wakeups below wakeup_bytes, so the timer is
     // what picks up a trickle of events.
     int rc = session->Consume();
@@ -110,11 +100,7 @@ void Shared::Run(BpfSession* session, int wake_fd) {
       fprintf(stderr, "bathyscope socket tracer: ring_buffer__consume: %s\n", strerror(-rc));
       break;
     }
-    auto now = Clock::now();
-    if (now >= next_tick) {
-      Flush();
-      next_tick = now + interval;
-    }
+    if (ticker.Due()) Flush();
   }
   close(ep);
 }
@@ -131,41 +117,26 @@ bool Shared::LoadAndRun(std::string* error) {
   std::lock_guard<std::mutex> lock(mu_);
   if (closed.load()) return true;  // close() won the race: the session is destroyed on return
   for (uint32_t pid : ignore_) session->SetIgnored(pid, true);  // pids added while loading
-  int wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (wake_fd < 0) {
+  if (!OpenWake()) {
     *error = std::string("socket tracer: eventfd failed: ") + strerror(errno);
     return false;
   }
-  wake_fd_ = wake_fd;
   variant_ = session->variant();
   tls_library_ = session->tls_library();
   tls_error_ = session->tls_error();
   session_ = std::move(session);
   BpfSession* raw = session_.get();
-  thread_ = std::thread([this, raw, wake_fd] { Run(raw, wake_fd); });
+  StartPoller([this, raw](int wake_fd) { Run(raw, wake_fd); });
   return true;
 }
 
 void Shared::Stop() {
-  std::thread thread;
-  int wake_fd = -1;
   {
+    // LoadAndRun checks it under this lock before it starts the poller.
     std::lock_guard<std::mutex> lock(mu_);
     closed.store(true);
-    stop_.store(true, std::memory_order_release);
-    // A poller waiting for a batch slot must not wait out its timeout.
-    handoff.Stop();
-    thread = std::move(thread_);
-    wake_fd = wake_fd_;
-    wake_fd_ = -1;
   }
-  if (wake_fd >= 0) {
-    uint64_t one = 1;
-    ssize_t ignored = write(wake_fd, &one, sizeof(one));
-    (void)ignored;
-  }
-  if (thread.joinable()) thread.join();
-  if (wake_fd >= 0) close(wake_fd);
+  StopPoller();
   std::unique_ptr<BpfSession> session;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -200,65 +171,9 @@ BpfCounters Shared::Counters() {
   return last_counters_;
 }
 
-// Runs on the JavaScript thread for every batch the poller queued.
-void CallJs(Napi::Env env, Napi::Function callback, Shared* shared, Batch* batch) {
-  shared->handoff.Deliver(env, callback, batch, shared->closed.load());
-}
-
-// ------------------------------------------------------------------------------ StartWorker
-
-class StartWorker : public Napi::AsyncWorker {
- public:
-  StartWorker(Napi::Env env, SocketTracer* owner, std::shared_ptr<Shared> shared)
-      : Napi::AsyncWorker(env, "bathyscope.SocketTracer.start"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        owner_(owner),
-        keep_alive_(Napi::Persistent(owner->Value())),
-        shared_(std::move(shared)) {}
-
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-
-  void Execute() override {
-    std::string error;
-    if (!shared_->LoadAndRun(&error)) SetError(error);
-  }
-
-  void OnOK() override {
-    if (owner_->state_ == SocketTracer::State::kStarting)
-      owner_->state_ = SocketTracer::State::kRunning;
-    deferred_.Resolve(Env().Undefined());
-  }
-
-  void OnError(const Napi::Error& error) override {
-    if (owner_->state_ == SocketTracer::State::kStarting) owner_->StartFailed();
-    deferred_.Reject(error.Value());
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  SocketTracer* owner_;
-  Napi::ObjectReference keep_alive_;  // owner_ stays valid until this worker is deleted
-  std::shared_ptr<Shared> shared_;
-};
-
 // ----------------------------------------------------------------------------- SocketTracer
 
 namespace {
-
-uint32_t GetUint(const Napi::Object& obj, const char* key, uint32_t fallback, uint32_t min,
-                 uint32_t max) {
-  Napi::Env env = obj.Env();
-  Napi::Value v = obj.Get(key);
-  if (v.IsUndefined()) return fallback;
-  if (!v.IsNumber())
-    throw Napi::TypeError::New(env, std::string("options.") + key + " must be a number");
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (d != static_cast<double>(static_cast<int64_t>(d)) || d < min || d > max) {
-    throw Napi::RangeError::New(env, std::string("options.") + key + " must be an integer in [" +
-                                         std::to_string(min) + ", " + std::to_string(max) + "]");
-  }
-  return static_cast<uint32_t>(d);
-}
 
 uint32_t ParsePid(const Napi::Env& env, const Napi::Value& v, const char* what) {
   if (!v.IsNumber()) throw Napi::TypeError::New(env, std::string(what) + " must be a number");
@@ -271,22 +186,20 @@ uint32_t ParsePid(const Napi::Env& env, const Napi::Value& v, const char* what) 
 TracerOptions ParseOptions(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   TracerOptions o;
-  if (info.Length() == 0 || info[0].IsUndefined()) return o;
-  if (!info[0].IsObject() || info[0].IsArray())
-    throw Napi::TypeError::New(env, "SocketTracer options must be an object");
-  Napi::Object obj = info[0].As<Napi::Object>();
+  Napi::Object obj;
+  if (!OptionsArgument(info, SocketTracer::kClassName, &obj)) return o;
 
   o.session.ring_buffer_bytes =
-      GetUint(obj, "ringBufferBytes", o.session.ring_buffer_bytes, 1u << 20, 1u << 30);
+      OptionUint(obj, "ringBufferBytes", o.session.ring_buffer_bytes, 1u << 20, 1u << 30);
   if ((o.session.ring_buffer_bytes & (o.session.ring_buffer_bytes - 1)) != 0)
     throw Napi::RangeError::New(env, "options.ringBufferBytes must be a power of two");
   o.session.payload_cap =
-      GetUint(obj, "payloadCap", SOCKET_TRACE_DEFAULT_PAYLOAD, 0, SOCKET_TRACE_MAX_PAYLOAD);
-  o.flush_interval_ms = GetUint(obj, "flushIntervalMs", o.flush_interval_ms, 1, 10000);
-  o.max_batch_bytes = GetUint(obj, "maxBatchBytes", o.max_batch_bytes, 16u << 10, 64u << 20);
-  o.max_inflight_batches = GetUint(obj, "maxInFlightBatches", o.max_inflight_batches, 1, 4096);
-  o.max_inflight_bytes = GetUint(obj, "maxInFlightBytes", o.max_inflight_bytes, 1, 1u << 30);
-  o.max_block_ms = GetUint(obj, "maxBlockMs", o.max_block_ms, 0, 10000);
+      OptionUint(obj, "payloadCap", SOCKET_TRACE_DEFAULT_PAYLOAD, 0, SOCKET_TRACE_MAX_PAYLOAD);
+  o.flush_interval_ms = OptionUint(obj, "flushIntervalMs", o.flush_interval_ms, 1, 10000);
+  o.max_batch_bytes = OptionUint(obj, "maxBatchBytes", o.max_batch_bytes, 16u << 10, 64u << 20);
+  o.max_inflight_batches = OptionUint(obj, "maxInFlightBatches", o.max_inflight_batches, 1, 4096);
+  o.max_inflight_bytes = OptionUint(obj, "maxInFlightBytes", o.max_inflight_bytes, 1, 1u << 30);
+  o.max_block_ms = OptionUint(obj, "maxBlockMs", o.max_block_ms, 0, 10000);
   Napi::Value nice = obj.Get("pollerNice");
   if (!nice.IsUndefined()) {
     if (!nice.IsNumber()) throw Napi::TypeError::New(env, "options.pollerNice must be a number");
@@ -297,7 +210,7 @@ TracerOptions ParseOptions(const Napi::CallbackInfo& info) {
   }
   uint32_t default_wakeup = std::min(o.max_batch_bytes, o.session.ring_buffer_bytes / 4);
   o.session.wakeup_bytes =
-      GetUint(obj, "wakeupBytes", default_wakeup, 0, o.session.ring_buffer_bytes / 2);
+      OptionUint(obj, "wakeupBytes", default_wakeup, 0, o.session.ring_buffer_bytes / 2);
 
   Napi::Value variant = obj.Get("variant");
   if (!variant.IsUndefined()) {
@@ -341,152 +254,71 @@ TracerOptions ParseOptions(const Napi::CallbackInfo& info) {
   return o;
 }
 
+Napi::Value SetIgnored(const Napi::CallbackInfo& info, Shared* shared, bool ignored) {
+  Napi::Env env = info.Env();
+  uint32_t pid = ParsePid(env, info.Length() > 0 ? info[0] : env.Undefined(), "pid");
+  int rc = shared->SetIgnored(pid, ignored);
+  if (rc != 0) throw Napi::Error::New(env, std::string(ignored ? "ignorePid: " : "unignorePid: ") + strerror(-rc));
+  return env.Undefined();
+}
+
 }  // namespace
 
 Napi::Function SocketTracer::Init(Napi::Env env) {
-  return DefineClass(env, "SocketTracer",
+  return DefineClass(env, kClassName,
                      {
                          InstanceMethod<&SocketTracer::Start>("start"),
                          InstanceMethod<&SocketTracer::IgnorePid>("ignorePid"),
                          InstanceMethod<&SocketTracer::UnignorePid>("unignorePid"),
                          InstanceMethod<&SocketTracer::Stats>("stats"),
-                         InstanceMethod<&SocketTracer::Close>("close"),
-                         InstanceMethod<&SocketTracer::RefLoop>("ref"),
-                         InstanceMethod<&SocketTracer::UnrefLoop>("unref"),
-                         InstanceMethod<&SocketTracer::Running>("running"),
+                         InstanceMethod("close", &SocketTracer::Close),
+                         InstanceMethod("ref", &SocketTracer::RefLoop),
+                         InstanceMethod("unref", &SocketTracer::UnrefLoop),
+                         InstanceMethod("running", &SocketTracer::Running),
                          InstanceMethod<&SocketTracer::Variant>("variant"),
                          InstanceMethod<&SocketTracer::Tls>("tls"),
                      });
 }
 
-SocketTracer::SocketTracer(const Napi::CallbackInfo& info)
-    : Napi::ObjectWrap<SocketTracer>(info), env_(info.Env()) {
-  shared_ = std::make_shared<Shared>(ParseOptions(info));
-}
-
-SocketTracer::~SocketTracer() {
-  strong_ref_ = false;  // being finalized: never touch the reference from here
-  Shutdown();
-}
+SocketTracer::SocketTracer(const Napi::CallbackInfo& info) : BatchStreamWrap(info, ParseOptions) {}
 
 Napi::Value SocketTracer::Start(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsFunction())
-    throw Napi::TypeError::New(env, "start(onBatch) needs a callback function");
-  if (state_ == State::kStarting || state_ == State::kRunning)
-    throw Napi::Error::New(env, "SocketTracer already started");
-  if (state_ == State::kClosed) throw Napi::Error::New(env, "SocketTracer is closed");
-
-  // The TSFN's finalizer holds a reference to Shared: queued batches can outlive this object.
-  auto* keep = new std::shared_ptr<Shared>(shared_);
-  shared_->tsfn = Tsfn::New(
-      env, info[0].As<Napi::Function>(), "bathyscope.SocketTracer", 0, 1, shared_.get(),
-      [](Napi::Env, std::shared_ptr<Shared>* k, Shared*) { delete k; }, keep);
-  tsfn_live_ = true;
-  if (!loop_ref_) shared_->tsfn.Unref(env);
-  napi_add_env_cleanup_hook(env, &SocketTracer::CleanupHook, this);
-  hook_registered_ = true;
-  Ref();  // not collectable while the kernel side is live
-  strong_ref_ = true;
+  Attach(env, StartCallback(info));
   state_ = State::kStarting;
-
-  auto* worker = new StartWorker(env, this, shared_);
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+  return QueuePromiseWork(
+      env, "bathyscope.SocketTracer.start", Value(),
+      [shared = shared_](std::string* error) { return shared->LoadAndRun(error); },
+      [this](Napi::Env env) {
+        if (state_ == State::kStarting) state_ = State::kRunning;
+        return env.Undefined();
+      },
+      [this] {
+        if (state_ == State::kStarting) StartFailed();
+      });
 }
 
 void SocketTracer::StartFailed() {
   // Back to idle so start() can be retried (e.g. after mounting tracefs).
-  if (tsfn_live_) {
-    shared_->tsfn.Release();
-    tsfn_live_ = false;
-  }
-  if (hook_registered_) {
-    napi_remove_env_cleanup_hook(env_, &SocketTracer::CleanupHook, this);
-    hook_registered_ = false;
-  }
-  if (strong_ref_) {
-    strong_ref_ = false;
-    Unref();
-  }
+  Detach();
   state_ = State::kIdle;
 }
 
-void SocketTracer::Shutdown() {
-  if (state_ == State::kClosed) return;
-  state_ = State::kClosed;
-  shared_->Stop();
-  if (tsfn_live_) {
-    shared_->tsfn.Release();
-    tsfn_live_ = false;
-  }
-  if (hook_registered_) {
-    napi_remove_env_cleanup_hook(env_, &SocketTracer::CleanupHook, this);
-    hook_registered_ = false;
-  }
-  if (strong_ref_) {
-    strong_ref_ = false;
-    Unref();
-  }
-}
+Napi::Value SocketTracer::IgnorePid(const Napi::CallbackInfo& info) { return SetIgnored(info, shared_.get(), true); }
 
-void SocketTracer::CleanupHook(void* arg) {
-  // Environment teardown (process exit, worker termination): stop the poller before the
-  // environment it calls into disappears. The hook is already unregistered once it runs.
-  auto* self = static_cast<SocketTracer*>(arg);
-  self->hook_registered_ = false;
-  self->strong_ref_ = false;
-  self->Shutdown();
-}
-
-Napi::Value SocketTracer::IgnorePid(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  uint32_t pid = ParsePid(env, info.Length() > 0 ? info[0] : env.Undefined(), "pid");
-  int rc = shared_->SetIgnored(pid, true);
-  if (rc != 0) throw Napi::Error::New(env, std::string("ignorePid: ") + strerror(-rc));
-  return env.Undefined();
-}
-
-Napi::Value SocketTracer::UnignorePid(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  uint32_t pid = ParsePid(env, info.Length() > 0 ? info[0] : env.Undefined(), "pid");
-  int rc = shared_->SetIgnored(pid, false);
-  if (rc != 0) throw Napi::Error::New(env, std::string("unignorePid: ") + strerror(-rc));
-  return env.Undefined();
-}
+Napi::Value SocketTracer::UnignorePid(const Napi::CallbackInfo& info) { return SetIgnored(info, shared_.get(), false); }
 
 Napi::Value SocketTracer::Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   BpfCounters c = shared_->Counters();
   Napi::Object o = Napi::Object::New(env);
-  o.Set("submitted", Napi::Number::New(env, static_cast<double>(c.submitted)));
-  o.Set("dropped", Napi::Number::New(env, static_cast<double>(c.dropped)));
-  o.Set("payloadFaults", Napi::Number::New(env, static_cast<double>(c.payload_faults)));
-  o.Set("delivered", Napi::Number::New(env, static_cast<double>(shared_->handoff.delivered.load())));
-  o.Set("userDropped", Napi::Number::New(env, static_cast<double>(shared_->handoff.user_dropped.load())));
-  o.Set("batches", Napi::Number::New(env, static_cast<double>(shared_->handoff.batches.load())));
-  o.Set("inFlightBatches", Napi::Number::New(env, shared_->handoff.inflight.load()));
+  SetCounter(o, "submitted", c.submitted);
+  SetCounter(o, "dropped", c.dropped);
+  SetCounter(o, "payloadFaults", c.payload_faults);
+  SetHandoffStats(o, shared_->handoff);
   int32_t nice = shared_->poller_nice.load(std::memory_order_relaxed);
   o.Set("pollerNice", nice == INT32_MIN ? env.Null() : Napi::Number::New(env, nice));
   return o;
-}
-
-Napi::Value SocketTracer::Close(const Napi::CallbackInfo& info) {
-  Shutdown();
-  return info.Env().Undefined();
-}
-
-Napi::Value SocketTracer::RefLoop(const Napi::CallbackInfo& info) {
-  loop_ref_ = true;
-  if (tsfn_live_) shared_->tsfn.Ref(info.Env());
-  return info.Env().Undefined();
-}
-
-Napi::Value SocketTracer::UnrefLoop(const Napi::CallbackInfo& info) {
-  loop_ref_ = false;
-  if (tsfn_live_) shared_->tsfn.Unref(info.Env());
-  return info.Env().Undefined();
 }
 
 Napi::Value SocketTracer::Variant(const Napi::CallbackInfo& info) {
@@ -501,10 +333,6 @@ Napi::Value SocketTracer::Tls(const Napi::CallbackInfo& info) {
   o.Set("library", library.empty() ? info.Env().Null() : Napi::String::New(info.Env(), library));
   o.Set("error", error.empty() ? info.Env().Null() : Napi::String::New(info.Env(), error));
   return o;
-}
-
-Napi::Value SocketTracer::Running(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), state_ == State::kRunning);
 }
 
 }  // namespace bathyscope

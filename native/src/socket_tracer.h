@@ -7,16 +7,15 @@
 #include <napi.h>
 
 #include <atomic>
-#include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "addon_lifecycle.h"
 #include "batch_handoff.h"
+#include "batch_stream.h"
 #include "bpf_session.h"
 
 namespace bathyscope {
@@ -49,13 +48,9 @@ struct TracerOptions {
   int32_t poller_nice = -20;
 };
 
-class Shared;
-void CallJs(Napi::Env env, Napi::Function callback, Shared* shared, Batch* batch);
-using Tsfn = Napi::TypedThreadSafeFunction<Shared, Batch, CallJs>;
-
-// State shared by the ObjectWrap (JS thread), the start worker and the poller thread. Kept alive by
-// shared_ptrs held by each of them, so whichever finishes last frees it.
-class Shared {
+// The tracer's BatchStream: the BPF session and the poller thread that drains its ring buffer. Its hand-off queues at
+// most min(max_inflight_batches, max_inflight_bytes / batch capacity) batches towards JavaScript, at least 1.
+class Shared : public BatchStream {
  public:
   explicit Shared(const TracerOptions& options);
   ~Shared();
@@ -73,23 +68,15 @@ class Shared {
   void Tls(std::string* library, std::string* error);
 
   const TracerOptions options;
-  Tsfn tsfn;
-  std::atomic<bool> closed{false};
   // The poller thread's nice value once it runs (INT32_MIN before): poller_nice, or the inherited one if refused.
   std::atomic<int32_t> poller_nice{INT32_MIN};
-  // Queued towards JavaScript: at most min(max_inflight_batches, max_inflight_bytes / batch capacity), at least 1.
-  BatchHandoff handoff;
 
  private:
   static int OnRecord(void* ctx, void* data, size_t size);
   void Run(BpfSession* session, int wake_fd);
-  void Flush();
 
-  std::atomic<bool> stop_{false};
-  std::mutex mu_;  // guards session_, thread_, wake_fd_, ignore_, last_counters_, variant_
+  std::mutex mu_;  // guards session_, ignore_, last_counters_, variant_, tls_*, and orders closed against LoadAndRun
   std::unique_ptr<BpfSession> session_;
-  std::thread thread_;
-  int wake_fd_ = -1;
   std::vector<uint32_t> ignore_;
   BpfCounters last_counters_;
   std::string variant_;
@@ -97,39 +84,22 @@ class Shared {
   std::string tls_error_;
 };
 
-class SocketTracer : public Napi::ObjectWrap<SocketTracer> {
+class SocketTracer : public BatchStreamWrap<SocketTracer, Shared> {
  public:
+  static constexpr const char* kClassName = "SocketTracer";
+
   static Napi::Function Init(Napi::Env env);
   explicit SocketTracer(const Napi::CallbackInfo& info);
-  ~SocketTracer() override;
-
-  enum class State { kIdle, kStarting, kRunning, kClosed };
 
  private:
-  friend class StartWorker;
-
   Napi::Value Start(const Napi::CallbackInfo& info);
   Napi::Value IgnorePid(const Napi::CallbackInfo& info);
   Napi::Value UnignorePid(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
-  Napi::Value Close(const Napi::CallbackInfo& info);
-  Napi::Value RefLoop(const Napi::CallbackInfo& info);
-  Napi::Value UnrefLoop(const Napi::CallbackInfo& info);
-  Napi::Value Running(const Napi::CallbackInfo& info);
   Napi::Value Variant(const Napi::CallbackInfo& info);
   Napi::Value Tls(const Napi::CallbackInfo& info);
 
-  void Shutdown();  // Stop + release the TSFN + drop the strong reference; JS thread only
   void StartFailed();
-  static void CleanupHook(void* self);
-
-  std::shared_ptr<Shared> shared_;
-  State state_ = State::kIdle;
-  bool tsfn_live_ = false;
-  bool hook_registered_ = false;
-  bool strong_ref_ = false;
-  bool loop_ref_ = true;
-  napi_env env_ = nullptr;
 };
 
 }  // namespace bathyscope
