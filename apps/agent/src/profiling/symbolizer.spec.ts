@@ -88,6 +88,27 @@ describe('Symbolizer', () => {
     ]);
   });
 
+  it('names nothing outside executable mappings from a perf map: junk callers and stale JIT entries read [unknown]', () => {
+    const base = 0x5557_0000_0000;
+    writeProcess(
+      '300',
+      `${base.toString(16)}-${(base + 0x10_0000).toString(16)} r-xp 00000000 fd:01 99 /opt/busy-loop\n`,
+    );
+    // A perf map that claims an address no executable mapping holds (code unmapped since, or a pid's old map).
+    fs.writeFileSync(path.join(dir, 'root', 'tmp', 'perf-7.map'), '7f0000001000 400 JS:*gone /app.js:1:1\n');
+    try {
+      const sym = new Symbolizer({ procRoot });
+      sym.beginInterval();
+      const junk = 0x7f00_0000_1234n;
+      expect(sym.userFrames(pid, new BigUint64Array([BigInt(base + hotVaddr + 2), junk]))).toEqual([
+        'busy-loop!bathyscope_hot_spin',
+        '[unknown]',
+      ]);
+    } finally {
+      fs.rmSync(path.join(dir, 'root', 'tmp', 'perf-7.map'));
+    }
+  });
+
   it('demangles C++ names, one demangler call per stack for the names it has not seen', () => {
     const base = 0x5556_0000_0000;
     writeProcess(

@@ -323,11 +323,18 @@ export class Symbolizer {
       return frame;
     }
     if (m?.path.startsWith('[')) return `${m.path}+0x${(raw - m.start).toString(16)}`;
+    if (!m) {
+      // Not code at all (most often a caller's slot read through a library built without frame pointers): no perf
+      // map names it, so a process without JIT code never pays for looking one up (its namespace pid, a failing
+      // open) — which is most of what a short-lived process's first stacks used to cost.
+      this.unknownFrames++;
+      return UNKNOWN;
+    }
     proc.sawAnonymous = true;
     const jit = this.perfMap(pid, proc)?.lookup(ip) ?? null;
     if (jit !== null) return `[jit]!${jit}`;
     this.unknownFrames++;
-    return m ? ANON : UNKNOWN;
+    return ANON;
   }
 
   private process(pid: number): ProcessState {
