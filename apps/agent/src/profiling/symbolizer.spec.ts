@@ -88,21 +88,29 @@ describe('Symbolizer', () => {
     ]);
   });
 
-  it('names nothing outside executable mappings from a perf map: junk callers and stale JIT entries read [unknown]', () => {
+  it('looks for a perf map outside executable mappings only in JIT runtimes (anonymous executable memory)', () => {
     const base = 0x5557_0000_0000;
-    writeProcess(
-      '300',
-      `${base.toString(16)}-${(base + 0x10_0000).toString(16)} r-xp 00000000 fd:01 99 /opt/busy-loop\n`,
-    );
-    // A perf map that claims an address no executable mapping holds (code unmapped since, or a pid's old map).
-    fs.writeFileSync(path.join(dir, 'root', 'tmp', 'perf-7.map'), '7f0000001000 400 JS:*gone /app.js:1:1\n');
+    const elf = `${base.toString(16)}-${(base + 0x10_0000).toString(16)} r-xp 00000000 fd:01 99 /opt/busy-loop\n`;
+    writeProcess('300', elf);
+    // A perf map that claims an address no executable mapping holds.
+    fs.writeFileSync(path.join(dir, 'root', 'tmp', 'perf-7.map'), '7f0000001000 400 JS:*moved /app.js:1:1\n');
     try {
+      // No JIT memory: a caller's slot read without frame pointers, never looked up.
       const sym = new Symbolizer({ procRoot });
       sym.beginInterval();
-      const junk = 0x7f00_0000_1234n;
-      expect(sym.userFrames(pid, new BigUint64Array([BigInt(base + hotVaddr + 2), junk]))).toEqual([
+      const addr = 0x7f00_0000_1234n;
+      expect(sym.userFrames(pid, new BigUint64Array([BigInt(base + hotVaddr + 2), addr]))).toEqual([
         'busy-loop!bathyscope_hot_spin',
         '[unknown]',
+      ]);
+      // A JIT runtime: its code pages come and go, so maps read at one moment can miss code its perf map names;
+      // there the perf map is still asked.
+      writeProcess('301', `${elf}7f1000000000-7f1000100000 rwxp 00000000 00:00 0 \n`);
+      const jit = new Symbolizer({ procRoot });
+      jit.beginInterval();
+      expect(jit.userFrames(pid, new BigUint64Array([BigInt(base + hotVaddr + 2), addr]))).toEqual([
+        'busy-loop!bathyscope_hot_spin',
+        '[jit]!JS:*moved /app.js:1:1',
       ]);
     } finally {
       fs.rmSync(path.join(dir, 'root', 'tmp', 'perf-7.map'));

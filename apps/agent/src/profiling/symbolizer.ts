@@ -49,6 +49,8 @@ interface ProcessState {
   frames: Map<number, string>;
   /** Some code of it was anonymous: its perf map (if any) is followed every interval, even when every address hits the cache. */
   sawAnonymous: boolean;
+  /** Its maps hold anonymous executable memory: a JIT runtime, whose perf map may name code the maps do not show. */
+  jitMemory: boolean;
   /** The pid inside its own namespace (names its perf map); read once, -1 until then. */
   nsPid: number;
   perfMap: PerfMap | null;
@@ -323,10 +325,12 @@ export class Symbolizer {
       return frame;
     }
     if (m?.path.startsWith('[')) return `${m.path}+0x${(raw - m.start).toString(16)}`;
-    if (!m) {
-      // Not code at all (most often a caller's slot read through a library built without frame pointers): no perf
-      // map names it, so a process without JIT code never pays for looking one up (its namespace pid, a failing
-      // open) — which is most of what a short-lived process's first stacks used to cost.
+    if (!m && !proc.jitMemory) {
+      // No executable mapping holds it, and the process has no JIT memory: a caller's slot read through a library
+      // built without frame pointers, which no perf map names. Such processes never pay for looking one up (their
+      // namespace pid, a failing open), which was most of what a short-lived process's first stacks cost. A JIT
+      // runtime still looks: its code pages come and go (committed, moved, re-protected), so maps read at one moment
+      // can miss code its perf map names.
       this.unknownFrames++;
       return UNKNOWN;
     }
@@ -334,7 +338,7 @@ export class Symbolizer {
     const jit = this.perfMap(pid, proc)?.lookup(ip) ?? null;
     if (jit !== null) return `[jit]!${jit}`;
     this.unknownFrames++;
-    return ANON;
+    return m ? ANON : UNKNOWN;
   }
 
   private process(pid: number): ProcessState {
@@ -359,6 +363,7 @@ export class Symbolizer {
         startTime,
         frames: new Map(),
         sawAnonymous: false,
+        jitMemory: false,
         nsPid: -1,
         perfMap: null,
         perfMapIno: 0,
@@ -393,6 +398,7 @@ export class Symbolizer {
     const maps = parseProcMaps(text);
     if (sameMappings(maps, p.maps)) return;
     p.maps = maps;
+    p.jitMemory = maps.some((m) => m.path === '');
     this.forgetFrames(p);
   }
 
