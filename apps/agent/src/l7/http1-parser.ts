@@ -9,6 +9,7 @@ import {
   START_INVALID,
   START_REQUEST,
 } from './http1-start-line';
+import { findHeadEnd, findLf } from './byte-scan';
 import type { L7Counters } from './l7-counters';
 import { RequestIdHeaders } from './request-id-headers';
 import type { Http1ErrorReason } from './types';
@@ -73,7 +74,6 @@ const S_UNTIL_CLOSE = 8;
 const S_RESYNC = 9;
 const S_STOPPED = 10;
 
-const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
 const LF = 0x0a;
 const CR = 0x0d;
 const SP = 0x20;
@@ -281,7 +281,7 @@ export class Http1Parser {
           break;
         }
         case S_CHUNK_EXT: {
-          const lf = buf.indexOf(LF, off);
+          const lf = findLf(buf, off, end);
           const stop = lf < 0 ? end : lf + 1;
           this.lineLen += stop - off;
           this.msgBytes += stop - off;
@@ -340,7 +340,7 @@ export class Http1Parser {
           break;
         }
         case S_TRAILERS: {
-          const lf = buf.indexOf(LF, off);
+          const lf = findLf(buf, off, end);
           if (lf < 0) {
             const n = end - off;
             this.lineLen += n;
@@ -389,13 +389,13 @@ export class Http1Parser {
         this.msgActive = true;
         this.msgStartNs = ts;
       }
-      const idx = buf.indexOf(CRLFCRLF, off);
+      const idx = findHeadEnd(buf, off, end);
       if (idx >= 0 && idx + 4 - off <= max) {
         return this.processHead(buf, off, idx + 4, ts) ? idx + 4 : off;
       }
       // Incomplete (or oversized) head: validate the start so garbage fails now, not 16 KiB later.
       if (!this.firstLineOk) {
-        const lf = buf.indexOf(LF, off);
+        const lf = findLf(buf, off, end);
         if (!this.checkStart(buf, off, lf < 0 ? -1 : lf, end, ts)) return off;
       }
       if (idx >= 0 || end - off >= max) return this.fail('header_too_large', ts, off);
@@ -406,9 +406,8 @@ export class Http1Parser {
     const take = Math.min(end - off, max - prev);
     this.stash(buf, off, off + take);
     const pend = this.pend as Buffer;
-    const idx = pend.indexOf(CRLFCRLF, this.crlfScan);
-    // Bytes past pendLen are stale; a match running into them means "not found yet".
-    if (idx >= 0 && idx + 4 <= this.pendLen) {
+    const idx = findHeadEnd(pend, this.crlfScan, this.pendLen);
+    if (idx >= 0) {
       const headEnd = idx + 4;
       this.pendLen = 0;
       const ok = this.processHead(pend, 0, headEnd, ts);
@@ -417,9 +416,9 @@ export class Http1Parser {
       return ok ? off + (headEnd - prev) : off;
     }
     if (!this.firstLineOk) {
-      const lf = pend.indexOf(LF, this.lfScan);
+      const lf = findLf(pend, this.lfScan, this.pendLen);
       this.lfScan = this.pendLen;
-      if (!this.checkStart(pend, 0, lf >= 0 && lf < this.pendLen ? lf : -1, this.pendLen, ts)) return off;
+      if (!this.checkStart(pend, 0, lf, this.pendLen, ts)) return off;
     }
     if (this.pendLen >= max) return this.fail('header_too_large', ts, off);
     this.crlfScan = this.pendLen > 3 ? this.pendLen - 3 : 0;
@@ -460,7 +459,7 @@ export class Http1Parser {
 
   /** A complete header section `[s, e)` (e just past CRLFCRLF). False when the message was rejected. */
   private processHead(buf: Buffer, s: number, e: number, ts: bigint): boolean {
-    const lf = buf.indexOf(LF, s);
+    const lf = findLf(buf, s, e);
     const sl = SCRATCH_START_LINE;
     const kind = parseStartLine(buf, s, lf, this.expect, sl);
     if (kind === START_INVALID) {
@@ -485,7 +484,14 @@ export class Http1Parser {
 
     let p = lf + 1;
     for (;;) {
-      const le = buf.indexOf(LF, p);
+      // One pass finds the line's end and its first colon (the head ends in CRLFCRLF, so every line has its LF).
+      let le = p;
+      let colon = -1;
+      for (; le < e; le++) {
+        const c = buf[le];
+        if (c === LF) break;
+        if (c === COLON && colon < 0) colon = le;
+      }
       let ve = le;
       if (ve > p && buf[ve - 1] === CR) ve--;
       if (ve === p) {
@@ -498,7 +504,6 @@ export class Http1Parser {
       const c0 = buf[p];
       // Obsolete line folding continues the previous value; none of the values we read are folded in practice.
       if (c0 !== SP && c0 !== HTAB) {
-        const colon = buf.indexOf(COLON, p);
         if (colon <= p || colon >= ve) {
           this.fail('invalid_header', ts, 0);
           return false;

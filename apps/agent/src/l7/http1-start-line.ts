@@ -161,7 +161,7 @@ export function parseStartLine(buf: Buffer, s: number, lf: number, expect: Expec
       const v0 = e - 9; // ' HTTP/1.x'
       if (v0 <= t0 || buf[v0] !== 0x20 || !isHttp1VersionAt(buf, v0 + 1)) return START_INVALID;
       // The target must be one token: the first space after it is the one before the version.
-      if (buf.indexOf(0x20, t0) !== v0) return START_INVALID;
+      for (let i = t0; i < v0; i++) if (buf[i] === 0x20) return START_INVALID;
       out.kind = START_REQUEST;
       out.method = METHOD_NAME.get(m) as string;
       out.targetStart = t0;
