@@ -61,14 +61,32 @@ struct {
  * knowledge in the kernel, "inbound request" means ingress data that is neither the continuation of the current
  * inbound request (same socket, not answered yet) nor the reply on the socket the thread last wrote a request to.
  */
+/* Outbound sockets one context remembers: a request that calls several upstreams before any of them replies (a
+ * fan-out, e.g. Promise.all) keeps its id on each reply. Older ones are forgotten round-robin. */
+#define TRACE_OUT_SOCKS 4
+
 struct thread_trace {
 	__u64 trace_id; /* 0: the thread is not serving a request (pure client) */
 	__u64 peer_sk;  /* socket the current inbound request arrived on */
-	__u64 out_sk;   /* socket of the thread's latest outbound request */
+	__u64 out_sk[TRACE_OUT_SOCKS]; /* sockets of the context's outbound requests (0: free) */
+	__u8 out_next;  /* slot the next new outbound socket takes */
 	__u8 answered;  /* the thread has written to peer_sk since the request arrived */
 	__u8 parked;    /* the thread has parked a context in sock_traces (sticky): its data events look there */
-	__u8 _pad[6];
+	__u8 _pad[5];
 };
+
+static __always_inline bool is_out_sock(const struct thread_trace *t, __u64 sk)
+{
+	return sk == t->out_sk[0] || sk == t->out_sk[1] || sk == t->out_sk[2] || sk == t->out_sk[3];
+}
+
+static __always_inline void add_out_sock(struct thread_trace *t, __u64 sk)
+{
+	if (is_out_sock(t, sk))
+		return;
+	t->out_sk[t->out_next & (TRACE_OUT_SOCKS - 1)] = sk;
+	t->out_next++;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -81,7 +99,7 @@ struct {
  * Event-loop servers (Redis, an nginx worker, a Node process) read the next client's request before they answer
  * the previous one. When a new inbound request replaces a thread's context while that context's request is still
  * unanswered, its sockets are parked here with its id: the unanswered inbound socket (its further request bytes
- * and its answer keep the id) and the latest outbound socket (the reply to that outbound request keeps it).
+ * and its answer keep the id) and its outbound sockets, up to TRACE_OUT_SOCKS (the replies to those calls keep it).
  * An answer may take several writes, so answering marks the inbound park answered; the socket's next request, a
  * new request written on a parked outbound socket, or a close unparks it.
  */
@@ -423,8 +441,8 @@ static __always_inline __u64 thread_trace_id(__u64 pid_tgid, __u64 sk, __u8 dire
 	struct sock_trace *p;
 
 	if (direction == SOCKET_DIR_INGRESS) {
-		if (t && !t->answered && (sk == t->peer_sk || sk == t->out_sk))
-			return t->trace_id; /* more of the inbound request, or the reply to our outbound one */
+		if (t && !t->answered && (sk == t->peer_sk || is_out_sock(t, sk)))
+			return t->trace_id; /* more of the inbound request, or the reply to one of its outbound calls */
 		if (t && t->parked) {
 			p = bpf_map_lookup_elem(&sock_traces, &sk);
 			if (p && p->kind != PARKED_ANSWERED)
@@ -441,8 +459,12 @@ static __always_inline __u64 thread_trace_id(__u64 pid_tgid, __u64 sk, __u8 dire
 		if (t->trace_id && !t->answered && t->peer_sk) {
 			/* The thread leaves a request unanswered for another one: an event loop. */
 			park(t->peer_sk, t->trace_id, PARKED_INBOUND);
-			if (t->out_sk && t->out_sk != t->peer_sk)
-				park(t->out_sk, t->trace_id, PARKED_OUTBOUND);
+			for (int i = 0; i < TRACE_OUT_SOCKS; i++) {
+				__u64 out = t->out_sk[i];
+
+				if (out && out != t->peer_sk)
+					park(out, t->trace_id, PARKED_OUTBOUND);
+			}
 			fresh.parked = 1;
 			if (!traces_parked)
 				traces_parked = 1;
@@ -454,7 +476,8 @@ static __always_inline __u64 thread_trace_id(__u64 pid_tgid, __u64 sk, __u8 dire
 	}
 	if (!t) {
 		/* A thread that sends before it received anything is a pure client: no id. */
-		fresh.out_sk = sk;
+		fresh.out_sk[0] = sk;
+		fresh.out_next = 1;
 		bpf_map_update_elem(&thread_traces, &pid_tgid, &fresh, BPF_ANY);
 		return 0;
 	}
@@ -476,8 +499,12 @@ static __always_inline __u64 thread_trace_id(__u64 pid_tgid, __u64 sk, __u8 dire
 		t->trace_id = 0;
 		t->peer_sk = 0;
 		t->answered = 0;
+		t->out_sk[0] = 0;
+		t->out_sk[1] = 0;
+		t->out_sk[2] = 0;
+		t->out_sk[3] = 0;
 	}
-	t->out_sk = sk;
+	add_out_sock(t, sk);
 	return t->trace_id;
 }
 

@@ -27,6 +27,7 @@ const FIXTURES = path.join(__dirname, '..', 'test', 'fixtures');
 const HTTP_CHILD = path.join(FIXTURES, 'http-roundtrips.cjs');
 const SYSCALLS_CHILD = path.join(FIXTURES, 'syscalls.py');
 const EVENT_LOOP_CHILD = path.join(FIXTURES, 'event-loop.py');
+const FAN_OUT_CHILD = path.join(FIXTURES, 'fan-out.py');
 
 if (SKIP) console.warn('BATHYSCOPE_SKIP_EBPF=1: skipping the real eBPF socket tracer tests');
 
@@ -61,6 +62,22 @@ async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const text = (e: SocketEvent) => e.data.toString('latin1');
+
+/**
+ * The data events of a fixture server's main thread (tid = pid; its clients and upstreams are other threads): `one`
+ * is the trace id of the single event with this payload and direction, `seen` whether a payload has arrived.
+ */
+function mainThreadOf(events: SocketEvent[], pid: number) {
+  const server = () => events.filter((e) => e.kind === 'data' && e.pid === pid && e.tid === pid);
+  return {
+    one(payload: string, direction: 'ingress' | 'egress'): number {
+      const hits = server().filter((e) => text(e) === payload && e.direction === direction);
+      expect(hits, `${direction} ${payload}`).toHaveLength(1);
+      return hits[0]!.traceId!;
+    },
+    seen: (payload: string) => server().some((e) => text(e) === payload),
+  };
+}
 
 /** Ids of loaded BPF programs carrying our program names (bpftool lists every program). */
 function ourProgramIds(): number[] {
@@ -307,14 +324,8 @@ describe.skipIf(SKIP)('SocketTracer on the real kernel', () => {
       const out = await runChild<{ pid: number; port: number; aPort: number; bPort: number }>('python3', [
         EVENT_LOOP_CHILD,
       ]).result;
-      // The server's work is all on the main thread (tid = pid); clients and upstream are other threads.
-      const server = () => events.filter((e) => e.kind === 'data' && e.pid === out.pid && e.tid === out.pid);
-      const one = (payload: string, direction: 'ingress' | 'egress') => {
-        const hits = server().filter((e) => text(e) === payload && e.direction === direction);
-        expect(hits, `${direction} ${payload}`).toHaveLength(1);
-        return hits[0]!.traceId!;
-      };
-      await waitFor(() => server().some((e) => text(e) === 'RESP-A-second'));
+      const { one, seen } = mainThreadOf(events, out.pid);
+      await waitFor(() => seen('RESP-A-second'));
 
       const a = one('REQ-A-part1|', 'ingress');
       const b = one('REQ-B', 'ingress');
@@ -330,6 +341,35 @@ describe.skipIf(SKIP)('SocketTracer on the real kernel', () => {
       const next = one('REQ-A-second', 'ingress');
       expect([a, b], "A's next request is a trace of its own").not.toContain(next);
       expect(one('RESP-A-second', 'egress')).toBe(next);
+    },
+    30_000,
+  );
+
+  it.each(['direct', 'compat'] as const)(
+    'keeps a request its trace id on the replies of several calls in flight at once, parked or not (%s)',
+    async (variant) => {
+      const { events } = await startCollecting({ variant });
+      const out = await runChild<{ pid: number }>('python3', [FAN_OUT_CHILD]).result;
+      const { one, seen } = mainThreadOf(events, out.pid);
+      await waitFor(() => seen('RESP-B'));
+
+      const a = one('REQ-A', 'ingress');
+      expect(a).toBeGreaterThan(0);
+      expect(one('UP1-A', 'egress')).toBe(a);
+      expect(one('UP2-A', 'egress')).toBe(a);
+      expect(one('R-UP2-A', 'ingress'), "the later call's reply").toBe(a);
+      expect(one('R-UP1-A', 'ingress'), "the earlier call's reply, read after the later one's").toBe(a);
+      expect(one('RESP-A', 'egress'), "A's answer").toBe(a);
+
+      const b = one('REQ-B', 'ingress');
+      const a2 = one('REQ-A2', 'ingress');
+      expect(new Set([a, b, a2]).size, 'three requests, three traces').toBe(3);
+      for (const call of ['UP3-B', 'UP4-B', 'UP5-B']) expect(one(call, 'egress'), call).toBe(b);
+      expect(one('RESP-A2', 'egress')).toBe(a2);
+      for (const reply of ['R-UP5-B', 'R-UP3-B', 'R-UP4-B']) {
+        expect(one(reply, 'ingress'), `${reply}, read after A's next request took the thread over`).toBe(b);
+      }
+      expect(one('RESP-B', 'egress'), "B's answer").toBe(b);
     },
     30_000,
   );
