@@ -9,6 +9,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "bpf_util.h"
 #include "flow_metrics.h"
 #include "flow_metrics.skel.h"
 
@@ -17,13 +18,7 @@ namespace {
 
 static_assert(sizeof(flow_record) == kFlowRecordSize, "flow_record is ABI: update native/lib/flow-decode.ts too");
 
-std::string Errno(const std::string& step, int err) {
-  std::string msg = step + ": " + strerror(err < 0 ? -err : err);
-  if (err == -EPERM || err == -EACCES || err == EPERM || err == EACCES)
-    msg += " (needs root, or CAP_BPF + CAP_PERFMON)";
-  if (err == -ENOENT || err == ENOENT) msg += " (is tracefs mounted at /sys/kernel/tracing?)";
-  return msg;
-}
+std::string Errno(const std::string& step, int err) { return BpfErrno(step, err, true); }
 
 // Batch reads of the flows map, this many entries per syscall.
 constexpr uint32_t kBatch = 1024;
@@ -140,16 +135,9 @@ int FlowSession::Drain(std::vector<uint8_t>* out) {
 }
 
 bool FlowSession::ReadCounters(FlowCounters* out) const {
-  std::vector<uint64_t> values(static_cast<size_t>(ncpus_));
-  uint64_t* fields[] = {&out->opened, &out->midstream, &out->closed, &out->close_lost, &out->update_failed};
-  int fd = bpf_map__fd(skel_->maps.counters);
-  for (uint32_t i = 0; i < FLOW_COUNTER_MAX; i++) {
-    if (bpf_map_lookup_elem(fd, &i, values.data()) != 0) return false;
-    uint64_t sum = 0;
-    for (uint64_t v : values) sum += v;
-    *fields[i] = sum;
-  }
-  return true;
+  uint64_t* const fields[] = {&out->opened, &out->midstream, &out->closed, &out->close_lost, &out->update_failed};
+  static_assert(sizeof(fields) / sizeof(fields[0]) == FLOW_COUNTER_MAX, "one field per counter slot");
+  return SumPerCpuCounters(bpf_map__fd(skel_->maps.counters), ncpus_, fields, FLOW_COUNTER_MAX);
 }
 
 }  // namespace bathyscope

@@ -17,6 +17,7 @@
 // The skeleton's bpf_object is built from an embedded copy of profile.bpf.o.
 #include <linux/types.h>
 
+#include "bpf_util.h"
 #include "profile.h"
 #include "profile.skel.h"
 
@@ -47,12 +48,7 @@ std::vector<int> OnlineCpus() {
   return cpus;
 }
 
-std::string Errno(const char* step, int err) {
-  std::string msg = std::string(step) + ": " + strerror(err < 0 ? -err : err);
-  if (err == -EPERM || err == -EACCES || err == EPERM || err == EACCES)
-    msg += " (needs root, or CAP_BPF + CAP_PERFMON)";
-  return msg;
-}
+std::string Errno(const char* step, int err) { return BpfErrno(step, err, false); }
 
 void Put32(std::vector<uint8_t>* out, size_t at, uint32_t v) { memcpy(out->data() + at, &v, 4); }
 
@@ -243,17 +239,10 @@ int ProfileSession::DrainCounts(int counts_fd, std::vector<profile_key>* keys,
 }
 
 bool ProfileSession::ReadCounters(ProfileCounters* out) const {
-  std::vector<uint64_t> values(static_cast<size_t>(ncpus_));
-  uint64_t* fields[] = {&out->samples, &out->idle, &out->counts_full, &out->user_stack_lost,
-                        &out->kernel_stack_lost};
-  int fd = bpf_map__fd(skel_->maps.counters);
-  for (uint32_t i = 0; i < PROFILE_COUNTER_MAX; i++) {
-    if (bpf_map_lookup_elem(fd, &i, values.data()) != 0) return false;
-    uint64_t sum = 0;
-    for (uint64_t v : values) sum += v;
-    *fields[i] = sum;
-  }
-  return true;
+  uint64_t* const fields[] = {&out->samples, &out->idle, &out->counts_full, &out->user_stack_lost,
+                              &out->kernel_stack_lost};
+  static_assert(sizeof(fields) / sizeof(fields[0]) == PROFILE_COUNTER_MAX, "one field per counter slot");
+  return SumPerCpuCounters(bpf_map__fd(skel_->maps.counters), ncpus_, fields, PROFILE_COUNTER_MAX);
 }
 
 }  // namespace bathyscope
