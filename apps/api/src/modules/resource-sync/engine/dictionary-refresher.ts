@@ -10,6 +10,11 @@ export interface DictionaryRefresherOptions {
   minIntervalMs?: number;
   /** A first change after a quiet spell waits this long, so the rest of its burst joins the same reload. */
   coalesceMs?: number;
+  /**
+   * The pub/sub channels that ask for a reload. Default: the resource invalidation and gateway names channels.
+   * Redis pub/sub ignores the database number, so processes sharing a Redis server hear each other's channels.
+   */
+  channels?: readonly string[];
   onError?: (err: unknown) => void;
 }
 
@@ -29,6 +34,7 @@ export class DictionaryRefresher {
   private reloads = 0;
   private readonly minIntervalMs: number;
   private readonly coalesceMs: number;
+  private readonly channels: readonly string[];
   private readonly onError: (err: unknown) => void;
 
   constructor(
@@ -37,6 +43,7 @@ export class DictionaryRefresher {
   ) {
     this.minIntervalMs = options.minIntervalMs ?? 5_000;
     this.coalesceMs = options.coalesceMs ?? 200;
+    this.channels = options.channels ?? [RESOURCE_INVALIDATION_CHANNEL, RESOURCE_NAMES_CHANNEL];
     this.onError = options.onError ?? (() => {});
   }
 
@@ -47,10 +54,10 @@ export class DictionaryRefresher {
   follow(subscriber: Redis): void {
     this.subscriber = subscriber;
     subscriber.on('message', (channel: string) => {
-      if (channel === RESOURCE_INVALIDATION_CHANNEL || channel === RESOURCE_NAMES_CHANNEL) this.request();
+      if (this.channels.includes(channel)) this.request();
     });
     subscriber.on('error', this.onError);
-    subscriber.subscribe(RESOURCE_INVALIDATION_CHANNEL, RESOURCE_NAMES_CHANNEL).catch(this.onError);
+    subscriber.subscribe(...this.channels).catch(this.onError);
   }
 
   /** Asks for a reload; returns at once. */
