@@ -309,6 +309,7 @@ export class AgentRuntime {
       'l7.ignored_self': filtered.ignoredSelf,
       'l7.filtered_port': filtered.filteredPort,
       'l7.sampled_out': filtered.sampledOut,
+      'l7.events_sampled_out': this.pipeline.eventsSampledOut,
       'l7.http1_disabled': filtered.http1Disabled,
       'l7.protocol_disabled': filtered.protocolDisabled,
       'shipper.rows_queued': ship.rowsQueued,

@@ -20,6 +20,8 @@ export class CapturePipeline {
   readonly clock = new WallClock();
   /** Events that arrived while the gate was shut (in flight when capture was switched off, or HTTP/1 disabled). */
   eventsDiscarded = 0;
+  /** Events of connections outside the `sampling.l7Rate` share, skipped before parsing. */
+  eventsSampledOut = 0;
   private captureOpen = true;
   private readonly now: () => bigint;
 
@@ -46,7 +48,26 @@ export class CapturePipeline {
       this.eventsDiscarded += events.length;
       return;
     }
-    this.tracker.pushAll(events);
+    const filter = this.filter;
+    if (!filter.sampling) {
+      this.tracker.pushAll(events);
+      return;
+    }
+    // Sampling decides per connection before parsing, so a connection left out costs a hash per event instead of
+    // the whole parse (deciding on records, after parsing, made a low rate barely cheaper than keeping all). An
+    // event without both ports (no inet endpoints known) is parsed and its record decided by the filter.
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i] as SocketEvent;
+      if (
+        ev.localPort === 0 ||
+        ev.remotePort === 0 ||
+        filter.keepsConnection(ev.localAddr, ev.localPort, ev.remoteAddr, ev.remotePort)
+      ) {
+        this.tracker.push(ev);
+      } else {
+        this.eventsSampledOut++;
+      }
+    }
   }
 
   /** Capture switched on or off (config, budget pause, revocation). */

@@ -24,6 +24,17 @@ export function connectionHash(clientAddr: string, clientPort: number, serverAdd
   return h >>> 0;
 }
 
+/**
+ * The sampling hash of a connection from whichever side it is seen: its two endpoints in a fixed order (address,
+ * then port), so the client's record, the server's record and either side's raw socket events, before anything
+ * knows which side is the client, all hash alike.
+ */
+export function connectionSampleHash(aAddr: string, aPort: number, bAddr: string, bPort: number): number {
+  return aAddr < bAddr || (aAddr === bAddr && aPort <= bPort)
+    ? connectionHash(aAddr, aPort, bAddr, bPort)
+    : connectionHash(bAddr, bPort, aAddr, aPort);
+}
+
 /** Why records were not shipped, by rule. */
 export interface RecordFilterCounts {
   /** The agent's own traffic to its gateway: shipping it would feed back into itself. */
@@ -89,6 +100,19 @@ export class RecordFilter {
     this.sampleThreshold = r * 2 ** 32;
   }
 
+  /** Whether sampling leaves connections out (a rate below 1). */
+  get sampling(): boolean {
+    return this.sampleThreshold < 2 ** 32;
+  }
+
+  /**
+   * Whether the connection between these endpoints is in the sampled share: the same decision `accept` makes on
+   * its records, taken before any byte is parsed.
+   */
+  keepsConnection(localAddr: string, localPort: number, remoteAddr: string, remotePort: number): boolean {
+    return connectionSampleHash(localAddr, localPort, remoteAddr, remotePort) < this.sampleThreshold;
+  }
+
   /**
    * The gateway the agent ships to: its traffic is never recorded. Sockets carry addresses, so a host name is
    * resolved (in the background: until then its records are not recognised as the agent's own).
@@ -133,7 +157,7 @@ export class RecordFilter {
     }
     if (
       this.sampleThreshold < 2 ** 32 &&
-      connectionHash(r.clientAddr, r.clientPort, r.serverAddr, r.serverPort) >= this.sampleThreshold
+      connectionSampleHash(r.clientAddr, r.clientPort, r.serverAddr, r.serverPort) >= this.sampleThreshold
     ) {
       c.sampledOut++;
       return false;

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CapturePipeline } from '../capture/capture-pipeline';
 import { CaptureSwitch } from '../capture/capture-switch';
 import { exchangeEvents, RecordingBackend } from '../capture/capture-test-kit';
-import { connectionHash } from '../capture/record-filter';
+import { connectionSampleHash } from '../capture/record-filter';
 import { L7Shipper } from '../shipper/l7-shipper';
 import { AgentConfigApplier, ringBufferMb } from './config-applier';
 import { SelfMonitor } from './self-monitor';
@@ -175,8 +175,11 @@ describe('AgentConfigApplier', () => {
   it('sampling.l7Rate keeps about that share of connections, whole (both sides, every request), counted', async () => {
     const { applier, backend, pipeline, rows } = await setup(config((c) => (c.sampling.l7Rate = 0.25)));
     const connections = 2000;
+    const eventsOf = new Map<string, number>();
     for (let i = 0; i < connections; i++) {
-      backend.deliver(exchangeEvents(8080, [`/c${i}/1`, `/c${i}/2`], { clientAddr: `10.0.${i >> 8}.${i & 255}` }));
+      const events = exchangeEvents(8080, [`/c${i}/1`, `/c${i}/2`], { clientAddr: `10.0.${i >> 8}.${i & 255}` });
+      eventsOf.set(`c${i}`, events.length);
+      backend.deliver(events);
     }
     const byConnection = new Map<string, number>();
     for (const r of rows) {
@@ -188,10 +191,17 @@ describe('AgentConfigApplier', () => {
     const kept = byConnection.size / connections;
     expect(kept).toBeGreaterThan(0.21);
     expect(kept).toBeLessThan(0.29);
-    expect(pipeline.filter.counts.sampledOut).toBe((connections - byConnection.size) * 4);
-    // The decision is a pure function of the endpoints: the same connection is kept by any agent.
+    // Connections left out are skipped before parsing: every one of their events is counted, and no record of
+    // theirs reaches the record filter.
+    let leftOut = 0;
+    for (const [key, n] of eventsOf) if (!byConnection.has(key)) leftOut += n;
+    expect(pipeline.eventsSampledOut).toBe(leftOut);
+    expect(pipeline.filter.counts.sampledOut).toBe(0);
+    // The decision is a pure function of the endpoints, in either order: the same connection is kept by any
+    // agent, from the client's side and from the server's.
     for (const r of rows.slice(0, 20)) {
-      expect(connectionHash(r.clientIp, r.clientPort, r.serverIp, r.serverPort)).toBeLessThan(0.25 * 2 ** 32);
+      expect(connectionSampleHash(r.clientIp, r.clientPort, r.serverIp, r.serverPort)).toBeLessThan(0.25 * 2 ** 32);
+      expect(connectionSampleHash(r.serverIp, r.serverPort, r.clientIp, r.clientPort)).toBeLessThan(0.25 * 2 ** 32);
     }
 
     applier.apply(config((c) => (c.sampling.l7Rate = 0)));
