@@ -10,6 +10,7 @@
 //   node bench/agent-overhead.bench.mjs [--seconds 30] [--rounds 3] [--only nginx,nginx-20k,redis,pgbench]
 //                                       [--rate 20000] [--port-base 15400] [--pg postgresql://…/bs_bench_pgbench]
 //                                       [--baseline-agent /path/to/other/apps/agent/dist/main.js] [--no-bpftrace]
+//                                       [--l7-rate 1]
 // --baseline-agent adds a fourth mode, "baseline": another build of the agent (e.g. a copy of the previous HEAD's
 // apps/agent/dist with its native/ next to it) run in the same rounds, so an agent change is judged side by side on
 // the same loaded machine. Both agent modes also report CPU-seconds per 100k captured socket events.
@@ -31,6 +32,9 @@ const { values: opt } = parseArgs({
     connections: { type: 'string', default: '64' },
     'baseline-agent': { type: 'string' },
     'no-bpftrace': { type: 'boolean', default: false },
+    // sampling.l7Rate of the agents' configuration: the cost of a sampled configuration (captured then reads
+    // about this share).
+    'l7-rate': { type: 'string', default: '1' },
     'nginx-workers': { type: 'string', default: '1' },
     'port-base': { type: 'string', default: process.env.BATHYSCOPE_TEST_PORT_BASE ?? '15400' },
     // Writes a V8 CPU profile of every agent run into this directory and prints its top functions by self time
@@ -99,7 +103,7 @@ const round3 = (x) => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : null);
 // ---- the stand-in gateway ---------------------------------------------------------------------------------------
 const gateway = spawn(
   process.execPath,
-  [path.join(root, 'bench', 'lib', 'stand-in-gateway.mjs'), String(PORTS.gateway)],
+  [path.join(root, 'bench', 'lib', 'stand-in-gateway.mjs'), String(PORTS.gateway), opt['l7-rate']],
   {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   },

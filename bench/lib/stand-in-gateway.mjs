@@ -3,7 +3,7 @@
 // every POST /v1/l7 body with @bathyscope/wire's codec (the ingest server's decoder) and counts the rows that belong
 // to the workload under test. Nothing is stored: the count is what the benchmark needs, and a real ingest stack
 // (chDB in-process) would add a third CPU-hungry process to a 2-core machine.
-//   node bench/lib/stand-in-gateway.mjs <port>
+//   node bench/lib/stand-in-gateway.mjs <port> [l7Rate=1]   (sampling.l7Rate of the configuration it hands out)
 //   GET  /__bench/counts                 counts since the last reset (JSON)
 //   POST /__bench/reset {"watchPorts":[…]} zero the counts and choose the server ports to count
 import * as http from 'node:http';
@@ -14,12 +14,14 @@ const root = path.resolve(import.meta.dirname, '..', '..');
 const wire = await import(path.join(root, 'packages', 'wire', 'dist', 'index.js'));
 const { DEFAULT_AGENT_CONFIG, decodeL7RequestBatch, TapSide } = wire.default ?? wire;
 const port = Number(process.argv[2]);
+const l7Rate = Number(process.argv[3] ?? 1);
 
 // Capture only, as the overhead targets are stated: profiling and host metrics off, budgets wide open so
 // the self-monitor measures rather than pauses (its default 100 % of a core would pause capture at full load).
 const config = {
   ...DEFAULT_AGENT_CONFIG,
   checkinIntervalSeconds: 5,
+  sampling: { l7Rate },
   limits: { cpuPercent: 800, memoryMb: 4096 },
   spool: { maxPendingRows: 5_000_000 },
   profiling: { enabled: false, frequencyHz: 99, intervalSeconds: 10 },
